@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bb-fileio.h"
+#include "bb-macro.h"
+
+int bb_read_attr_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len = 0;
+
+	if (size < 2)
+		return -EINVAL;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+
+	/* Read one byte more than fits: that tells a full buffer from a truncated value. */
+	for (;;) {
+		ssize_t n = read(fd, buf + len, size - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == size)
+			return -EFBIG;
+	}
+	buf[len] = '\0';
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	if (memchr(buf, '\0', len))
+		return -EBADMSG;
+	return (int)len;
+}
+
+int bb_write_attr_at(int dirfd, const char *name, const char *value)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(value);
+	ssize_t n;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	do
+		n = write(fd, value, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return negative_errno();
+	if ((size_t)n != len)
+		return -EIO;
+	return 0;
+}
+
+int bb_readlink_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	ssize_t n;
+
+	if (size < 2)
+		return -EINVAL;
+	n = readlinkat(dirfd, name, buf, size);
+	if (n < 0)
+		return negative_errno();
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+const char *bb_path_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+int bb_open_dir_at(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? negative_errno() : fd;
+}
+
+int bb_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len,
+			    mode_t mode)
+{
+	char tmp[256];
+	_cleanup_close_ int fd = -1;
+	const char *p = data;
+	int r;
+
+	r = snprintf(tmp, sizeof(tmp), ".%s.tmp%ld", name, (long)getpid());
+	if (r < 0 || (size_t)r >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return negative_errno();
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = negative_errno();
+			goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = negative_errno();
+		goto fail;
+	}
+	if (fsync(dirfd) < 0)
+		return negative_errno();
+	return 0;
+fail:
+	unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+int bb_read_file_at(int dirfd, const char *name, size_t max, char **ret_data, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *data = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EBADF;
+	if ((size_t)st.st_size > max)
+		return -EFBIG;
+	data = malloc(max + 1);
+	if (!data)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = read(fd, data + len, max + 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return -EFBIG; /* grew while we read it */
+	}
+	data[len] = '\0';
+	*ret_data = TAKE_PTR(data);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
