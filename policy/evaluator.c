@@ -147,19 +147,23 @@ static bool default_route(struct eval_ctx *ctx)
 static bool signed_table(struct eval_ctx *ctx)
 {
 	const struct bb_policy_facts *f = ctx->f;
-	char table[128] = "";
-	bool covered;
+	char *table = ctx->cache->table;
+	size_t size = sizeof(ctx->cache->table);
 
-	if (f->table_lookup) {
-		int r = f->table_lookup(f->driver, table, sizeof(table), f->table_lookup_userdata);
-		covered = r > 0;
-		if (r < 0)
-			snprintf(table, sizeof(table), "lookup failed: %s", strerror(-r));
-	} else {
-		covered = f->signed_table_covered;
-		if (f->signed_table_name)
-			snprintf(table, sizeof(table), "%s", f->signed_table_name);
+	if (ctx->cache->table_covered < 0) {
+		table[0] = '\0';
+		if (f->table_lookup) {
+			int r = f->table_lookup(f->driver, table, size, f->table_lookup_userdata);
+			ctx->cache->table_covered = r > 0;
+			if (r < 0)
+				snprintf(table, size, "lookup failed: %s", strerror(-r));
+		} else {
+			ctx->cache->table_covered = f->signed_table_covered;
+			if (f->signed_table_name)
+				snprintf(table, size, "%s", f->signed_table_name);
+		}
 	}
+	bool covered = ctx->cache->table_covered > 0;
 	if (covered)
 		eval_record(ctx, "signed_table", "%s covers %s for %s", str_or_none(table),
 			    f->address, f->driver);
@@ -298,6 +302,8 @@ static void decision_init(struct bb_policy_decision *d, const struct bb_policy_f
 int bb_policy_evaluate(const struct bb_policy *p, const struct bb_policy_facts *f,
 		       struct bb_policy_decision *d)
 {
+	struct eval_cache cache = { .table_covered = -1 };
+
 	if (!f || !d || !f->address || !f->driver)
 		return -EINVAL;
 	decision_init(d, f);
@@ -307,12 +313,12 @@ int bb_policy_evaluate(const struct bb_policy *p, const struct bb_policy_facts *
 
 	for (size_t i = 0; p && i < p->n_rules; i++) {
 		const struct rule *rule = &p->rules[i];
-		struct eval_ctx quiet = { .f = f };
+		struct eval_ctx quiet = { .f = f, .cache = &cache };
 
 		if (!match_cond(&quiet, rule->cond))
 			continue;
 
-		struct eval_ctx loud = { .f = f, .d = d };
+		struct eval_ctx loud = { .f = f, .d = d, .cache = &cache };
 		(void)match_cond(&loud, rule->cond);
 		d->verdict = rule->verdict;
 		d->source = BB_POLICY_SOURCE_RULE;

@@ -133,9 +133,16 @@ int policy_error_set(struct bb_policy_error *err, int r, const char *file, unsig
 
 /* ---- evaluation helpers shared by the evaluator and the built-in checks ---- */
 
+/* Answers worth computing once per decision (a table lookup may verify signatures). */
+struct eval_cache {
+	int table_covered;             /* -1: not asked yet, else 0 or 1 */
+	char table[128];
+};
+
 struct eval_ctx {
 	const struct bb_policy_facts *f;
 	struct bb_policy_decision *d;  /* NULL: do not record the facts used */
+	struct eval_cache *cache;
 };
 
 void eval_record(struct eval_ctx *ctx, const char *name, const char *fmt, ...) _printf_(3, 4);
