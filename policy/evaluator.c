@@ -40,20 +40,27 @@ static const char *str_or_none(const char *s)
 	return s && *s ? s : "(none)";
 }
 
+void policy_driver_normalize(const char *s, char *buf, size_t size)
+{
+	/* modprobe's rule: "vfio-pci" and "vfio_pci" name the same thing. */
+	snprintf(buf, size, "%s", s);
+	for (char *c = buf; *c; c++)
+		if (*c == '-')
+			*c = '_';
+}
+
 bool policy_driver_match(const char *pattern, const char *driver)
 {
 	char p[BB_POLICY_MAX_WORD + 1], d[BB_POLICY_MAX_WORD + 1];
 
-	snprintf(p, sizeof(p), "%s", pattern);
-	snprintf(d, sizeof(d), "%s", driver);
-	/* modprobe's rule: "vfio-pci" and "vfio_pci" name the same thing. */
-	for (char *c = p; *c; c++)
-		if (*c == '-')
-			*c = '_';
-	for (char *c = d; *c; c++)
-		if (*c == '-')
-			*c = '_';
+	policy_driver_normalize(pattern, p, sizeof(p));
+	policy_driver_normalize(driver, d, sizeof(d));
 	return fnmatch(p, d, 0) == 0;
+}
+
+static bool glob_match(const struct cond *c, const char *s)
+{
+	return c->glob.literal ? streq(c->glob.pattern, s) : fnmatch(c->glob.pattern, s, 0) == 0;
 }
 
 bool bb_policy_driver_is_vfio(const char *driver)
@@ -240,7 +247,7 @@ static bool match_cond(struct eval_ctx *ctx, const struct cond *c)
 	}
 	case COND_ADDRESS:
 		eval_record(ctx, "address", "%s", f->address);
-		return fnmatch(c->glob.pattern, f->address, 0) == 0;
+		return glob_match(c, f->address);
 	case COND_IOMMU_GROUP:
 		eval_record(ctx, "iommu_group", "%d", f->iommu_group);
 		return f->iommu_group >= 0 && cmp(c->num.op, (uint32_t)f->iommu_group, c->num.value);
@@ -266,7 +273,7 @@ static bool match_cond(struct eval_ctx *ctx, const struct cond *c)
 		return signed_table(ctx);
 	case COND_DRIVER:
 		eval_record(ctx, "driver", "%s", f->driver);
-		return policy_driver_match(c->glob.pattern, f->driver);
+		return glob_match(c, ctx->cache->driver);
 	case COND_USER:
 		eval_record(ctx, "user", "%s (uid %u)", str_or_none(f->user_name),
 			    (unsigned)f->uid);
@@ -307,6 +314,7 @@ int bb_policy_evaluate(const struct bb_policy *p, const struct bb_policy_facts *
 	if (!f || !d || !f->address || !f->driver)
 		return -EINVAL;
 	decision_init(d, f);
+	policy_driver_normalize(f->driver, cache.driver, sizeof(cache.driver));
 
 	if (policy_builtin_checks(f, d))
 		return 0;

@@ -289,6 +289,7 @@ static int parse_address(struct parser *ps, const struct token *t, struct cond *
 				   t->text);
 	for (i = 0; i <= t->len; i++)
 		pattern[i] = (char)tolower((unsigned char)t->text[i]);
+	c->glob.literal = !strpbrk(pattern, "*?[");
 	/* A literal that looks like a PCI address must be one: catch 0000:03:20.0 early. */
 	if (!strpbrk(pattern, "*?[") && t->len >= 5 && isxdigit((unsigned char)pattern[0]) &&
 	    strchr(pattern, '.') && strchr(pattern, ':') && !bb_valid_pci_address(pattern))
@@ -366,7 +367,10 @@ static int parse_argument(struct parser *ps, const struct keyword *k, const stru
 					   "'%s' is not a driver name or glob ([A-Za-z0-9_-] and "
 					   "* ?, at most %d)",
 					   t->text, BB_DRIVER_NAME_MAX);
-		if (set_string(ps, t, &c->glob.pattern, t->text) < 0)
+		char normalized[BB_POLICY_MAX_WORD + 1];
+		policy_driver_normalize(t->text, normalized, sizeof(normalized));
+		c->glob.literal = !strpbrk(normalized, "*?[");
+		if (set_string(ps, t, &c->glob.pattern, normalized) < 0)
 			return -ENOMEM;
 		break;
 	case ARG_USER:

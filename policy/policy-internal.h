@@ -89,7 +89,8 @@ struct cond {
 		} num;
 		struct {
 			char *pattern;      /* NULL: any (backs-mount without a path) */
-		} glob;                 /* ADDRESS, BACKS_MOUNT, DRIVER */
+			bool literal;       /* no glob characters: compare with strcmp */
+		} glob;                 /* ADDRESS, BACKS_MOUNT, DRIVER (with '-' as '_') */
 		struct {
 			char *name;         /* NULL when by uid */
 			uid_t uid;
@@ -137,6 +138,7 @@ int policy_error_set(struct bb_policy_error *err, int r, const char *file, unsig
 struct eval_cache {
 	int table_covered;             /* -1: not asked yet, else 0 or 1 */
 	char table[128];
+	char driver[BB_POLICY_MAX_WORD + 1]; /* the requested driver with '-' as '_' */
 };
 
 struct eval_ctx {
@@ -152,5 +154,8 @@ bool policy_builtin_checks(const struct bb_policy_facts *f, struct bb_policy_dec
 
 /* fnmatch on driver names with '-' and '_' taken as the same character. */
 bool policy_driver_match(const char *pattern, const char *driver);
+
+/* Copies driver name or pattern S to BUF (SIZE bytes) with every '-' as '_'. */
+void policy_driver_normalize(const char *s, char *buf, size_t size);
 int policy_error_setv(struct bb_policy_error *err, int r, const char *file, unsigned line,
 		      unsigned column, const char *fmt, va_list ap) _printf_(6, 0);
