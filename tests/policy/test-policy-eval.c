@@ -189,6 +189,16 @@ static void test_operators(void **state)
 	assert_allows("allow group-bind", &f);
 	assert_allows("allow selinux-type sysadm_t", &f);
 	assert_denies("allow selinux-type unconfined_t", &f);
+	/* '-' and '_' are one character in driver names, on both sides; hex is caseless */
+	assert_allows("allow driver vfio_pci", &f);
+	assert_allows("allow driver v*-p?i", &f);
+	assert_allows("allow address 0000:18:00.0 vendor 0x10DE", &f);
+	assert_allows("allow address 0000:1[0-9]:00.0", &f);
+	f.driver = "mlx5_vfio_pci";
+	assert_allows("allow driver mlx5-vfio-pci", &f);
+	assert_allows("allow driver *-vfio-pci", &f);
+	assert_denies("allow driver vfio-pci", &f);
+	f.driver = "vfio-pci";
 	/* first match wins */
 	assert_denies("deny vendor 0x10de\nallow", &f);
 	assert_allows("allow vendor 0x10de\ndeny", &f);
