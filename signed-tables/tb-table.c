@@ -227,7 +227,7 @@ static int header_done(struct parser *p)
 static size_t token_len(const char *line, size_t len, size_t pos)
 {
 	size_t e = pos;
-	while (e < len && line[e] != ' ')
+	while (e < len && line[e] != ' ' && line[e] != '\t')
 		e++;
 	return e - pos;
 }
