@@ -228,8 +228,14 @@ int bb_keylist_verify(const struct bb_trust *current, uint64_t current_version,
 		      const char *const *sigs, const size_t *sig_lens, size_t n_sigs,
 		      struct bb_keylist *ret, struct bb_reason *why);
 void bb_keylist_done(struct bb_keylist *kl);
-/* Writes KL as keys.d files (NAME.pub, NAME.scope) under DFD, each atomically. */
+/*
+ * Writes KL as keys.d files under DFD: NAME.pub and NAME.scope for each key (each file
+ * atomically), removes the .scope of every key not in the list (revocation: a key
+ * without scope is untrusted), and records the version in DFD/keylist.version last.
+ */
 int bb_keylist_write_keys_at(const struct bb_keylist *kl, int dfd, struct bb_reason *why);
+/* The version recorded by bb_keylist_write_keys_at, 0 when none. */
+int bb_keylist_version_at(int dfd, uint64_t *ret);
 
 /* ---- anti-rollback state ---------------------------------------------------------------- */
 
