@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Fuzz target: the table parser must refuse or accept any bytes without crashing, and an
+ * accepted table must satisfy the invariants the rest of the code relies on. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bb-tables.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bb_table *t = NULL;
+	struct bb_reason why;
+
+	if (bb_table_parse((const char *)data, size, "fuzz", &t, &why) < 0) {
+		if (why.msg[0] == '\0' || why.check == BB_CHECK_NONE)
+			abort(); /* every refusal names its reason */
+		return 0;
+	}
+	if (t->n_entries == 0 || t->n_drivers == 0 || t->expires <= t->issued || t->serial == 0)
+		abort();
+	for (size_t i = 0; i < t->n_entries; i++)
+		if (t->entries[i].vendor != t->vendor || !t->entries[i].comment ||
+		    (t->entries[i].has_rev && t->entries[i].rev_lo > t->entries[i].rev_hi))
+			abort();
+	bb_table_free(t);
+	return 0;
+}
