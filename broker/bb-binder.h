@@ -79,6 +79,9 @@ int bb_binder_new(bb_sysfs *s, bb_modules *m, const struct bb_binder_options *op
 /* Frees the binder; returns NULL. Accepts NULL. */
 bb_binder *bb_binder_free(bb_binder *b);
 
+/* The sysfs context the binder works on. */
+bb_sysfs *bb_binder_sysfs(const bb_binder *b);
+
 /*
  * Binds ADDRESS to DRIVER: load module, override, unbind the current driver,
  * drivers_probe, verify the link, compare ids. On failure rolls back. Returns 0
