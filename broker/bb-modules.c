@@ -178,10 +178,36 @@ static int load_alias_text(bb_modules *m)
 	return m->alias_error;
 }
 
-/* Without modules.alias text, asks libkmod's index: the candidates, ranked by name. */
+/* Fewest wildcards among MOD's own `vfio_pci:` aliases matching KEY (from its modinfo). */
+static unsigned modinfo_specificity(struct kmod_module *mod, const char *key)
+{
+	struct kmod_list *info = NULL, *it;
+	unsigned best = ~0u;
+
+	if (kmod_module_get_info(mod, &info) < 0)
+		return best;
+	kmod_list_foreach(it, info)
+	{
+		const char *k = kmod_module_info_get_key(it), *v = kmod_module_info_get_value(it);
+
+		if (k && v && streq(k, "alias") && strncmp(v, "vfio_pci:", 9) == 0 &&
+		    fnmatch(v, key, 0) == 0 && bb_vfio_alias_wildcards(v) < best)
+			best = bb_vfio_alias_wildcards(v);
+	}
+	kmod_module_info_free_list(info);
+	return best;
+}
+
+/*
+ * Without modules.alias text, asks libkmod's index which modules match, and
+ * ranks them by their own aliases (modinfo, when the .ko files are there);
+ * plain vfio_pci ranks last, then names decide.
+ */
 static int best_from_kmod(bb_modules *m, const char *key, char *module, size_t size)
 {
 	struct kmod_list *list = NULL, *it;
+	unsigned best = ~0u;
+	bool best_generic = true;
 	int r;
 
 	r = kmod_module_new_from_lookup(m->ctx, key, &list);
@@ -192,10 +218,20 @@ static int best_from_kmod(bb_modules *m, const char *key, char *module, size_t s
 	{
 		struct kmod_module *mod = kmod_module_get_module(it);
 		const char *name = kmod_module_get_name(mod);
+		bool generic = name && streq(name, "vfio_pci");
+		unsigned w;
 
-		if (bb_valid_driver_name(name) && strlen(name) < size &&
-		    (r < 0 || strcmp(name, module) < 0)) {
+		if (!name || !bb_valid_driver_name(name) || strlen(name) >= size) {
+			kmod_module_unref(mod);
+			continue;
+		}
+		w = modinfo_specificity(mod, key);
+		if (r < 0 || (best_generic && !generic) ||
+		    (generic == best_generic &&
+		     (w < best || (w == best && strcmp(name, module) < 0)))) {
 			strcpy(module, name);
+			best = w;
+			best_generic = generic;
 			r = 0;
 		}
 		kmod_module_unref(mod);

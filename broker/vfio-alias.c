@@ -8,7 +8,7 @@
 
 #define PATTERN_MAX 256
 
-static unsigned count_wildcards(const char *p)
+unsigned bb_vfio_alias_wildcards(const char *p)
 {
 	unsigned n = 0;
 	for (; *p; p++)
@@ -51,7 +51,7 @@ int bb_vfio_alias_best(const char *text, const char *key, char *buf, size_t size
 		module[mlen] = '\0';
 		if (!bb_valid_driver_name(module) || fnmatch(pattern, key, 0) != 0)
 			goto next;
-		w = count_wildcards(pattern);
+		w = bb_vfio_alias_wildcards(pattern);
 		if (w < best || (w == best && strcmp(module, buf) < 0)) {
 			if (mlen >= size)
 				return -ENAMETOOLONG;

@@ -13,3 +13,6 @@
  * BUF. Lines that are not well-formed alias lines are skipped. -ENOENT if none.
  */
 int bb_vfio_alias_best(const char *text, const char *key, char *buf, size_t size);
+
+/* Number of wildcard characters ('*', '?', '[') in an alias pattern. */
+unsigned bb_vfio_alias_wildcards(const char *pattern);
