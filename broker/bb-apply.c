@@ -3,7 +3,6 @@
  * Re-applying the persistent overrides at boot and on hot-add, and keeping a
  * hot-added device out of host drivers when it lands in a group vfio holds.
  */
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +79,8 @@ int bb_overrides_apply(bb_binder *b, const struct bb_overrides *o, const char *o
 	bool joins = false;
 	int r;
 
-	memset(rep, 0, offsetof(struct bb_apply_report, items));
+	rep->n = 0;
+	rep->failed = 0;
 	if (!only) {
 		for (size_t i = 0; i < o->n; i++)
 			apply_one(b, s, &o->entries[i], check, userdata, rep);

@@ -185,6 +185,12 @@ bool bb_device_same_identity(const struct bb_device *a, const struct bb_device *
 	       a->revision == b->revision;
 }
 
+static int member_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct bb_group_member *)a)->address.s,
+		      ((const struct bb_group_member *)b)->address.s);
+}
+
 static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 {
 	char link[BB_SYSFS_PATH_MAX], path[BB_SYSFS_PATH_MAX];
@@ -248,6 +254,9 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 		d->n_group++;
 	}
 	closedir(dir);
+	/* readdir order is the file system's; callers (group bind) want a stable one. */
+	if (r >= 0)
+		qsort(d->group, d->n_group, sizeof(d->group[0]), member_cmp);
 	return r;
 }
 
