@@ -351,7 +351,7 @@ static void add_block(struct bb_device *d, const char *name, void *userdata)
 static char *read_proc(bb_sysfs *s, const char *name)
 {
 	char *text = NULL;
-	int r = bb_read_file_at(bb_sysfs_proc_fd(s), name, BB_PROC_FILE_MAX, &text, NULL);
+	int r = bb_read_proc_file(bb_sysfs_proc_fd(s), name, &text);
 	if (r < 0)
 		log_warning_errno(r, "Cannot read proc %s: %m", name);
 	return text;

@@ -22,3 +22,11 @@ bool bb_swaps_text_uses(const char *text, const char *name);
 
 /* True when DEVPATH ("/dev/nvme0n1p2") names NAME or a partition of it. */
 bool bb_dev_path_is_block(const char *devpath, const char *name);
+
+/*
+ * Reads NAME ("mounts", "net/route") under the proc root PROC_FD into a new
+ * NUL-terminated buffer of at most BB_PROC_FILE_MAX bytes. Unlike sysfs
+ * attributes these names are constants and /proc publishes them as links
+ * (mounts -> self/mounts), so links are followed here.
+ */
+int bb_read_proc_file(int proc_fd, const char *name, char **ret);

@@ -134,7 +134,10 @@ static int setup(void **state)
 	put("proc/net/route",
 	    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
 	    "eth0\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n");
-	put("proc/mounts", "/dev/nvme0n1p2 / ext4 rw 0 0\n");
+	/* As in the real /proc, mounts is a link (to self/mounts). */
+	mkdirs("proc/self");
+	put("proc/self/mounts", "/dev/nvme0n1p2 / ext4 rw 0 0\n");
+	ln("self/mounts", "proc/mounts");
 	put("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n");
 	snprintf(proc, sizeof(proc), "%s/proc", root);
 	return bb_sysfs_open(root, proc, &s);
