@@ -65,6 +65,8 @@ static int setup(void **state)
 		.verify_timeout_ms = 300, .poll_interval_ms = 5, .observer = observer};
 	char cmd[512];
 
+	if (!e)
+		return -1;
 	strcpy(e->mnt, "/tmp/bb-simsys-XXXXXX");
 	strcpy(e->state, "/tmp/bb-state-XXXXXX");
 	if (!mkdtemp(e->mnt) || !mkdtemp(e->state))
