@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bb-device.h"
+#include "bb-fileio.h"
+#include "bb-log.h"
+#include "bb-macro.h"
+#include "proc-facts.h"
+#include "sysfs-path.h"
+
+static int path_depth(const char *path)
+{
+	int depth = 1;
+	for (; *path; path++)
+		if (*path == '/')
+			depth++;
+	return depth;
+}
+
+/* Parses "0x" followed by exactly WIDTH hex digits. */
+static int parse_hex_attr(const char *s, unsigned width, uint32_t *ret)
+{
+	uint32_t v = 0;
+
+	if (strlen(s) != 2 + width || s[0] != '0' || s[1] != 'x')
+		return -EBADMSG;
+	for (unsigned i = 2; i < 2 + width; i++) {
+		char c = s[i];
+		int d = (c >= '0' && c <= '9')   ? c - '0'
+			: (c >= 'a' && c <= 'f') ? c - 'a' + 10
+			: (c >= 'A' && c <= 'F') ? c - 'A' + 10
+						 : -1;
+		if (d < 0)
+			return -EBADMSG;
+		v = v * 16 + (uint32_t)d;
+	}
+	*ret = v;
+	return 0;
+}
+
+static int read_hex(int dfd, const bb_address *a, const char *name, unsigned width, uint32_t *ret)
+{
+	char buf[32];
+	int r;
+
+	r = bb_read_attr_at(dfd, name, buf, sizeof(buf));
+	if (r >= 0)
+		r = parse_hex_attr(buf, width, ret);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot read %s: %m", a->s, name);
+	return 0;
+}
+
+/* Reads the `driver` link of the device at DEPTH levels below the root. */
+static int read_driver_link(int dfd, const bb_address *a, int depth, char *buf, size_t size)
+{
+	char link[BB_SYSFS_PATH_MAX], path[BB_SYSFS_PATH_MAX];
+	const char *name;
+	int r;
+
+	r = bb_readlink_at(dfd, "driver", link, sizeof(link));
+	if (r == -ENOENT) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot read the driver link: %m", a->s);
+	r = bb_link_below_root(link, (unsigned)depth, "bus/pci/drivers/", NULL, path,
+			       sizeof(path));
+	name = bb_path_basename(path);
+	if (r < 0 || path_depth(path) != 4 || !bb_valid_driver_name(name))
+		return log_error_errno(EBADMSG, "%s: driver link has an unexpected shape: %s",
+				       a->s, link);
+	if (strlen(name) >= size)
+		return -ENAMETOOLONG;
+	strcpy(buf, name);
+	return 0;
+}
+
+static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a,
+			 struct bb_device *d)
+{
+	char buf[BB_ATTR_MAX];
+	uint32_t v;
+	int r;
+
+	d->address = *a;
+	if ((r = read_hex(dfd, a, "vendor", 4, &v)) < 0)
+		return r;
+	d->vendor = (uint16_t)v;
+	if ((r = read_hex(dfd, a, "device", 4, &v)) < 0)
+		return r;
+	d->device = (uint16_t)v;
+	if ((r = read_hex(dfd, a, "subsystem_vendor", 4, &v)) < 0)
+		return r;
+	d->subsystem_vendor = (uint16_t)v;
+	if ((r = read_hex(dfd, a, "subsystem_device", 4, &v)) < 0)
+		return r;
+	d->subsystem_device = (uint16_t)v;
+	if ((r = read_hex(dfd, a, "class", 6, &d->class_code)) < 0)
+		return r;
+	if ((r = read_hex(dfd, a, "revision", 2, &v)) < 0)
+		return r;
+	d->revision = (uint8_t)v;
+
+	r = bb_read_attr_at(dfd, "modalias", d->modalias, sizeof(d->modalias));
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot read modalias: %m", a->s);
+	if (strncmp(d->modalias, "pci:", 4) != 0)
+		return log_error_errno(EBADMSG, "%s: modalias does not start with pci:", a->s);
+
+	r = bb_read_attr_at(dfd, "driver_override", buf, sizeof(buf));
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot read driver_override: %m", a->s);
+	d->override_unusual = false;
+	if (streq(buf, "(null)"))
+		d->driver_override[0] = '\0';
+	else if (bb_valid_driver_name(buf))
+		strcpy(d->driver_override, buf);
+	else {
+		d->driver_override[0] = '\0';
+		d->override_unusual = true;
+	}
+
+	(void)s;
+	return read_driver_link(dfd, a, depth, d->driver, sizeof(d->driver));
+}
+
+int bb_device_read_basic(bb_sysfs *s, const bb_address *address, struct bb_device *ret)
+{
+	char path[BB_SYSFS_PATH_MAX];
+	_cleanup_close_ int dfd = -1;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->iommu_group = -1;
+	ret->boot_vga = -1;
+	r = bb_sysfs_device_path(s, address, path, sizeof(path));
+	if (r < 0)
+		return r;
+	dfd = bb_open_path_at(bb_sysfs_root_fd(s), path);
+	if (dfd < 0)
+		return dfd == -ENOENT ? -ENODEV : dfd;
+	return read_basic_at(s, dfd, path_depth(path), address, ret);
+}
+
+int bb_device_read_driver(bb_sysfs *s, const bb_address *address, char *buf, size_t size)
+{
+	char path[BB_SYSFS_PATH_MAX];
+	_cleanup_close_ int dfd = -1;
+	int r;
+
+	r = bb_sysfs_device_path(s, address, path, sizeof(path));
+	if (r < 0)
+		return r;
+	dfd = bb_open_path_at(bb_sysfs_root_fd(s), path);
+	if (dfd < 0)
+		return dfd == -ENOENT ? -ENODEV : dfd;
+	return read_driver_link(dfd, address, path_depth(path), buf, size);
+}
+
+bool bb_class_is_bridge(uint32_t class_code)
+{
+	uint32_t cls = class_code >> 8;
+	return cls == 0x0600 || cls == 0x0604 || cls == 0x0609;
+}
+
+bool bb_driver_is_vfio(const char *driver)
+{
+	size_t n = strlen(driver);
+
+	if (n < 8)
+		return false;
+	return streq(driver + n - 8, "vfio_pci") || streq(driver + n - 8, "vfio-pci");
+}
+
+bool bb_device_same_identity(const struct bb_device *a, const struct bb_device *b)
+{
+	return a->vendor == b->vendor && a->device == b->device &&
+	       a->subsystem_vendor == b->subsystem_vendor &&
+	       a->subsystem_device == b->subsystem_device && a->class_code == b->class_code &&
+	       a->revision == b->revision;
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct bb_group_member *)a)->address.s,
+		      ((const struct bb_group_member *)b)->address.s);
+}
+
+static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
+{
+	char link[BB_SYSFS_PATH_MAX], path[BB_SYSFS_PATH_MAX];
+	const char *num;
+	_cleanup_close_ int gfd = -1;
+	char *end;
+	long n;
+	DIR *dir;
+	struct dirent *de;
+	int r;
+
+	r = bb_readlink_at(dfd, "iommu_group", link, sizeof(link));
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot read iommu_group: %m", d->address.s);
+	r = bb_link_below_root(link, (unsigned)depth, "kernel/iommu_groups/", NULL, path,
+			       sizeof(path));
+	num = bb_path_basename(path);
+	errno = 0;
+	n = strtol(num, &end, 10);
+	if (r < 0 || path_depth(path) != 3 || *num == '\0' || *end != '\0' || errno != 0 ||
+	    n < 0 || n > 1000000 || (num[0] == '0' && num[1] != '\0'))
+		return log_error_errno(EBADMSG, "%s: iommu_group link has an unexpected shape: %s",
+				       d->address.s, link);
+	d->iommu_group = (int)n;
+
+	strncat(path, "/devices", sizeof(path) - strlen(path) - 1);
+	gfd = bb_open_path_at(bb_sysfs_root_fd(s), path);
+	if (gfd < 0)
+		return log_error_errno(gfd, "%s: cannot open %s: %m", d->address.s, path);
+	dir = fdopendir(gfd);
+	if (!dir)
+		return negative_errno();
+	gfd = -1;
+	r = 0;
+	while ((de = readdir(dir))) {
+		struct bb_device m;
+		struct bb_group_member *gm;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (!bb_valid_pci_address(de->d_name)) {
+			r = log_error_errno(EBADMSG, "IOMMU group %d lists %s: not a PCI address",
+					    d->iommu_group, de->d_name);
+			break;
+		}
+		if (d->n_group == BB_MAX_GROUP_MEMBERS) {
+			r = log_error_errno(E2BIG, "IOMMU group %d has more than %d members",
+					    d->iommu_group, BB_MAX_GROUP_MEMBERS);
+			break;
+		}
+		gm = &d->group[d->n_group];
+		bb_address_parse(de->d_name, &gm->address);
+		r = bb_device_read_basic(s, &gm->address, &m);
+		if (r < 0)
+			break;
+		strcpy(gm->driver, m.driver);
+		gm->class_code = m.class_code;
+		gm->bridge = bb_class_is_bridge(m.class_code);
+		d->n_group++;
+	}
+	closedir(dir);
+	/* readdir order is the file system's; callers (group bind) want a stable one. */
+	if (r >= 0)
+		qsort(d->group, d->n_group, sizeof(d->group[0]), member_cmp);
+	return r;
+}
+
+/*
+ * Lists the entries of class/CLASS whose link resolves below the device (and
+ * not below another PCI device under it, such as a bridge's children).
+ */
+typedef void (*child_fn)(struct bb_device *d, const char *name, void *userdata);
+
+static int read_class_children(bb_sysfs *s, const char *devpath, const char *klass,
+			       struct bb_device *d, size_t *count, child_fn fn, void *userdata)
+{
+	char cpath[64], link[BB_SYSFS_PATH_MAX], path[BB_SYSFS_PATH_MAX];
+	size_t dlen = strlen(devpath);
+	DIR *dir;
+	struct dirent *de;
+	int fd;
+
+	snprintf(cpath, sizeof(cpath), "class/%s", klass);
+	fd = bb_open_path_at(bb_sysfs_root_fd(s), cpath);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return log_error_errno(fd, "Cannot open %s: %m", cpath);
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return negative_errno();
+	}
+	while ((de = readdir(dir))) {
+		const char *rest;
+		bool nested = false;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= BB_CHILD_NAME_MAX)
+			continue;
+		if (bb_readlink_at(dirfd(dir), de->d_name, link, sizeof(link)) < 0)
+			continue;
+		if (bb_link_below_root(link, 2, "devices/", de->d_name, path, sizeof(path)) < 0)
+			continue;
+		if (strncmp(path, devpath, dlen) != 0 || path[dlen] != '/')
+			continue;
+		rest = path + dlen + 1;
+		/* A PCI address further down means the child belongs to a device below us. */
+		for (const char *p = rest; *p;) {
+			const char *e = strchrnul(p, '/');
+			char part[BB_PCI_ADDRESS_LEN + 1];
+			if (e - p == BB_PCI_ADDRESS_LEN) {
+				memcpy(part, p, BB_PCI_ADDRESS_LEN);
+				part[BB_PCI_ADDRESS_LEN] = '\0';
+				if (bb_valid_pci_address(part))
+					nested = true;
+			}
+			p = *e ? e + 1 : e;
+		}
+		if (nested)
+			continue;
+		if (*count == BB_MAX_CHILDREN) {
+			closedir(dir);
+			return log_error_errno(E2BIG, "%s: more than %d %s children", d->address.s,
+					       BB_MAX_CHILDREN, klass);
+		}
+		fn(d, de->d_name, userdata);
+	}
+	closedir(dir);
+	return 0;
+}
+
+struct proc_texts {
+	char *route, *mounts, *swaps;
+};
+
+static void add_net(struct bb_device *d, const char *name, void *userdata)
+{
+	struct proc_texts *t = userdata;
+	struct bb_net_child *c = &d->net[d->n_net++];
+
+	strcpy(c->name, name);
+	c->default_route = t->route && bb_route_text_has_default(t->route, name);
+}
+
+static void add_block(struct bb_device *d, const char *name, void *userdata)
+{
+	struct proc_texts *t = userdata;
+	struct bb_block_child *c = &d->block[d->n_block++];
+
+	strcpy(c->name, name);
+	c->mounted = t->mounts && bb_mounts_text_uses(t->mounts, name);
+	c->swap = t->swaps && bb_swaps_text_uses(t->swaps, name);
+}
+
+/* A missing /proc file leaves the fact false; that is reported in the debug log. */
+static char *read_proc(bb_sysfs *s, const char *name)
+{
+	char *text = NULL;
+	int r = bb_read_proc_file(bb_sysfs_proc_fd(s), name, &text);
+	if (r < 0)
+		log_warning_errno(r, "Cannot read proc %s: %m", name);
+	return text;
+}
+
+int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret)
+{
+	char path[BB_SYSFS_PATH_MAX], buf[16];
+	_cleanup_close_ int dfd = -1;
+	struct proc_texts t = {0};
+	bb_address a;
+	int depth, r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->iommu_group = -1;
+	ret->boot_vga = -1;
+	if (bb_address_parse(address, &a) < 0)
+		return log_error_errno(EINVAL, "Invalid device address (want DDDD:BB:DD.F)");
+	r = bb_sysfs_device_path(s, &a, path, sizeof(path));
+	if (r < 0)
+		return r;
+	dfd = bb_open_path_at(bb_sysfs_root_fd(s), path);
+	if (dfd < 0)
+		return dfd == -ENOENT ? -ENODEV : dfd;
+	depth = path_depth(path);
+
+	r = read_basic_at(s, dfd, depth, &a, ret);
+	if (r < 0)
+		return r;
+	r = bb_read_attr_at(dfd, "boot_vga", buf, sizeof(buf));
+	if (r >= 0) {
+		if (!streq(buf, "0") && !streq(buf, "1"))
+			return log_error_errno(EBADMSG, "%s: boot_vga is neither 0 nor 1", a.s);
+		ret->boot_vga = buf[0] == '1';
+	} else if (r != -ENOENT)
+		return log_error_errno(r, "%s: cannot read boot_vga: %m", a.s);
+
+	r = read_group(s, dfd, depth, ret);
+	if (r < 0)
+		return r;
+
+	t.route = read_proc(s, "net/route");
+	t.mounts = read_proc(s, "mounts");
+	t.swaps = read_proc(s, "swaps");
+	r = read_class_children(s, path, "net", ret, &ret->n_net, add_net, &t);
+	if (r >= 0)
+		r = read_class_children(s, path, "block", ret, &ret->n_block, add_block, &t);
+	free(t.route);
+	free(t.mounts);
+	free(t.swaps);
+	return r < 0 ? r : 0;
+}

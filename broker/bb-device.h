@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The device model: what the broker knows about one PCI device, read from
+ * sysfs (and /proc for the facts about its net and block children).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bb-sysfs.h"
+
+#define BB_MODALIAS_MAX      128
+#define BB_MAX_GROUP_MEMBERS 64
+#define BB_MAX_CHILDREN      32
+#define BB_CHILD_NAME_MAX    64
+
+/* One device of an IOMMU group. driver is "" when none is bound. */
+struct bb_group_member {
+	bb_address address;
+	char driver[BB_DRIVER_NAME_MAX + 1];
+	uint32_t class_code;
+	bool bridge; /* PCI/host bridge: may stay on its driver in a vfio group */
+};
+
+/* A network interface under the device. */
+struct bb_net_child {
+	char name[BB_CHILD_NAME_MAX];
+	bool default_route; /* /proc/net/route has a default route through it */
+};
+
+/* A block device (or partition) under the device. */
+struct bb_block_child {
+	char name[BB_CHILD_NAME_MAX];
+	bool mounted; /* /proc/mounts has a filesystem on it */
+	bool swap;    /* /proc/swaps lists it */
+};
+
+struct bb_device {
+	bb_address address;
+	uint16_t vendor, device, subsystem_vendor, subsystem_device;
+	uint32_t class_code; /* 24 bits: base, sub, prog-if */
+	uint8_t revision;
+	char modalias[BB_MODALIAS_MAX];
+	char driver[BB_DRIVER_NAME_MAX + 1];          /* "" when unbound */
+	char driver_override[BB_DRIVER_NAME_MAX + 1]; /* "" when "(null)" */
+	bool override_unusual; /* override set but not a valid driver name (shown as "") */
+	int boot_vga;          /* -1 no such attribute, 0, 1 */
+	int iommu_group;       /* -1 when the device has no IOMMU group */
+	size_t n_group;
+	struct bb_group_member group[BB_MAX_GROUP_MEMBERS]; /* includes the device itself */
+	size_t n_net;
+	struct bb_net_child net[BB_MAX_CHILDREN];
+	size_t n_block;
+	struct bb_block_child block[BB_MAX_CHILDREN];
+};
+
+/* Reads every fact of the device at ADDRESS into RET (validated first; -ENODEV if absent). */
+int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret);
+
+/* Reads only ids, class, revision, modalias, driver and override (no group, no children). */
+int bb_device_read_basic(bb_sysfs *s, const bb_address *address, struct bb_device *ret);
+
+/* Reads the current driver's name into BUF ("" when unbound). */
+int bb_device_read_driver(bb_sysfs *s, const bb_address *address, char *buf, size_t size);
+
+/* True when the device's class makes it a bridge (0x0600, 0x0604, 0x0609). */
+bool bb_class_is_bridge(uint32_t class_code);
+
+/* True for vfio-pci and its variants (names ending in "vfio_pci" / "vfio-pci"). */
+bool bb_driver_is_vfio(const char *driver);
+
+/* True when A and B are the same hardware (vendor, device, subsystem ids, class, revision). */
+bool bb_device_same_identity(const struct bb_device *a, const struct bb_device *b);

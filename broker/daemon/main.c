@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* bindbrokerd: options, set-up of the broker library, the socket, and the loop. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "daemon.h"
+
+#ifndef BB_VERSION
+#define BB_VERSION "unknown"
+#endif
+
+static const char *const audit_modes[] = {
+	[BB_AUDIT_REQUIRED] = "required",
+	[BB_AUDIT_BEST_EFFORT] = "best-effort",
+	[BB_AUDIT_OFF] = "off",
+};
+
+const char *bb_audit_mode_to_string(BbAuditMode m)
+{
+	return (size_t)m < ARRAY_SIZE(audit_modes) ? audit_modes[m] : "?";
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: bindbrokerd [--sysfs-root DIR] [--config-dir DIR] [--state-dir DIR]\n"
+		   "                   [--socket PATH] [--modules-dir DIR]\n"
+		   "                   [--audit required|best-effort|off]\n"
+		   "\n"
+		   "The bindbroker daemon: decides and performs PCI device-to-driver rebinds\n"
+		   "for clients on its varlink socket (interface io.bindbroker.Broker).\n");
+}
+
+/* 0 parsed, 1 done (help/version), -EINVAL bad usage. */
+static int parse_args(int argc, char **argv, BbDaemonOptions *o)
+{
+	enum { OPT_SYSFS = 0x100, OPT_CONFIG, OPT_STATE, OPT_SOCKET, OPT_MODULES, OPT_AUDIT };
+	static const struct option options[] = {
+		{"sysfs-root", required_argument, NULL, OPT_SYSFS},
+		{"config-dir", required_argument, NULL, OPT_CONFIG},
+		{"state-dir", required_argument, NULL, OPT_STATE},
+		{"socket", required_argument, NULL, OPT_SOCKET},
+		{"modules-dir", required_argument, NULL, OPT_MODULES},
+		{"audit", required_argument, NULL, OPT_AUDIT},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{},
+	};
+	int c;
+
+	*o = (BbDaemonOptions){
+		.sysfs_root = "/sys",
+		.config_dir = "/etc/bindbroker",
+		.state_dir = "/var/lib/bindbroker",
+		.socket_path = "/run/bindbroker/io.bindbroker.Broker",
+		.modules_dir = NULL,
+		/* No journal exists yet (audit issue); until it does, acting does not wait on it. */
+		.audit = BB_AUDIT_BEST_EFFORT,
+	};
+	while ((c = getopt_long(argc, argv, "hV", options, NULL)) >= 0) {
+		switch (c) {
+		case OPT_SYSFS:
+			o->sysfs_root = optarg;
+			break;
+		case OPT_CONFIG:
+			o->config_dir = optarg;
+			break;
+		case OPT_STATE:
+			o->state_dir = optarg;
+			break;
+		case OPT_SOCKET:
+			o->socket_path = optarg;
+			break;
+		case OPT_MODULES:
+			o->modules_dir = optarg;
+			break;
+		case OPT_AUDIT: {
+			size_t i;
+
+			for (i = 0; i < ARRAY_SIZE(audit_modes); i++)
+				if (streq(optarg, audit_modes[i]))
+					break;
+			if (i == ARRAY_SIZE(audit_modes)) {
+				fprintf(stderr, "bindbrokerd: --audit takes required, best-effort "
+						"or off\n");
+				return -EINVAL;
+			}
+			o->audit = (BbAuditMode)i;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("bindbrokerd %s\n", BB_VERSION);
+			return 1;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "bindbrokerd: unexpected argument \"%s\"\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Every sysfs write the binder makes is logged before it happens (the journal's seam). */
+static int log_step(const struct bb_step *step, void *userdata)
+{
+	(void)userdata;
+	log_info("%s%s %s: %s <- %s", step->rollback ? "rollback " : "", step->name,
+		 step->address, step->path, step->value);
+	return 0;
+}
+
+static int open_state_dir(const char *path)
+{
+	int fd;
+
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return log_error_errno(errno, "cannot create state dir %s: %m", path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return log_error_errno(errno, "cannot open state dir %s: %m", path);
+	return fd;
+}
+
+static int setup(BbDaemon *d)
+{
+	struct bb_binder_options bo = {.observer = log_step, .userdata = d};
+	int r;
+
+	r = bb_sysfs_open(d->opts.sysfs_root, NULL, &d->sysfs);
+	if (r < 0)
+		return log_error_errno(r, "cannot open sysfs root %s: %m", d->opts.sysfs_root);
+	r = bb_modules_new(d->opts.modules_dir, &d->modules);
+	if (r < 0) {
+		if (!bb_sysfs_is_simsys(d->sysfs))
+			return log_error_errno(r, "cannot open the modules dir: %m");
+		/* simsys loads modules through its control file; variants fall back to vfio-pci. */
+		log_warning_errno(r, "no modules dir (%m); vfio variant selection is off");
+		d->modules = NULL;
+	}
+	d->state_fd = open_state_dir(d->opts.state_dir);
+	if (d->state_fd < 0)
+		return d->state_fd;
+	r = bb_binder_new(d->sysfs, d->modules, &bo, &d->binder);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up the binder: %m");
+	return 0;
+}
+
+static void teardown(BbDaemon *d)
+{
+	d->binder = bb_binder_free(d->binder);
+	d->modules = bb_modules_free(d->modules);
+	d->sysfs = bb_sysfs_free(d->sysfs);
+	if (d->state_fd >= 0)
+		close(d->state_fd);
+	d->state_fd = -1;
+}
+
+int main(int argc, char **argv)
+{
+	BbDaemon d = {.state_fd = -1};
+	BbListener listener = {.fd = -1};
+	sigset_t mask;
+	int r;
+
+	r = parse_args(argc, argv, &d.opts);
+	if (r != 0)
+		return r > 0 ? 0 : 2;
+
+	/* Signals arrive through the loop's signalfd; a vanished client is not a signal. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = setup(&d);
+	if (r >= 0)
+		r = bb_server_listen(d.opts.socket_path, &listener);
+	if (r >= 0) {
+		log_info("bindbrokerd %s serving %s on %s%s", BB_VERSION, d.opts.sysfs_root,
+			 d.opts.socket_path, listener.activated ? " (socket-activated)" : "");
+		r = bb_server_run(&d, listener.fd);
+		bb_server_close(d.opts.socket_path, &listener);
+	}
+	teardown(&d);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Read-only calls: status, the device list, one device's facts, and the dry run. */
+#include <string.h>
+
+#include "daemon.h"
+#include "evaluate.h"
+
+#ifndef BB_VERSION
+#define BB_VERSION "unknown"
+#endif
+
+int method_get_status(BbDaemon *d, const BbPeer *peer, struct json_object *params,
+		      BbReply *reply)
+{
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ bb_address *list = NULL;
+	bb_lockdown lockdown;
+	size_t n = 0;
+	int r;
+	(void)peer, (void)params;
+
+	r = bb_lockdown_read(d->sysfs, &lockdown);
+	if (r < 0) {
+		json_object_put(o);
+		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL,
+					  "reading the lockdown posture: %s", strerror(-r));
+	}
+	r = bb_sysfs_list_devices(d->sysfs, &list, &n);
+	if (r < 0) {
+		json_object_put(o);
+		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL,
+					  "listing PCI devices: %s", strerror(-r));
+	}
+	json_object_object_add(o, "version", json_object_new_string(BB_VERSION));
+	json_object_object_add(o, "sysfs_root", json_object_new_string(d->opts.sysfs_root));
+	json_object_object_add(o, "simulated", json_object_new_boolean(bb_sysfs_is_simsys(d->sysfs)));
+	json_object_object_add(o, "lockdown", json_object_new_string(bb_lockdown_to_string(lockdown)));
+	json_object_object_add(o, "config_dir", json_object_new_string(d->opts.config_dir));
+	json_object_object_add(o, "state_dir", json_object_new_string(d->opts.state_dir));
+	json_object_object_add(o, "audit",
+			       json_object_new_string(bb_audit_mode_to_string(d->opts.audit)));
+	json_object_object_add(o, "devices", json_object_new_int((int)n));
+	return reply_ok(reply, o);
+}
+
+int method_list_devices(BbDaemon *d, const BbPeer *peer, struct json_object *params,
+			BbReply *reply)
+{
+	_cleanup_free_ bb_address *list = NULL;
+	_cleanup_free_ struct bb_device *dev = NULL;
+	struct json_object *o, *devices;
+	size_t n = 0;
+	int r;
+	(void)peer, (void)params;
+
+	r = bb_sysfs_list_devices(d->sysfs, &list, &n);
+	if (r < 0)
+		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL,
+					  "listing PCI devices: %s", strerror(-r));
+	dev = malloc(sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	devices = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		r = bb_device_read(d->sysfs, list[i].s, dev);
+		if (r == -ENODEV || r == -ENOENT)
+			continue; /* removed since the listing */
+		if (r < 0) {
+			json_object_put(devices);
+			return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL,
+						  "reading %s: %s", list[i].s, strerror(-r));
+		}
+		json_object_array_add(devices, device_to_json(dev));
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "devices", devices);
+	return reply_ok(reply, o);
+}
+
+int method_show_device(BbDaemon *d, const BbPeer *peer, struct json_object *params,
+		       BbReply *reply)
+{
+	_cleanup_free_ struct bb_device *dev = malloc(sizeof(*dev));
+	struct json_object *o;
+	(void)peer;
+
+	if (!dev)
+		return -ENOMEM;
+	if (request_device(d, params, dev, reply) < 0)
+		return 0;
+	o = json_object_new_object();
+	json_object_object_add(o, "device", device_to_json(dev));
+	return reply_ok(reply, o);
+}
+
+int method_check(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply)
+{
+	_cleanup_free_ struct bb_device *dev = malloc(sizeof(*dev));
+	struct bb_evaluation e;
+	const char *driver;
+	struct json_object *o;
+	int r;
+	(void)peer;
+
+	if (!dev)
+		return -ENOMEM;
+	if (request_driver(params, &driver, reply) < 0 ||
+	    request_device(d, params, dev, reply) < 0)
+		return 0;
+	r = evaluate_request(d, BB_ACTION_BIND, dev, driver,
+			     bb_varlink_get_bool(params, "group", false), &e);
+	if (r < 0) {
+		evaluation_done(&e);
+		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL, "checking %s: %s",
+					  dev->address.s, strerror(-r));
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "device", json_object_new_string(dev->address.s));
+	json_object_object_add(o, "driver", json_object_new_string(e.driver));
+	json_object_object_add(o, "allowed", json_object_new_boolean(e.decision.allowed));
+	json_object_object_add(o, "decision", decision_to_json(&e.decision));
+	json_object_object_add(o, "members", TAKE_PTR(e.members));
+	json_object_object_add(o, "facts", device_to_json(dev));
+	evaluation_done(&e);
+	return reply_ok(reply, o);
+}

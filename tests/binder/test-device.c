@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The device model on a hand-built sysfs tree in a temp dir (plain files and
+ * links, no driver-core behaviour: reading only). Covers the facts, the link
+ * shape checks and the refusals.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bb-log.h"
+#include "broker.h"
+
+static char root[] = "/tmp/bb-device-XXXXXX";
+static char proc[4200];
+static bb_sysfs *s;
+
+#define BRIDGE "devices/pci0000:00/0000:00:01.0"
+#define NIC    BRIDGE "/0000:01:00.0"
+#define FN1    BRIDGE "/0000:01:00.1"
+
+static void mkdirs(const char *rel)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(path, 0755);
+			*p = '/';
+		}
+	mkdir(path, 0755);
+}
+
+static void put(const char *rel, const char *text)
+{
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void ln(const char *target, const char *rel)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static void device(const char *dir, const char *vendor, const char *dev, const char *cls,
+		   const char *modalias, const char *override)
+{
+	char p[512];
+
+	mkdirs(dir);
+#define ATTR(name, val)                                                                            \
+	snprintf(p, sizeof(p), "%s/%s", dir, name);                                                \
+	put(p, val)
+	ATTR("vendor", vendor);
+	ATTR("device", dev);
+	ATTR("subsystem_vendor", "0x8086\n");
+	ATTR("subsystem_device", "0x0000\n");
+	ATTR("class", cls);
+	ATTR("revision", "0x01\n");
+	ATTR("modalias", modalias);
+	ATTR("driver_override", override);
+#undef ATTR
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(root))
+		return -1;
+	mkdirs("bus/pci/devices");
+	mkdirs("bus/pci/drivers/e1000e");
+	mkdirs("bus/pci/drivers/pcieport");
+	mkdirs("kernel/iommu_groups/1/devices");
+	mkdirs("kernel/security");
+	mkdirs("class/net");
+	mkdirs("class/block");
+	mkdirs("etc/evil/0000:02:00.0");
+	put("kernel/security/lockdown", "none [integrity] confidentiality\n");
+
+	device(BRIDGE, "0x8086\n", "0x1901\n", "0x060400\n",
+	       "pci:v00008086d00001901sv00008086sd00000000bc06sc04i00\n", "(null)\n");
+	ln("../../../bus/pci/drivers/pcieport", BRIDGE "/driver");
+	ln("../../../kernel/iommu_groups/1", BRIDGE "/iommu_group");
+
+	device(NIC, "0x8086\n", "0x10d3\n", "0x020000\n",
+	       "pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00\n", "(null)\n");
+	ln("../../../../bus/pci/drivers/e1000e", NIC "/driver");
+	ln("../../../../kernel/iommu_groups/1", NIC "/iommu_group");
+	mkdirs(NIC "/net/eth0");
+	mkdirs(NIC "/nvme/nvme0/nvme0n1");
+	ln("../../" NIC "/net/eth0", "class/net/eth0");
+	ln("../../" NIC "/nvme/nvme0/nvme0n1", "class/block/nvme0n1");
+	/* A link that points elsewhere is not a child. */
+	ln("../../devices/virtual/net/lo", "class/net/lo");
+
+	device(FN1, "0x8086\n", "0x10d3\n", "0x020000\n",
+	       "pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00\n", "vfio-pci\n");
+	ln("../../../../kernel/iommu_groups/1", FN1 "/iommu_group");
+	put(FN1 "/boot_vga", "0\n");
+
+	device("etc/evil/0000:02:00.0", "0x8086\n", "0x10d3\n", "0x020000\n",
+	       "pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00\n", "(null)\n");
+
+	ln("../../../" BRIDGE, "bus/pci/devices/0000:00:01.0");
+	ln("../../../" NIC, "bus/pci/devices/0000:01:00.0");
+	ln("../../../" FN1, "bus/pci/devices/0000:01:00.1");
+	ln("../../../etc/evil/0000:02:00.0", "bus/pci/devices/0000:02:00.0");
+	ln("../../../../" BRIDGE, "kernel/iommu_groups/1/devices/0000:00:01.0");
+	ln("../../../../" NIC, "kernel/iommu_groups/1/devices/0000:01:00.0");
+	ln("../../../../" FN1, "kernel/iommu_groups/1/devices/0000:01:00.1");
+
+	mkdirs("proc/net");
+	put("proc/net/route",
+	    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+	    "eth0\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n");
+	/* As in the real /proc, mounts is a link (to self/mounts). */
+	mkdirs("proc/self");
+	put("proc/self/mounts", "/dev/nvme0n1p2 / ext4 rw 0 0\n");
+	ln("self/mounts", "proc/mounts");
+	put("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n");
+	snprintf(proc, sizeof(proc), "%s/proc", root);
+	return bb_sysfs_open(root, proc, &s);
+}
+
+static int teardown(void **state)
+{
+	char cmd[4300];
+
+	(void)state;
+	s = bb_sysfs_free(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_facts(void **state)
+{
+	struct bb_device d;
+
+	(void)state;
+	assert_false(bb_sysfs_is_simsys(s));
+	assert_int_equal(bb_device_read(s, "0000:01:00.0", &d), 0);
+	assert_int_equal(d.vendor, 0x8086);
+	assert_int_equal(d.device, 0x10d3);
+	assert_int_equal(d.class_code, 0x020000);
+	assert_int_equal(d.revision, 1);
+	assert_string_equal(d.modalias, "pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00");
+	assert_string_equal(d.driver, "e1000e");
+	assert_string_equal(d.driver_override, "");
+	assert_int_equal(d.boot_vga, -1);
+	assert_int_equal(d.iommu_group, 1);
+	assert_int_equal(d.n_group, 3);
+	for (size_t i = 0; i < d.n_group; i++) {
+		const struct bb_group_member *m = &d.group[i];
+		if (streq(m->address.s, "0000:00:01.0")) {
+			assert_true(m->bridge);
+			assert_string_equal(m->driver, "pcieport");
+		} else if (streq(m->address.s, "0000:01:00.1")) {
+			assert_false(m->bridge);
+			assert_string_equal(m->driver, "");
+		} else {
+			assert_string_equal(m->address.s, "0000:01:00.0");
+			assert_string_equal(m->driver, "e1000e");
+		}
+	}
+	assert_int_equal(d.n_net, 1);
+	assert_string_equal(d.net[0].name, "eth0");
+	assert_true(d.net[0].default_route);
+	assert_int_equal(d.n_block, 1);
+	assert_string_equal(d.block[0].name, "nvme0n1");
+	assert_true(d.block[0].mounted);
+	assert_false(d.block[0].swap);
+
+	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), 0);
+	assert_string_equal(d.driver, "");
+	assert_string_equal(d.driver_override, "vfio-pci");
+	assert_int_equal(d.boot_vga, 0);
+	assert_int_equal(d.n_net, 0);
+
+	/* The bridge: its children's interfaces are not its own. */
+	assert_int_equal(bb_device_read(s, "0000:00:01.0", &d), 0);
+	assert_int_equal(d.n_net, 0);
+	assert_int_equal(d.n_block, 0);
+	assert_true(bb_class_is_bridge(d.class_code));
+}
+
+static void test_refusals(void **state)
+{
+	struct bb_device d;
+	bb_address a;
+	int fd = -1;
+
+	(void)state;
+	assert_int_equal(bb_device_read(s, "../../etc", &d), -EINVAL);
+	assert_int_equal(bb_device_read(s, "0000:01:00.0\n", &d), -EINVAL);
+	assert_int_equal(bb_device_read(s, "0000:01:00.0/../..", &d), -EINVAL);
+	assert_int_equal(bb_device_read(s, "0000:01:0g.0", &d), -EINVAL);
+	assert_int_equal(bb_device_read(s, "00000:01:00.0", &d), -EINVAL);
+	assert_int_equal(bb_device_read(s, "0000:05:00.0", &d), -ENODEV);
+	/* The bus link leads out of devices/: refused before anything there is opened. */
+	assert_int_equal(bb_device_read(s, "0000:02:00.0", &d), -EBADMSG);
+	bb_address_parse("0000:02:00.0", &a);
+	assert_int_equal(bb_sysfs_open_device(s, &a, &fd), -EBADMSG);
+	assert_int_equal(fd, -1);
+}
+
+static void test_bad_driver_link(void **state)
+{
+	struct bb_device d;
+	char path[4300];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/%s/driver", root, FN1);
+	assert_int_equal(symlink("/etc", path), 0);
+	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), -EBADMSG);
+	unlink(path);
+	assert_int_equal(symlink("../../../../bus/pci/drivers/../../../etc", path), 0);
+	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), -EBADMSG);
+	unlink(path);
+	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), 0);
+}
+
+static void test_list_and_lockdown(void **state)
+{
+	bb_address *list = NULL;
+	bb_lockdown l;
+	size_t n = 0;
+	char path[4300];
+
+	(void)state;
+	assert_int_equal(bb_sysfs_list_devices(s, &list, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(list[0].s, "0000:00:01.0");
+	assert_string_equal(list[3].s, "0000:02:00.0");
+	free(list);
+
+	assert_int_equal(bb_lockdown_read(s, &l), 0);
+	assert_int_equal(l, BB_LOCKDOWN_INTEGRITY);
+	snprintf(path, sizeof(path), "%s/kernel/security/lockdown", root);
+	unlink(path);
+	assert_int_equal(bb_lockdown_read(s, &l), 0);
+	assert_int_equal(l, BB_LOCKDOWN_UNSUPPORTED);
+	put("kernel/security/lockdown", "[none] integrity confidentiality\n");
+	assert_int_equal(bb_lockdown_read(s, &l), 0);
+	assert_int_equal(l, BB_LOCKDOWN_NONE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_facts),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_bad_driver_link),
+		cmocka_unit_test(test_list_and_lockdown),
+	};
+	bb_log_set_max_priority(LOG_CRIT);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,196 @@
+# shellcheck shell=sh
+# Shared set-up of the end-to-end tests: a simsys mount on a temporary dir,
+# bindbrokerd on a temporary socket pointed at it, and assertions on the
+# client's exit status, output and the simulated driver links.
+#
+# Each test script is run by meson as:
+#   test-e2e-X.sh SIMSYS BINDBROKERD BINDBROKER TOPOLOGY_DIR MAKE_MODULES_FIXTURE MODINFO...
+# and sources this file first.
+
+set -u
+
+SIMSYS=$1 BINDBROKERD=$2 BINDBROKER=$3 TOPOLOGIES=$4 MAKE_MODULES=$5
+shift 5
+MODINFO="$*"
+
+if [ ! -x "$SIMSYS" ]; then
+	echo "SKIP: simsys not built ($SIMSYS)"
+	exit 77
+fi
+if [ ! -e /dev/fuse ]; then
+	echo "SKIP: no /dev/fuse"
+	exit 77
+fi
+
+TMP=$(mktemp -d /tmp/bindbroker-e2e.XXXXXX)
+chmod 755 "$TMP" # non-root peers must reach the socket
+MNT=$TMP/sys
+SOCK=$TMP/broker.sock
+STATE=$TMP/state
+DAEMON_PID=
+FAILURES=0
+CHECKS=0
+
+cleanup() {
+	if [ -n "$DAEMON_PID" ]; then
+		kill "$DAEMON_PID" 2>/dev/null
+		wait "$DAEMON_PID" 2>/dev/null
+	fi
+	if mountpoint -q "$MNT" 2>/dev/null; then
+		fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mount_simsys() { # TOPOLOGY_NAME
+	mkdir -p "$MNT"
+	"$SIMSYS" "$MNT" --topology "$TOPOLOGIES/$1.json" ||
+		{ echo "FATAL: simsys did not mount $1"; exit 1; }
+}
+
+unmount_simsys() {
+	fusermount3 -u "$MNT" || { echo "FATAL: cannot unmount simsys"; exit 1; }
+}
+
+# A modules dir written by the real depmod from the library's fixture (vfio variants).
+make_modules() {
+	"$MAKE_MODULES" "$TMP/modules-root" 9.9.9-fixture $MODINFO
+}
+
+start_daemon() { # extra bindbrokerd options...
+	mkdir -p "$STATE"
+	"$BINDBROKERD" --sysfs-root "$MNT" --state-dir "$STATE" --config-dir "$TMP/config" \
+		--socket "$SOCK" "$@" 2>>"$TMP/daemon.log" &
+	DAEMON_PID=$!
+	# Readiness, not timing: wait until the broker answers (bounded), or for it to die.
+	i=0
+	while ! "$BINDBROKER" --socket "$SOCK" status >/dev/null 2>&1; do
+		if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+			echo "FATAL: bindbrokerd exited during start-up:"
+			cat "$TMP/daemon.log"
+			DAEMON_PID=
+			exit 1
+		fi
+		i=$((i + 1))
+		[ $i -lt 500 ] || { echo "FATAL: no socket after start-up"; exit 1; }
+		sleep 0.02
+	done
+}
+
+stop_daemon() {
+	kill "$DAEMON_PID"
+	wait "$DAEMON_PID"
+	DAEMON_RC=$?
+	DAEMON_PID=
+}
+
+# Runs the client; OUT, ERR and RC hold its stdout, stderr and exit status.
+bb() {
+	"$BINDBROKER" --socket "$SOCK" "$@" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+}
+
+ok() {
+	CHECKS=$((CHECKS + 1))
+	echo "ok $CHECKS - $*"
+}
+
+not_ok() {
+	CHECKS=$((CHECKS + 1))
+	FAILURES=$((FAILURES + 1))
+	echo "not ok $CHECKS - $*"
+	echo "#   exit $RC"
+	echo "#   stdout: $OUT" | head -20
+	echo "#   stderr: $ERR" | head -20
+}
+
+expect_rc() { # WANT DESCRIPTION
+	if [ "$RC" -eq "$1" ]; then ok "$2 (exit $1)"; else not_ok "$2: wanted exit $1"; fi
+}
+
+expect_out() { # PATTERN DESCRIPTION (grep -E on stdout)
+	if printf '%s\n' "$OUT" | grep -Eq -- "$1"; then ok "$2"; else not_ok "$2: stdout lacks /$1/"; fi
+}
+
+expect_err() { # PATTERN DESCRIPTION (grep -E on stderr)
+	if printf '%s\n' "$ERR" | grep -Eq -- "$1"; then ok "$2"; else not_ok "$2: stderr lacks /$1/"; fi
+}
+
+# Evaluates a python3 expression over the JSON on stdout (bound to j); must be true.
+expect_json() { # EXPR DESCRIPTION
+	if printf '%s' "$OUT" | python3 -c "
+import json, sys
+j = json.load(sys.stdin)
+sys.exit(0 if ($1) else 1)" 2>"$TMP/pyerr"; then
+		ok "$2"
+	else
+		not_ok "$2: JSON fails ($1) $(cat "$TMP/pyerr")"
+	fi
+}
+
+device_dir() { # BDF -> its directory in the mount (through the bus link)
+	echo "$MNT/bus/pci/devices/$1"
+}
+
+driver_of() { # BDF -> driver name, "" when unbound
+	l=$(readlink "$(device_dir "$1")/driver" 2>/dev/null) || { echo ""; return; }
+	basename "$l"
+}
+
+override_of() {
+	cat "$(device_dir "$1")/driver_override"
+}
+
+expect_driver() { # BDF WANT DESCRIPTION ("" = no driver)
+	got=$(driver_of "$1")
+	if [ "$got" = "$2" ]; then ok "$3"; else not_ok "$3: driver of $1 is '$got', wanted '$2'"; fi
+}
+
+expect_override_cleared() { # BDF DESCRIPTION
+	got=$(override_of "$1")
+	if [ "$got" = "(null)" ]; then ok "$2"; else not_ok "$2: override of $1 is '$got'"; fi
+}
+
+control() { # simsys control command
+	printf '%s' "$*" >"$MNT/.simsys/control"
+}
+
+# Raw varlink exchange: sends MESSAGES (NUL separators as \0), prints each reply on a line.
+raw_call() { # MESSAGES
+	python3 - "$SOCK" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+try:
+    s.sendall(sys.argv[2].encode().replace(b"\\0", b"\0"))
+    s.shutdown(socket.SHUT_WR)
+except OSError:
+    pass  # the broker may close before taking all of an oversized message
+data = b""
+while True:
+    try:
+        d = s.recv(65536)
+    except OSError:
+        break
+    if not d:
+        break
+    data += d
+for m in data.split(b"\0"):
+    if m:
+        print(m.decode())
+PY
+}
+
+finish() {
+	echo "1..$CHECKS"
+	if [ "$FAILURES" -ne 0 ]; then
+		echo "# $FAILURES of $CHECKS checks failed; daemon log:"
+		sed 's/^/#   /' "$TMP/daemon.log" 2>/dev/null | tail -40
+		exit 1
+	fi
+	exit 0
+}

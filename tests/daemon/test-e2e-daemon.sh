@@ -1,0 +1,50 @@
+#!/bin/sh
+# bindbrokerd's life cycle: options, a stale socket, a second daemon, socket
+# activation, and a clean exit on SIGTERM that removes the socket.
+. "$(dirname "$0")/e2e-lib.sh"
+
+mount_simsys minimal
+
+"$BINDBROKERD" --audit sometimes >"$TMP/out" 2>"$TMP/err"
+RC=$? OUT= ERR=$(cat "$TMP/err")
+expect_rc 2 "bad --audit value"
+expect_err "--audit takes required, best-effort or off" "the bad option is named"
+
+# A socket file left by a dead daemon is replaced.
+python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()" "$SOCK"
+start_daemon --audit off
+bb --json status
+expect_rc 0 "daemon started over a stale socket"
+expect_json "j['audit'] == 'off'" "status reports the audit mode"
+
+# A second daemon on the same socket refuses to start and leaves the first alone.
+"$BINDBROKERD" --sysfs-root "$MNT" --state-dir "$STATE" --socket "$SOCK" 2>"$TMP/err"
+RC=$? ERR=$(cat "$TMP/err") OUT=
+expect_rc 1 "second daemon on a live socket"
+expect_err "another broker is listening on $SOCK" "the second daemon says why"
+bb status
+expect_rc 0 "the first daemon still serves"
+
+stop_daemon
+if [ "$DAEMON_RC" -eq 0 ]; then ok "SIGTERM exits 0"; else not_ok "SIGTERM exits 0 (got $DAEMON_RC)"; fi
+if [ -e "$SOCK" ]; then not_ok "SIGTERM removed the socket"; else ok "SIGTERM removed the socket"; fi
+
+# Socket activation: systemd-socket-activate listens and passes the fd (LISTEN_FDS).
+if command -v systemd-socket-activate >/dev/null; then
+	systemd-socket-activate -l "$SOCK" "$BINDBROKERD" --sysfs-root "$MNT" \
+		--state-dir "$STATE" --socket "$TMP/unused.sock" 2>>"$TMP/daemon.log" &
+	DAEMON_PID=$!
+	i=0
+	while [ ! -S "$SOCK" ] && [ $i -lt 500 ]; do i=$((i + 1)); sleep 0.02; done
+	bb --json status
+	expect_rc 0 "socket-activated daemon serves"
+	if [ -e "$TMP/unused.sock" ]; then not_ok "activated daemon used the passed socket"; else
+		ok "activated daemon used the passed socket"; fi
+	if grep -q "socket-activated" "$TMP/daemon.log"; then ok "daemon logs its activation"; else
+		not_ok "daemon logs its activation"; fi
+	stop_daemon
+fi
+
+finish
