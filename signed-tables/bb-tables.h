@@ -328,7 +328,8 @@ struct bb_table_match {
 };
 
 /*
- * Finds the most specific entry admitting the device. Returns 1 and fills *RET, or 0
+ * Finds the most specific entry admitting the device. RET points into the store and stays
+ * valid until the next install or add_local. Returns 1 and fills *RET, or 0
  * with WHY saying why nothing admits it (no entry; only in expired tables; only in
  * unsigned tables that do not count), or a negative errno.
  */

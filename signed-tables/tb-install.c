@@ -13,8 +13,8 @@
 #include "bb-fileio.h"
 #include "tb-internal.h"
 
-int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len,
-		      const char *sig, size_t sig_len, int64_t now, struct bb_reason *why)
+static int install(struct bb_tables *t, const char *table, size_t table_len, const char *sig,
+		   size_t sig_len, int64_t now, const char *origin, struct bb_reason *why)
 {
 	_cleanup_free_ char *bundle = NULL;
 	struct tb_loaded l = {0};
@@ -22,7 +22,7 @@ int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len,
 	uint64_t highest;
 	int r;
 
-	r = tb_verify_signed(t->trust, table, table_len, sig, sig_len, "table", &l, why);
+	r = tb_verify_signed(t->trust, table, table_len, sig, sig_len, origin, &l, why);
 	if (r < 0)
 		return r;
 	_cleanup_(bb_table_freep) struct bb_table *parsed = l.table;
@@ -69,6 +69,12 @@ int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len,
 	return 0;
 }
 
+int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len,
+		      const char *sig, size_t sig_len, int64_t now, struct bb_reason *why)
+{
+	return install(t, table, table_len, sig, sig_len, now, "table", why);
+}
+
 int bb_tables_install_file(struct bb_tables *t, const char *path, int64_t now,
 			   struct bb_reason *why)
 {
@@ -84,7 +90,7 @@ int bb_tables_install_file(struct bb_tables *t, const char *path, int64_t now,
 	r = tb_read_file(AT_FDCWD, sigpath, BB_SIGFILE_MAX, &sig, &sig_len, why);
 	if (r < 0)
 		return r;
-	return bb_tables_install(t, table, table_len, sig, sig_len, now, why);
+	return install(t, table, table_len, sig, sig_len, now, path, why);
 }
 
 int bb_tables_add_local(struct bb_tables *t, const char *table, size_t len, const char *origin,
