@@ -267,7 +267,7 @@ bool bb_table_counts(bool is_signed, enum bb_posture posture, bool config_allows
 struct bb_tables;
 
 /*
- * Opens the table store: trust from KEYS_DFD (keys.d), installed tables from
+ * Opens the table store: trust from KEYS_DFD (keys.d; -1 for none), installed tables from
  * STATE_DFD/tables (created if missing). Every installed table is re-verified
  * (signature, trust, scope, rollback state); one that fails is skipped and counted in
  * *RET_SKIPPED (may be NULL) with a logged warning. Expired tables are loaded and

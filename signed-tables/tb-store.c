@@ -204,7 +204,8 @@ int bb_tables_open(int keys_dfd, int state_dfd, struct bb_tables **ret, unsigned
 	if (!t)
 		return tb_fail(why, BB_CHECK_IO, -ENOMEM, "out of memory");
 	t->state_dfd = t->tables_dfd = -1;
-	r = bb_trust_load_at(keys_dfd, &t->trust, why);
+	/* No keys.d at all: nothing is trusted, installed tables will all be skipped. */
+	r = keys_dfd < 0 ? bb_trust_new(&t->trust) : bb_trust_load_at(keys_dfd, &t->trust, why);
 	if (r < 0)
 		return r;
 	t->state_dfd = fcntl(state_dfd, F_DUPFD_CLOEXEC, 3);
