@@ -85,13 +85,13 @@ void bb_keyid_hex(const uint8_t keyid[BB_KEYID_LEN], char out[17]);
  * lengths, nothing after the last line.
  */
 int bb_pubkey_parse(const char *data, size_t len, const char *origin, struct bb_pubkey *ret,
-		    struct bb_reason *why);
+                    struct bb_reason *why);
 /* Unencrypted secret keys only (minisign -G -W, bindbroker keygen); scrypt ones are refused. */
 int bb_seckey_parse(const char *data, size_t len, const char *origin, struct bb_seckey *ret,
-		    struct bb_reason *why);
+                    struct bb_reason *why);
 /* Prehashed "ED" signatures only; legacy "Ed" and all-zero signatures are refused. */
 int bb_minisig_parse(const char *data, size_t len, const char *origin, struct bb_minisig *ret,
-		     struct bb_reason *why);
+                     struct bb_reason *why);
 
 /* Writers of the same formats (new NUL-terminated strings in *RET). */
 int bb_pubkey_format(const struct bb_pubkey *key, char **ret);
@@ -110,21 +110,21 @@ void bb_seckey_wipe(struct bb_seckey *sk);
 
 /* Signs DATA (prehashed ED) with TRUSTED_COMMENT (no control characters but tab). */
 int bb_sign_buffer(const struct bb_seckey *sk, const void *data, size_t len,
-		   const char *trusted_comment, struct bb_minisig *ret, struct bb_reason *why);
+                   const char *trusted_comment, struct bb_minisig *ret, struct bb_reason *why);
 
 /* Checks key id, signature over BLAKE2b-512(DATA) and the global signature. */
 int bb_verify_buffer(const struct bb_pubkey *key, const struct bb_minisig *sig, const void *data,
-		     size_t len, struct bb_reason *why);
+                     size_t len, struct bb_reason *why);
 
 /* ---- table format (bindbroker-table(5)) ------------------------------------------------ */
 
-#define BB_TABLE_FORMAT          1
-#define BB_TABLE_MAX_SIZE        (8u * 1024 * 1024)
-#define BB_TABLE_MAX_LINE        1024
-#define BB_TABLE_MAX_ENTRIES     262144
-#define BB_TABLE_MAX_DRIVERS     16
-#define BB_TABLE_NAME_MAX        64
-#define BB_TABLE_DRIVER_MAX      64
+#define BB_TABLE_FORMAT      1
+#define BB_TABLE_MAX_SIZE    (8u * 1024 * 1024)
+#define BB_TABLE_MAX_LINE    1024
+#define BB_TABLE_MAX_ENTRIES 262144
+#define BB_TABLE_MAX_DRIVERS 16
+#define BB_TABLE_NAME_MAX    64
+#define BB_TABLE_DRIVER_MAX  64
 
 struct bb_table_entry {
 	uint16_t vendor, device;
@@ -153,7 +153,7 @@ struct bb_table {
 
 /* Parses a table; ORIGIN (may be NULL) names it in "origin:line:col: ..." messages. */
 int bb_table_parse(const char *data, size_t len, const char *origin, struct bb_table **ret,
-		   struct bb_reason *why);
+                   struct bb_reason *why);
 void bb_table_free(struct bb_table *t);
 static inline void bb_table_freep(struct bb_table **t)
 {
@@ -197,16 +197,15 @@ static inline void bb_trust_freep(struct bb_trust **t)
 }
 /* Parses a scope file ("vendor 15b3", "driver mlx5_vfio_pci", "admin", '#' comments). */
 int bb_trust_add(struct bb_trust *t, const char *name, const struct bb_pubkey *key,
-		 const char *scope_text, size_t scope_len, struct bb_reason *why);
+                 const char *scope_text, size_t scope_len, struct bb_reason *why);
 size_t bb_trust_count(const struct bb_trust *t);
 const struct bb_trusted_key *bb_trust_get(const struct bb_trust *t, size_t i);
 /* The trusted key with this key id, or NULL (WHY then says whether it lacks a scope). */
-const struct bb_trusted_key *bb_trust_find(const struct bb_trust *t,
-					   const uint8_t keyid[BB_KEYID_LEN],
-					   struct bb_reason *why);
+const struct bb_trusted_key *
+bb_trust_find(const struct bb_trust *t, const uint8_t keyid[BB_KEYID_LEN], struct bb_reason *why);
 /* Table vendor, every entry's vendor and every driver inside KEY's scope. */
 int bb_trust_check_scope(const struct bb_trusted_key *key, const struct bb_table *table,
-			 struct bb_reason *why);
+                         struct bb_reason *why);
 
 /*
  * Key rotation (TUF root style, minimal). A key list (format in bindbroker-table(5)):
@@ -224,9 +223,9 @@ struct bb_keylist {
 	struct bb_trust *trust;
 };
 int bb_keylist_verify(const struct bb_trust *current, uint64_t current_version,
-		      unsigned current_threshold, const char *data, size_t len,
-		      const char *const *sigs, const size_t *sig_lens, size_t n_sigs,
-		      struct bb_keylist *ret, struct bb_reason *why);
+                      unsigned current_threshold, const char *data, size_t len,
+                      const char *const *sigs, const size_t *sig_lens, size_t n_sigs,
+                      struct bb_keylist *ret, struct bb_reason *why);
 void bb_keylist_done(struct bb_keylist *kl);
 /*
  * Writes KL as keys.d files under DFD: NAME.pub and NAME.scope for each key (each file
@@ -244,9 +243,9 @@ int bb_keylist_version_at(int dfd, uint64_t *ret);
  * STATE_DFD/rollback/NAME.KEYID, written atomically. *RET = 0 when none was accepted.
  */
 int bb_rollback_get(int state_dfd, const char *table_name, const uint8_t keyid[BB_KEYID_LEN],
-		    uint64_t *ret);
+                    uint64_t *ret);
 int bb_rollback_put(int state_dfd, const char *table_name, const uint8_t keyid[BB_KEYID_LEN],
-		    uint64_t serial);
+                    uint64_t serial);
 
 /* ---- lockdown rule ------------------------------------------------------------------------ */
 
@@ -261,21 +260,21 @@ enum bb_posture {
  * lockdown and only when the configuration allows unsigned tables.
  */
 bool bb_table_counts(bool is_signed, enum bb_posture posture, bool config_allows_unsigned,
-		     struct bb_reason *why);
+                     struct bb_reason *why);
 
 /* ---- installed tables: install, load, lookup --------------------------------------------- */
 
 struct bb_tables;
 
 /*
- * Opens the table store: trust from KEYS_DFD (keys.d), installed tables from
+ * Opens the table store: trust from KEYS_DFD (keys.d; -1 for none), installed tables from
  * STATE_DFD/tables (created if missing). Every installed table is re-verified
  * (signature, trust, scope, rollback state); one that fails is skipped and counted in
  * *RET_SKIPPED (may be NULL) with a logged warning. Expired tables are loaded and
  * reported as expired.
  */
 int bb_tables_open(int keys_dfd, int state_dfd, struct bb_tables **ret, unsigned *ret_skipped,
-		   struct bb_reason *why);
+                   struct bb_reason *why);
 void bb_tables_free(struct bb_tables *t);
 static inline void bb_tables_freep(struct bb_tables **t)
 {
@@ -288,14 +287,14 @@ static inline void bb_tables_freep(struct bb_tables **t)
  * signature are stored as one file tables/NAME.KEYID.signed (the .minisig text followed
  * by the table), replaced atomically; then the rollback state is raised.
  */
-int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len,
-		      const char *sig, size_t sig_len, int64_t now, struct bb_reason *why);
+int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len, const char *sig,
+                      size_t sig_len, int64_t now, struct bb_reason *why);
 /* Same from PATH and PATH.minisig. */
 int bb_tables_install_file(struct bb_tables *t, const char *path, int64_t now,
-			   struct bb_reason *why);
+                           struct bb_reason *why);
 /* Adds an administrator's unsigned local table (not persisted; counts per bb_table_counts). */
 int bb_tables_add_local(struct bb_tables *t, const char *table, size_t len, const char *origin,
-			struct bb_reason *why);
+                        struct bb_reason *why);
 
 struct bb_table_info {
 	const char *name;
@@ -328,12 +327,13 @@ struct bb_table_match {
 };
 
 /*
- * Finds the most specific entry admitting the device. Returns 1 and fills *RET, or 0
+ * Finds the most specific entry admitting the device. RET points into the store and stays
+ * valid until the next install or add_local. Returns 1 and fills *RET, or 0
  * with WHY saying why nothing admits it (no entry; only in expired tables; only in
  * unsigned tables that do not count), or a negative errno.
  */
 int bb_tables_lookup(const struct bb_tables *t, const struct bb_device_query *q,
-		     struct bb_table_match *ret, struct bb_reason *why);
+                     struct bb_table_match *ret, struct bb_reason *why);
 
 /* ---- what the client calls -------------------------------------------------------------- */
 
@@ -346,4 +346,4 @@ int bb_cli_sign(const char *file, const char *seckey_path, int64_t now, struct b
  * syntax and expiry against NOW. *RET (may be NULL) gets the parsed table.
  */
 int bb_cli_verify(const char *file, const char *pubkey_path, int64_t now, struct bb_table **ret,
-		  struct bb_reason *why);
+                  struct bb_reason *why);

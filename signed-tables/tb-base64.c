@@ -79,7 +79,7 @@ int tb_base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_len
 				return -EBADMSG;
 		}
 		uint32_t v = (uint32_t)s[0] << 18 | (uint32_t)s[1] << 12 | (uint32_t)s[2] << 6 |
-			     (uint32_t)s[3];
+		             (uint32_t)s[3];
 		uint8_t b[3] = {v >> 16 & 0xff, v >> 8 & 0xff, v & 0xff};
 		size_t n = last ? 3 - pad : 3;
 		/* Bits that padding hides must be zero: one encoding per value. */

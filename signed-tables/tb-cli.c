@@ -11,7 +11,7 @@
 #include "tb-internal.h"
 
 int tb_write_path(const char *path, const void *data, size_t len, unsigned mode, bool excl,
-		  struct bb_reason *why)
+                  struct bb_reason *why)
 {
 	_cleanup_free_ char *d = strdup(path), *b = strdup(path);
 	_cleanup_close_ int dfd = -1;
@@ -27,7 +27,7 @@ int tb_write_path(const char *path, const void *data, size_t len, unsigned mode,
 	dfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return tb_fail(why, BB_CHECK_IO, negative_errno(), "%s: cannot open its folder: %m",
-			       path);
+		               path);
 	if (excl && fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return tb_fail(why, BB_CHECK_IO, -EEXIST, "%s exists; not overwriting it", path);
 	r = bb_write_file_atomic_at(dfd, base, data, len, (mode_t)mode);
@@ -47,7 +47,7 @@ int bb_cli_keygen(const char *pub_path, const char *sec_path, struct bb_reason *
 
 	if (stat(pub_path, &st) == 0 || stat(sec_path, &st) == 0)
 		return tb_fail(why, BB_CHECK_IO, -EEXIST, "%s or %s exists; not overwriting keys",
-			       pub_path, sec_path);
+		               pub_path, sec_path);
 	r = bb_keygen(&sk);
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_IO, r, "key generation failed");
@@ -94,7 +94,8 @@ int bb_cli_sign(const char *file, const char *seckey_path, int64_t now, struct b
 	if (r < 0)
 		return r;
 	b = strdup(file);
-	if (!b || asprintf(&tc, "timestamp:%lld\tfile:%s\thashed", (long long)now, basename(b)) < 0) {
+	if (!b ||
+	    asprintf(&tc, "timestamp:%lld\tfile:%s\thashed", (long long)now, basename(b)) < 0) {
 		bb_seckey_wipe(&sk);
 		return tb_fail(why, BB_CHECK_IO, -ENOMEM, "out of memory");
 	}
@@ -117,7 +118,7 @@ int bb_cli_sign(const char *file, const char *seckey_path, int64_t now, struct b
 }
 
 int bb_cli_verify(const char *file, const char *pubkey_path, int64_t now, struct bb_table **ret,
-		  struct bb_reason *why)
+                  struct bb_reason *why)
 {
 	_cleanup_(bb_table_freep) struct bb_table *t = NULL;
 	_cleanup_free_ char *data = NULL, *sigtext = NULL, *sigfile = NULL;

@@ -10,14 +10,14 @@ int tb_check_expiry(const struct bb_table *t, int64_t now, struct bb_reason *why
 
 	if (now >= t->expires) {
 		bb_time_format(t->expires, when);
-		return tb_fail(why, BB_CHECK_EXPIRY, -EKEYEXPIRED, "table %s expired at %s", t->name,
-			       when);
+		return tb_fail(why, BB_CHECK_EXPIRY, -EKEYEXPIRED, "table %s expired at %s",
+		               t->name, when);
 	}
 	if (now < t->issued) {
 		bb_time_format(t->issued, when);
 		return tb_fail(why, BB_CHECK_EXPIRY, -EKEYEXPIRED,
-			       "table %s is not valid before %s (issued in the future)", t->name,
-			       when);
+		               "table %s is not valid before %s (issued in the future)", t->name,
+		               when);
 	}
 	return 0;
 }

@@ -13,8 +13,8 @@
 #include "bb-fileio.h"
 #include "tb-internal.h"
 
-int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len,
-		      const char *sig, size_t sig_len, int64_t now, struct bb_reason *why)
+static int install(struct bb_tables *t, const char *table, size_t table_len, const char *sig,
+                   size_t sig_len, int64_t now, const char *origin, struct bb_reason *why)
 {
 	_cleanup_free_ char *bundle = NULL;
 	struct tb_loaded l = {0};
@@ -22,7 +22,7 @@ int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len,
 	uint64_t highest;
 	int r;
 
-	r = tb_verify_signed(t->trust, table, table_len, sig, sig_len, "table", &l, why);
+	r = tb_verify_signed(t->trust, table, table_len, sig, sig_len, origin, &l, why);
 	if (r < 0)
 		return r;
 	_cleanup_(bb_table_freep) struct bb_table *parsed = l.table;
@@ -33,7 +33,7 @@ int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len,
 	r = bb_rollback_get(t->state_dfd, parsed->name, l.keyid, &highest);
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_IO, r, "rollback state of %s: %s", parsed->name,
-			       strerror(-r));
+		               strerror(-r));
 	/* The loaded copy counts too, should the state file have been lost. */
 	for (size_t i = 0; i < t->n_loaded; i++)
 		if (t->loaded[i].is_signed && streq(t->loaded[i].table->name, parsed->name) &&
@@ -42,10 +42,10 @@ int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len,
 			highest = t->loaded[i].table->serial;
 	if (parsed->serial <= highest)
 		return tb_fail(why, BB_CHECK_ROLLBACK, -ESTALE,
-			       "serial %llu not greater than %llu, the highest accepted for table "
-			       "%s signed by %s",
-			       (unsigned long long)parsed->serial, (unsigned long long)highest,
-			       parsed->name, id);
+		               "serial %llu not greater than %llu, the highest accepted for table "
+		               "%s signed by %s",
+		               (unsigned long long)parsed->serial, (unsigned long long)highest,
+		               parsed->name, id);
 
 	bundle = malloc(sig_len + table_len);
 	if (!bundle)
@@ -56,11 +56,11 @@ int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len,
 	r = bb_write_file_atomic_at(t->tables_dfd, fname, bundle, sig_len + table_len, 0644);
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_IO, r, "cannot write tables/%s: %s", fname,
-			       strerror(-r));
+		               strerror(-r));
 	r = bb_rollback_put(t->state_dfd, parsed->name, l.keyid, parsed->serial);
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_IO, r, "cannot write rollback state for %s: %s",
-			       parsed->name, strerror(-r));
+		               parsed->name, strerror(-r));
 	l.table = TAKE_PTR(parsed);
 	r = tb_tables_put(t, &l);
 	bb_table_free(l.table);
@@ -69,8 +69,14 @@ int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len,
 	return 0;
 }
 
+int bb_tables_install(struct bb_tables *t, const char *table, size_t table_len, const char *sig,
+                      size_t sig_len, int64_t now, struct bb_reason *why)
+{
+	return install(t, table, table_len, sig, sig_len, now, "table", why);
+}
+
 int bb_tables_install_file(struct bb_tables *t, const char *path, int64_t now,
-			   struct bb_reason *why)
+                           struct bb_reason *why)
 {
 	_cleanup_free_ char *table = NULL, *sig = NULL, *sigpath = NULL;
 	size_t table_len, sig_len;
@@ -84,11 +90,11 @@ int bb_tables_install_file(struct bb_tables *t, const char *path, int64_t now,
 	r = tb_read_file(AT_FDCWD, sigpath, BB_SIGFILE_MAX, &sig, &sig_len, why);
 	if (r < 0)
 		return r;
-	return bb_tables_install(t, table, table_len, sig, sig_len, now, why);
+	return install(t, table, table_len, sig, sig_len, now, path, why);
 }
 
 int bb_tables_add_local(struct bb_tables *t, const char *table, size_t len, const char *origin,
-			struct bb_reason *why)
+                        struct bb_reason *why)
 {
 	struct tb_loaded l = {0};
 	int r;

@@ -11,7 +11,7 @@
 
 /* Fills WHY (may be NULL) and returns -abs(ERR). */
 int tb_fail(struct bb_reason *why, enum bb_check check, int err, const char *fmt, ...)
-	_printf_(4, 5);
+    _printf_(4, 5);
 
 /* Strict base64 (RFC 4648, padded, canonical). Decodes exactly OUT_LEN bytes or fails. */
 size_t tb_base64_encoded_len(size_t len);
@@ -56,7 +56,7 @@ bool tb_valid_name(const char *s, size_t len);
 
 /* Reads NAME under DIRFD (at most MAX bytes) with a reason on failure. */
 int tb_read_file(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
-		 struct bb_reason *why);
+                 struct bb_reason *why);
 
 /* Installed table store internals shared by install, load and lookup. */
 struct tb_loaded {
@@ -71,7 +71,7 @@ int tb_check_expiry(const struct bb_table *t, int64_t now, struct bb_reason *why
 
 /* Writes PATH (a path, not a name) atomically with MODE; -EEXIST if EXCL and it exists. */
 int tb_write_path(const char *path, const void *data, size_t len, unsigned mode, bool excl,
-		  struct bb_reason *why);
+                  struct bb_reason *why);
 
 struct tb_index_item {
 	uint32_t id; /* vendor << 16 | device */
@@ -87,8 +87,8 @@ struct bb_tables {
 	size_t n_index;
 };
 
-#define TB_TABLES_DIR   "tables"
-#define TB_ROLLBACK_DIR "rollback"
+#define TB_TABLES_DIR    "tables"
+#define TB_ROLLBACK_DIR  "rollback"
 #define TB_SIGNED_SUFFIX ".signed"
 
 /* Adds L (taking its table) or replaces the loaded table with the same name and signer. */
@@ -100,5 +100,5 @@ int tb_tables_reindex(struct bb_tables *t);
  * signature, table syntax, scope. Fills *RET (table owned by the caller).
  */
 int tb_verify_signed(const struct bb_trust *trust, const char *table, size_t table_len,
-		     const char *sig, size_t sig_len, const char *origin, struct tb_loaded *ret,
-		     struct bb_reason *why);
+                     const char *sig, size_t sig_len, const char *origin, struct tb_loaded *ret,
+                     struct bb_reason *why);

@@ -27,9 +27,9 @@
 #include "bb-fileio.h"
 #include "tb-internal.h"
 
-#define KEYLIST_MAX_SIZE (256 * 1024)
-#define KEYLIST_MAX_KEYS 256
-#define KEYLIST_MAX_SIGS 64
+#define KEYLIST_MAX_SIZE     (256 * 1024)
+#define KEYLIST_MAX_KEYS     256
+#define KEYLIST_MAX_SIGS     64
 #define KEYLIST_VERSION_FILE "keylist.version"
 
 struct pending_key {
@@ -53,7 +53,7 @@ static int append(struct pending_key *k, const char *text, size_t len)
 }
 
 static int header(struct tb_lines *l, const char *key, char *val, size_t size,
-		  struct bb_reason *why)
+                  struct bb_reason *why)
 {
 	const char *line;
 	size_t len, klen = strlen(key);
@@ -62,7 +62,7 @@ static int header(struct tb_lines *l, const char *key, char *val, size_t size,
 	if (r <= 0 || len <= klen + 2 || memcmp(line, key, klen) != 0 || line[klen] != ':' ||
 	    line[klen + 1] != ' ' || len - klen - 2 >= size)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "keylist:%u: expected '%s: ...'",
-			       l->lineno, key);
+		               l->lineno, key);
 	memcpy(val, line + klen + 2, len - klen - 2);
 	val[len - klen - 2] = '\0';
 	return 0;
@@ -84,7 +84,7 @@ static int parse_number(const char *s, uint64_t *ret)
 }
 
 static struct pending_key *find_pending(struct pending_key *keys, size_t n, const char *name,
-					size_t len)
+                                        size_t len)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strlen(keys[i].name) == len && !memcmp(keys[i].name, name, len))
@@ -93,7 +93,7 @@ static struct pending_key *find_pending(struct pending_key *keys, size_t n, cons
 }
 
 static int parse_keylist(const char *data, size_t len, struct bb_keylist *ret,
-			 struct bb_reason *why)
+                         struct bb_reason *why)
 {
 	struct tb_lines l = {.data = data, .len = len};
 	struct pending_key *keys = NULL;
@@ -106,12 +106,12 @@ static int parse_keylist(const char *data, size_t len, struct bb_keylist *ret,
 
 	if (len > KEYLIST_MAX_SIZE || memchr(data, '\0', len) || memchr(data, '\r', len))
 		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG,
-			       "keylist: oversized, or holds NUL or carriage return");
+		               "keylist: oversized, or holds NUL or carriage return");
 	if ((r = header(&l, "format", val, sizeof(val), why)) < 0)
 		return r;
 	if (!streq(val, "bindbroker-keylist 1"))
 		return tb_fail(why, BB_CHECK_SYNTAX, -EPROTONOSUPPORT,
-			       "keylist:1: unknown format '%s' (want bindbroker-keylist 1)", val);
+		               "keylist:1: unknown format '%s' (want bindbroker-keylist 1)", val);
 	if ((r = header(&l, "version", val, sizeof(val), why)) < 0)
 		return r;
 	if (parse_number(val, &num) < 0 || num == 0)
@@ -125,7 +125,7 @@ static int parse_keylist(const char *data, size_t len, struct bb_keylist *ret,
 	r = tb_next_line(&l, &line, &llen);
 	if (r <= 0 || llen != 0)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG,
-			       "keylist:4: a blank line must end the header");
+		               "keylist:4: a blank line must end the header");
 
 	while ((r = tb_next_line(&l, &line, &llen)) > 0) {
 		const char *sp1 = memchr(line, ' ', llen), *name, *rest;
@@ -143,8 +143,7 @@ static int parse_keylist(const char *data, size_t len, struct bb_keylist *ret,
 			goto bad;
 		if (sp1 - line == 3 && !memcmp(line, "key", 3)) {
 			char pubtext[128];
-			if (find_pending(keys, n, name, nlen) || n >= KEYLIST_MAX_KEYS ||
-			    rlen > 64)
+			if (find_pending(keys, n, name, nlen) || n >= KEYLIST_MAX_KEYS || rlen > 64)
 				goto bad;
 			struct pending_key *nk = realloc(keys, (n + 1) * sizeof(*nk));
 			if (!nk) {
@@ -154,11 +153,11 @@ static int parse_keylist(const char *data, size_t len, struct bb_keylist *ret,
 			keys = nk;
 			memset(&keys[n], 0, sizeof(keys[n]));
 			memcpy(keys[n].name, name, nlen);
-			snprintf(pubtext, sizeof(pubtext), "untrusted comment: k\n%.*s\n", (int)rlen,
-				 rest);
+			snprintf(pubtext, sizeof(pubtext), "untrusted comment: k\n%.*s\n",
+			         (int)rlen, rest);
 			n++;
 			if (bb_pubkey_parse(pubtext, strlen(pubtext), "keylist", &keys[n - 1].key,
-					    NULL) < 0)
+			                    NULL) < 0)
 				goto bad;
 		} else if (sp1 - line == 5 && !memcmp(line, "scope", 5)) {
 			struct pending_key *k = find_pending(keys, n, name, nlen);
@@ -179,18 +178,19 @@ static int parse_keylist(const char *data, size_t len, struct bb_keylist *ret,
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		if (!keys[i].scope) {
 			r = tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "keylist: key %s has no scope",
-				    keys[i].name);
+			            keys[i].name);
 			break;
 		}
 		r = bb_trust_add(ret->trust, keys[i].name, &keys[i].key, keys[i].scope,
-				 keys[i].scope_len, why);
+		                 keys[i].scope_len, why);
 	}
 	goto out;
 bad:
-	r = tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG,
-		    "keylist:%u: expected 'key NAME PUBKEY' or 'scope NAME vendor|driver|admin ...' "
-		    "(NAME declared once, before its scope)",
-		    l.lineno);
+	r = tb_fail(
+	    why, BB_CHECK_SYNTAX, -EBADMSG,
+	    "keylist:%u: expected 'key NAME PUBKEY' or 'scope NAME vendor|driver|admin ...' "
+	    "(NAME declared once, before its scope)",
+	    l.lineno);
 out:
 	for (size_t i = 0; i < n; i++)
 		free(keys[i].scope);
@@ -206,7 +206,7 @@ void bb_keylist_done(struct bb_keylist *kl)
 
 /* Which keys signed: a bit per key of a store. */
 static int count_signers(const struct bb_trust *t, const struct bb_minisig *sigs, size_t n_sigs,
-			 const char *data, size_t len, bool *signed_by, bool admins_only)
+                         const char *data, size_t len, bool *signed_by, bool admins_only)
 {
 	int count = 0;
 	for (size_t i = 0; i < bb_trust_count(t); i++) {
@@ -223,9 +223,9 @@ static int count_signers(const struct bb_trust *t, const struct bb_minisig *sigs
 }
 
 int bb_keylist_verify(const struct bb_trust *current, uint64_t current_version,
-		      unsigned current_threshold, const char *data, size_t len,
-		      const char *const *sigs, const size_t *sig_lens, size_t n_sigs,
-		      struct bb_keylist *ret, struct bb_reason *why)
+                      unsigned current_threshold, const char *data, size_t len,
+                      const char *const *sigs, const size_t *sig_lens, size_t n_sigs,
+                      struct bb_keylist *ret, struct bb_reason *why)
 {
 	_cleanup_free_ struct bb_minisig *parsed = NULL;
 	_cleanup_free_ bool *cur_signed = NULL, *new_signed = NULL;
@@ -234,7 +234,7 @@ int bb_keylist_verify(const struct bb_trust *current, uint64_t current_version,
 
 	if (n_sigs > KEYLIST_MAX_SIGS)
 		return tb_fail(why, BB_CHECK_SYNTAX, -E2BIG, "more than %d signatures",
-			       KEYLIST_MAX_SIGS);
+		               KEYLIST_MAX_SIGS);
 	if (current_threshold == 0)
 		return tb_fail(why, BB_CHECK_THRESHOLD, -EINVAL, "threshold must be at least 1");
 	r = parse_keylist(data, len, &kl, why);
@@ -242,8 +242,8 @@ int bb_keylist_verify(const struct bb_trust *current, uint64_t current_version,
 		goto fail;
 	if (kl.version <= current_version) {
 		r = tb_fail(why, BB_CHECK_ROLLBACK, -ESTALE,
-			    "key list version %" PRIu64 " not greater than %" PRIu64, kl.version,
-			    current_version);
+		            "key list version %" PRIu64 " not greater than %" PRIu64, kl.version,
+		            current_version);
 		goto fail;
 	}
 	parsed = calloc(n_sigs ? n_sigs : 1, sizeof(*parsed));
@@ -261,15 +261,15 @@ int bb_keylist_verify(const struct bb_trust *current, uint64_t current_version,
 	n = count_signers(current, parsed, n_sigs, data, len, cur_signed, true);
 	if ((unsigned)n < current_threshold) {
 		r = tb_fail(why, BB_CHECK_THRESHOLD, -EPERM,
-			    "key list signed by %d of the current admin keys, %u needed", n,
-			    current_threshold);
+		            "key list signed by %d of the current admin keys, %u needed", n,
+		            current_threshold);
 		goto fail;
 	}
 	n = count_signers(kl.trust, parsed, n_sigs, data, len, new_signed, true);
 	if ((unsigned)n < kl.threshold) {
 		r = tb_fail(why, BB_CHECK_THRESHOLD, -EPERM,
-			    "key list signed by %d of its own admin keys, %u needed", n,
-			    kl.threshold);
+		            "key list signed by %d of its own admin keys, %u needed", n,
+		            kl.threshold);
 		goto fail;
 	}
 	for (size_t i = 0; i < bb_trust_count(kl.trust); i++) {
@@ -279,13 +279,13 @@ int bb_keylist_verify(const struct bb_trust *current, uint64_t current_version,
 		bb_keyid_hex(k->key.keyid, id);
 		if (old && memcmp(old->key.pk, k->key.pk, BB_ED25519_PK_LEN) != 0) {
 			r = tb_fail(why, BB_CHECK_THRESHOLD, -EPERM,
-				    "key %s reuses key id %s of a different current key", k->name,
-				    id);
+			            "key %s reuses key id %s of a different current key", k->name,
+			            id);
 			goto fail;
 		}
 		if (!old && !new_signed[i]) {
 			r = tb_fail(why, BB_CHECK_THRESHOLD, -EPERM,
-				    "new key %s (%s) did not sign the key list", k->name, id);
+			            "new key %s (%s) did not sign the key list", k->name, id);
 			goto fail;
 		}
 	}
@@ -339,7 +339,7 @@ int bb_keylist_write_keys_at(const struct bb_keylist *kl, int dfd, struct bb_rea
 	r = remove_stale(kl, dfd);
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_IO, r, "keys.d: cannot revoke old keys: %s",
-			       strerror(-r));
+		               strerror(-r));
 	for (size_t i = 0; i < bb_trust_count(kl->trust); i++) {
 		const struct bb_trusted_key *k = bb_trust_get(kl->trust, i);
 		_cleanup_free_ char *pub = NULL, *scope = NULL;
@@ -373,7 +373,7 @@ int bb_keylist_write_keys_at(const struct bb_keylist *kl, int dfd, struct bb_rea
 	r = bb_write_file_atomic_at(dfd, KEYLIST_VERSION_FILE, buf, strlen(buf), 0644);
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_IO, r, "keys.d/" KEYLIST_VERSION_FILE ": %s",
-			       strerror(-r));
+		               strerror(-r));
 	return 0;
 }
 

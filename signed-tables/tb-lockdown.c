@@ -22,19 +22,19 @@ static const char *posture_name(enum bb_posture p)
 }
 
 bool bb_table_counts(bool is_signed, enum bb_posture posture, bool config_allows_unsigned,
-		     struct bb_reason *why)
+                     struct bb_reason *why)
 {
 	if (is_signed)
 		return true;
 	if (posture != BB_POSTURE_NONE) {
 		tb_fail(why, BB_CHECK_LOCKDOWN, -EPERM,
-			"unsigned table does not count under lockdown (%s)", posture_name(posture));
+		        "unsigned table does not count under lockdown (%s)", posture_name(posture));
 		return false;
 	}
 	if (!config_allows_unsigned) {
 		tb_fail(why, BB_CHECK_LOCKDOWN, -EPERM,
-			"unsigned table does not count: bindbroker.conf does not allow unsigned "
-			"tables");
+		        "unsigned table does not count: bindbroker.conf does not allow unsigned "
+		        "tables");
 		return false;
 	}
 	return true;

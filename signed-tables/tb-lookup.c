@@ -40,7 +40,7 @@ static size_t lower_bound(const struct bb_tables *t, uint32_t id)
 }
 
 int bb_tables_lookup(const struct bb_tables *t, const struct bb_device_query *q,
-		     struct bb_table_match *ret, struct bb_reason *why)
+                     struct bb_table_match *ret, struct bb_reason *why)
 {
 	uint32_t id = (uint32_t)q->vendor << 16 | q->device;
 	const struct tb_index_item *best = NULL;
@@ -67,8 +67,8 @@ int bb_tables_lookup(const struct bb_tables *t, const struct bb_device_query *q,
 			obstacle = r;
 			continue;
 		}
-		if (!best ||
-		    specificity(e) > specificity(&t->loaded[best->table].table->entries[best->entry]))
+		if (!best || specificity(e) >
+		                 specificity(&t->loaded[best->table].table->entries[best->entry]))
 			best = &t->index[i];
 	}
 	if (best) {
@@ -83,11 +83,12 @@ int bb_tables_lookup(const struct bb_tables *t, const struct bb_device_query *q,
 		return 0;
 	}
 	if (wrong_driver)
-		tb_fail(why, BB_CHECK_NO_MATCH, -ENOENT,
-			"no table admits %04x:%04x for driver %s (tables name it for other drivers)",
-			q->vendor, q->device, q->driver);
+		tb_fail(
+		    why, BB_CHECK_NO_MATCH, -ENOENT,
+		    "no table admits %04x:%04x for driver %s (tables name it for other drivers)",
+		    q->vendor, q->device, q->driver);
 	else
 		tb_fail(why, BB_CHECK_NO_MATCH, -ENOENT, "no table entry matches %04x:%04x",
-			q->vendor, q->device);
+		        q->vendor, q->device);
 	return 0;
 }

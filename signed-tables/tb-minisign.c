@@ -39,7 +39,7 @@ static const char *origin_or_default(const char *origin)
 
 /* Reads one line that must start with PREFIX; the rest is bounded comment text. */
 static int comment_line(struct tb_lines *l, const char *origin, const char *prefix, size_t max,
-			const char **ret, size_t *ret_len, struct bb_reason *why)
+                        const char **ret, size_t *ret_len, struct bb_reason *why)
 {
 	size_t plen = strlen(prefix), len;
 	const char *line;
@@ -48,22 +48,23 @@ static int comment_line(struct tb_lines *l, const char *origin, const char *pref
 
 	r = tb_next_line(l, &line, &len);
 	if (r == 0)
-		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s:%u: truncated: expected \"%s...\"",
-			       origin, l->lineno + 1, prefix);
+		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG,
+		               "%s:%u: truncated: expected \"%s...\"", origin, l->lineno + 1,
+		               prefix);
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_SYNTAX, r, "%s:%u: line does not end in a newline",
-			       origin, l->lineno);
+		               origin, l->lineno);
 	if (len < plen || memcmp(line, prefix, plen) != 0)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s:%u:1: expected \"%s\"", origin,
-			       l->lineno, prefix);
+		               l->lineno, prefix);
 	if (len - plen > max)
-		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s:%u: comment longer than %zu bytes",
-			       origin, l->lineno, max);
+		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG,
+		               "%s:%u: comment longer than %zu bytes", origin, l->lineno, max);
 	bad = tb_text_bad_offset(line + plen, len - plen);
 	if (bad >= 0)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG,
-			       "%s:%u:%zu: control character or invalid UTF-8 in comment", origin,
-			       l->lineno, plen + (size_t)bad + 1);
+		               "%s:%u:%zu: control character or invalid UTF-8 in comment", origin,
+		               l->lineno, plen + (size_t)bad + 1);
 	*ret = line + plen;
 	*ret_len = len - plen;
 	return 0;
@@ -71,7 +72,7 @@ static int comment_line(struct tb_lines *l, const char *origin, const char *pref
 
 /* Reads one line holding exactly the canonical base64 of OUT_LEN bytes. */
 static int base64_line(struct tb_lines *l, const char *origin, const char *what, uint8_t *out,
-		       size_t out_len, struct bb_reason *why)
+                       size_t out_len, struct bb_reason *why)
 {
 	const char *line;
 	size_t len;
@@ -80,25 +81,26 @@ static int base64_line(struct tb_lines *l, const char *origin, const char *what,
 	r = tb_next_line(l, &line, &len);
 	if (r == 0)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s:%u: truncated: %s missing",
-			       origin, l->lineno + 1, what);
+		               origin, l->lineno + 1, what);
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_SYNTAX, r, "%s:%u: line does not end in a newline",
-			       origin, l->lineno);
+		               origin, l->lineno);
 	if (len != tb_base64_encoded_len(out_len))
 		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG,
-			       "%s:%u: %s: expected %zu base64 characters, got %zu", origin,
-			       l->lineno, what, tb_base64_encoded_len(out_len), len);
+		               "%s:%u: %s: expected %zu base64 characters, got %zu", origin,
+		               l->lineno, what, tb_base64_encoded_len(out_len), len);
 	if (tb_base64_decode(line, len, out, out_len) < 0)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s:%u: %s: invalid base64", origin,
-			       l->lineno, what);
+		               l->lineno, what);
 	return 0;
 }
 
 static int expect_end(struct tb_lines *l, const char *origin, struct bb_reason *why)
 {
 	if (l->pos != l->len)
-		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s:%u: trailing garbage after the last line",
-			       origin, l->lineno + 1);
+		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG,
+		               "%s:%u: trailing garbage after the last line", origin,
+		               l->lineno + 1);
 	return 0;
 }
 
@@ -111,7 +113,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 }
 
 int bb_pubkey_parse(const char *data, size_t len, const char *origin, struct bb_pubkey *ret,
-		    struct bb_reason *why)
+                    struct bb_reason *why)
 {
 	struct tb_lines l = {.data = data, .len = len};
 	uint8_t bin[PUBKEY_BIN_LEN];
@@ -122,7 +124,7 @@ int bb_pubkey_parse(const char *data, size_t len, const char *origin, struct bb_
 	origin = origin_or_default(origin);
 	if (len > BB_KEYFILE_MAX)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EFBIG, "%s: key file larger than %d bytes",
-			       origin, BB_KEYFILE_MAX);
+		               origin, BB_KEYFILE_MAX);
 	r = comment_line(&l, origin, untrusted_prefix, BB_UNTRUSTED_COMMENT_MAX, &c, &clen, why);
 	if (r < 0)
 		return r;
@@ -134,7 +136,7 @@ int bb_pubkey_parse(const char *data, size_t len, const char *origin, struct bb_
 		return r;
 	if (memcmp(bin, "Ed", 2) != 0)
 		return tb_fail(why, BB_CHECK_ALGORITHM, -EPROTONOSUPPORT,
-			       "%s:2: unknown public key algorithm (want \"Ed\")", origin);
+		               "%s:2: unknown public key algorithm (want \"Ed\")", origin);
 	memcpy(ret->keyid, bin + 2, BB_KEYID_LEN);
 	memcpy(ret->pk, bin + 2 + BB_KEYID_LEN, BB_ED25519_PK_LEN);
 	return 0;
@@ -152,7 +154,7 @@ static void seckey_checksum(const uint8_t keyid[8], const uint8_t sk[64], uint8_
 }
 
 int bb_seckey_parse(const char *data, size_t len, const char *origin, struct bb_seckey *ret,
-		    struct bb_reason *why)
+                    struct bb_reason *why)
 {
 	struct tb_lines l = {.data = data, .len = len};
 	uint8_t bin[SECKEY_BIN_LEN], chk[32], pk[32];
@@ -164,7 +166,7 @@ int bb_seckey_parse(const char *data, size_t len, const char *origin, struct bb_
 	origin = origin_or_default(origin);
 	if (len > BB_KEYFILE_MAX)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EFBIG, "%s: key file larger than %d bytes",
-			       origin, BB_KEYFILE_MAX);
+		               origin, BB_KEYFILE_MAX);
 	r = comment_line(&l, origin, untrusted_prefix, BB_UNTRUSTED_COMMENT_MAX, &c, &clen, why);
 	if (r < 0)
 		return r;
@@ -176,24 +178,24 @@ int bb_seckey_parse(const char *data, size_t len, const char *origin, struct bb_
 		goto out;
 	if (memcmp(bin, "Ed", 2) != 0) {
 		r = tb_fail(why, BB_CHECK_ALGORITHM, -EPROTONOSUPPORT,
-			    "%s:2: unknown secret key algorithm (want \"Ed\")", origin);
+		            "%s:2: unknown secret key algorithm (want \"Ed\")", origin);
 		goto out;
 	}
 	if (memcmp(bin + 2, "Sc", 2) == 0) {
 		r = tb_fail(why, BB_CHECK_ALGORITHM, -EOPNOTSUPP,
-			    "%s: secret key is encrypted with a password (scrypt); bindbroker "
-			    "reads only unencrypted keys (minisign -G -W, bindbroker keygen)",
-			    origin);
+		            "%s: secret key is encrypted with a password (scrypt); bindbroker "
+		            "reads only unencrypted keys (minisign -G -W, bindbroker keygen)",
+		            origin);
 		goto out;
 	}
 	if (bin[2] != 0 || bin[3] != 0) {
 		r = tb_fail(why, BB_CHECK_ALGORITHM, -EPROTONOSUPPORT,
-			    "%s:2: unknown key derivation algorithm", origin);
+		            "%s:2: unknown key derivation algorithm", origin);
 		goto out;
 	}
 	if (memcmp(bin + 4, "B2", 2) != 0) {
 		r = tb_fail(why, BB_CHECK_ALGORITHM, -EPROTONOSUPPORT,
-			    "%s:2: unknown checksum algorithm (want \"B2\")", origin);
+		            "%s:2: unknown checksum algorithm (want \"B2\")", origin);
 		goto out;
 	}
 	keyid = bin + 6 + 32 + 8 + 8;
@@ -201,14 +203,14 @@ int bb_seckey_parse(const char *data, size_t len, const char *origin, struct bb_
 	seckey_checksum(keyid, sk, chk);
 	if (CRYPTO_memcmp(chk, sk + 64, 32) != 0) {
 		r = tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s: secret key checksum mismatch",
-			    origin);
+		            origin);
 		goto out;
 	}
 	/* The seed must give the public half stored beside it. */
 	r = tb_ed25519_public(sk, pk);
 	if (r < 0 || CRYPTO_memcmp(pk, sk + 32, 32) != 0) {
 		r = tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG,
-			    "%s: secret key does not match its public half", origin);
+		            "%s: secret key does not match its public half", origin);
 		goto out;
 	}
 	memcpy(ret->keyid, keyid, 8);
@@ -221,7 +223,7 @@ out:
 }
 
 int bb_minisig_parse(const char *data, size_t len, const char *origin, struct bb_minisig *ret,
-		     struct bb_reason *why)
+                     struct bb_reason *why)
 {
 	struct tb_lines l = {.data = data, .len = len};
 	uint8_t bin[SIG_BIN_LEN];
@@ -232,7 +234,7 @@ int bb_minisig_parse(const char *data, size_t len, const char *origin, struct bb
 	origin = origin_or_default(origin);
 	if (len > BB_SIGFILE_MAX)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EFBIG,
-			       "%s: signature file larger than %d bytes", origin, BB_SIGFILE_MAX);
+		               "%s: signature file larger than %d bytes", origin, BB_SIGFILE_MAX);
 	r = comment_line(&l, origin, untrusted_prefix, BB_UNTRUSTED_COMMENT_MAX, &c, &clen, why);
 	if (r < 0)
 		return r;
@@ -241,12 +243,12 @@ int bb_minisig_parse(const char *data, size_t len, const char *origin, struct bb
 		return r;
 	if (memcmp(bin, "Ed", 2) == 0)
 		return tb_fail(why, BB_CHECK_ALGORITHM, -EPROTONOSUPPORT,
-			       "%s:2: legacy signature (\"Ed\", not prehashed) refused; sign with "
-			       "minisign's default prehashed mode",
-			       origin);
+		               "%s:2: legacy signature (\"Ed\", not prehashed) refused; sign with "
+		               "minisign's default prehashed mode",
+		               origin);
 	if (memcmp(bin, "ED", 2) != 0)
 		return tb_fail(why, BB_CHECK_ALGORITHM, -EPROTONOSUPPORT,
-			       "%s:2: unknown signature algorithm (want \"ED\")", origin);
+		               "%s:2: unknown signature algorithm (want \"ED\")", origin);
 	memcpy(ret->keyid, bin + 2, 8);
 	memcpy(ret->sig, bin + 10, 64);
 	r = comment_line(&l, origin, trusted_prefix, BB_TRUSTED_COMMENT_MAX, &c, &clen, why);
@@ -262,12 +264,12 @@ int bb_minisig_parse(const char *data, size_t len, const char *origin, struct bb
 		return r;
 	if (all_zero(ret->sig, 64) || all_zero(ret->global_sig, 64))
 		return tb_fail(why, BB_CHECK_SIGNATURE, -EKEYREJECTED,
-			       "bad signature: %s holds an all-zero signature", origin);
+		               "bad signature: %s holds an all-zero signature", origin);
 	return 0;
 }
 
 static int format_lines(char **ret, const char *comment1, const uint8_t *bin1, size_t len1,
-			const char *comment2, const uint8_t *bin2, size_t len2)
+                        const char *comment2, const uint8_t *bin2, size_t len2)
 {
 	size_t n = strlen(comment1) + tb_base64_encoded_len(len1) + 4;
 	char *b, *p;
@@ -335,7 +337,7 @@ int bb_minisig_format(const struct bb_minisig *sig, char **ret)
 
 	bb_keyid_hex(sig->keyid, id);
 	snprintf(comment, sizeof(comment), "%ssignature from bindbroker secret key %s",
-		 untrusted_prefix, id);
+	         untrusted_prefix, id);
 	if (asprintf(&tc, "%s%s", trusted_prefix, sig->trusted_comment) < 0)
 		return -ENOMEM;
 	memcpy(bin, "ED", 2);

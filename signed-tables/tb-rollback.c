@@ -14,7 +14,7 @@
 #include "tb-internal.h"
 
 static int state_name(const char *table_name, const uint8_t keyid[BB_KEYID_LEN], char *buf,
-		      size_t size)
+                      size_t size)
 {
 	char id[17];
 
@@ -37,7 +37,7 @@ static int open_rollback_dir(int state_dfd, bool create)
 }
 
 int bb_rollback_get(int state_dfd, const char *table_name, const uint8_t keyid[BB_KEYID_LEN],
-		    uint64_t *ret)
+                    uint64_t *ret)
 {
 	_cleanup_close_ int dfd = -1;
 	char name[BB_TABLE_NAME_MAX + 24], buf[32];
@@ -74,7 +74,7 @@ int bb_rollback_get(int state_dfd, const char *table_name, const uint8_t keyid[B
 }
 
 int bb_rollback_put(int state_dfd, const char *table_name, const uint8_t keyid[BB_KEYID_LEN],
-		    uint64_t serial)
+                    uint64_t serial)
 {
 	_cleanup_close_ int dfd = -1;
 	char name[BB_TABLE_NAME_MAX + 24], buf[32];

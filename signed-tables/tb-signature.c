@@ -25,7 +25,7 @@ static int global_message(const uint8_t sig[64], const char *tc, uint8_t **ret, 
 }
 
 int bb_sign_buffer(const struct bb_seckey *sk, const void *data, size_t len,
-		   const char *trusted_comment, struct bb_minisig *ret, struct bb_reason *why)
+                   const char *trusted_comment, struct bb_minisig *ret, struct bb_reason *why)
 {
 	_cleanup_free_ uint8_t *gm = NULL;
 	size_t tlen = strlen(trusted_comment), gm_len;
@@ -34,7 +34,7 @@ int bb_sign_buffer(const struct bb_seckey *sk, const void *data, size_t len,
 
 	if (tlen > BB_TRUSTED_COMMENT_MAX || tb_text_bad_offset(trusted_comment, tlen) >= 0)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EINVAL,
-			       "trusted comment too long or holds control characters");
+		               "trusted comment too long or holds control characters");
 	r = tb_blake2b512(data, len, hash);
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_IO, r, "BLAKE2b-512 failed");
@@ -53,7 +53,7 @@ int bb_sign_buffer(const struct bb_seckey *sk, const void *data, size_t len,
 }
 
 int bb_verify_buffer(const struct bb_pubkey *key, const struct bb_minisig *sig, const void *data,
-		     size_t len, struct bb_reason *why)
+                     size_t len, struct bb_reason *why)
 {
 	_cleanup_free_ uint8_t *gm = NULL;
 	uint8_t hash[64];
@@ -65,7 +65,7 @@ int bb_verify_buffer(const struct bb_pubkey *key, const struct bb_minisig *sig, 
 		bb_keyid_hex(key->keyid, want);
 		bb_keyid_hex(sig->keyid, got);
 		return tb_fail(why, BB_CHECK_SIGNATURE, -EKEYREJECTED,
-			       "wrong key: signed by key %s, verifying with key %s", got, want);
+		               "wrong key: signed by key %s, verifying with key %s", got, want);
 	}
 	r = tb_blake2b512(data, len, hash);
 	if (r < 0)
@@ -73,7 +73,7 @@ int bb_verify_buffer(const struct bb_pubkey *key, const struct bb_minisig *sig, 
 	r = tb_ed25519_verify(key->pk, sig->sig, hash, sizeof(hash));
 	if (r == -EKEYREJECTED)
 		return tb_fail(why, BB_CHECK_SIGNATURE, r,
-			       "bad signature: the file does not match its signature");
+		               "bad signature: the file does not match its signature");
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_IO, r, "Ed25519 verification failed to run");
 	r = global_message(sig->sig, sig->trusted_comment, &gm, &gm_len);
@@ -82,8 +82,8 @@ int bb_verify_buffer(const struct bb_pubkey *key, const struct bb_minisig *sig, 
 	r = tb_ed25519_verify(key->pk, sig->global_sig, gm, gm_len);
 	if (r == -EKEYREJECTED)
 		return tb_fail(why, BB_CHECK_SIGNATURE, r,
-			       "bad signature: the trusted comment does not match its global "
-			       "signature");
+		               "bad signature: the trusted comment does not match its global "
+		               "signature");
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_IO, r, "Ed25519 verification failed to run");
 	return 0;

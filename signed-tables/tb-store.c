@@ -80,9 +80,9 @@ int tb_tables_reindex(struct bb_tables *t)
 		const struct bb_table *tb = t->loaded[i].table;
 		for (size_t j = 0; j < tb->n_entries; j++)
 			idx[k++] = (struct tb_index_item){
-				.id = (uint32_t)tb->entries[j].vendor << 16 | tb->entries[j].device,
-				.table = (uint32_t)i,
-				.entry = (uint32_t)j,
+			    .id = (uint32_t)tb->entries[j].vendor << 16 | tb->entries[j].device,
+			    .table = (uint32_t)i,
+			    .entry = (uint32_t)j,
 			};
 	}
 	qsort(idx, n, sizeof(*idx), index_cmp);
@@ -117,14 +117,14 @@ static int load_installed(struct bb_tables *t, const char *fname, struct bb_reas
 	int r;
 
 	r = tb_read_file(t->tables_dfd, fname, BB_TABLE_MAX_SIZE + BB_SIGFILE_MAX, &data, &len,
-			 why);
+	                 why);
 	if (r < 0)
 		return r;
 	if (split_bundle(data, len, &sig_len) < 0)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s: truncated installed table",
-			       fname);
+		               fname);
 	r = tb_verify_signed(t->trust, data + sig_len, len - sig_len, data, sig_len, fname, &l,
-			     why);
+	                     why);
 	if (r < 0)
 		return r;
 	_cleanup_(bb_table_freep) struct bb_table *table = l.table;
@@ -132,22 +132,22 @@ static int load_installed(struct bb_tables *t, const char *fname, struct bb_reas
 	snprintf(expect, sizeof(expect), "%s.%s" TB_SIGNED_SUFFIX, table->name, id);
 	if (!streq(expect, fname))
 		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG,
-			       "%s: holds table %s signed by %s; its name should be %s", fname,
-			       table->name, id, expect);
+		               "%s: holds table %s signed by %s; its name should be %s", fname,
+		               table->name, id, expect);
 	r = bb_rollback_get(t->state_dfd, table->name, l.keyid, &highest);
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_IO, r, "rollback state of %s: %s", table->name,
-			       strerror(-r));
+		               strerror(-r));
 	if (table->serial < highest)
 		return tb_fail(why, BB_CHECK_ROLLBACK, -ESTALE,
-			       "%s: serial %llu is lower than %llu, accepted before", fname,
-			       (unsigned long long)table->serial, (unsigned long long)highest);
+		               "%s: serial %llu is lower than %llu, accepted before", fname,
+		               (unsigned long long)table->serial, (unsigned long long)highest);
 	if (table->serial > highest) {
 		/* Installed, but the state write did not happen (crash between the two). */
 		r = bb_rollback_put(t->state_dfd, table->name, l.keyid, table->serial);
 		if (r < 0)
-			return tb_fail(why, BB_CHECK_IO, r, "rollback state of %s: %s",
-				       table->name, strerror(-r));
+			return tb_fail(why, BB_CHECK_IO, r, "rollback state of %s: %s", table->name,
+			               strerror(-r));
 	}
 	l.table = TAKE_PTR(table);
 	r = tb_tables_put(t, &l);
@@ -186,7 +186,7 @@ static int load_all(struct bb_tables *t, unsigned *skipped)
 			return r;
 		if (r < 0) {
 			log_warning("installed table %s skipped: %s: %s", de->d_name,
-				    bb_check_name(why.check), why.msg);
+			            bb_check_name(why.check), why.msg);
 			(*skipped)++;
 		}
 	}
@@ -194,7 +194,7 @@ static int load_all(struct bb_tables *t, unsigned *skipped)
 }
 
 int bb_tables_open(int keys_dfd, int state_dfd, struct bb_tables **ret, unsigned *ret_skipped,
-		   struct bb_reason *why)
+                   struct bb_reason *why)
 {
 	_cleanup_(bb_tables_freep) struct bb_tables *t = NULL;
 	unsigned skipped = 0;
@@ -204,18 +204,20 @@ int bb_tables_open(int keys_dfd, int state_dfd, struct bb_tables **ret, unsigned
 	if (!t)
 		return tb_fail(why, BB_CHECK_IO, -ENOMEM, "out of memory");
 	t->state_dfd = t->tables_dfd = -1;
-	r = bb_trust_load_at(keys_dfd, &t->trust, why);
+	/* No keys.d at all: nothing is trusted, installed tables will all be skipped. */
+	r = keys_dfd < 0 ? bb_trust_new(&t->trust) : bb_trust_load_at(keys_dfd, &t->trust, why);
 	if (r < 0)
 		return r;
 	t->state_dfd = fcntl(state_dfd, F_DUPFD_CLOEXEC, 3);
 	if (t->state_dfd < 0)
 		return tb_fail(why, BB_CHECK_IO, negative_errno(), "state dir: %m");
 	if (mkdirat(t->state_dfd, TB_TABLES_DIR, 0700) < 0 && errno != EEXIST)
-		return tb_fail(why, BB_CHECK_IO, negative_errno(), "state dir: cannot create tables/: %m");
+		return tb_fail(why, BB_CHECK_IO, negative_errno(),
+		               "state dir: cannot create tables/: %m");
 	t->tables_dfd = bb_open_dir_at(t->state_dfd, TB_TABLES_DIR);
 	if (t->tables_dfd < 0)
-		return tb_fail(why, BB_CHECK_IO, t->tables_dfd, "state dir: cannot open tables/: %s",
-			       strerror(-t->tables_dfd));
+		return tb_fail(why, BB_CHECK_IO, t->tables_dfd,
+		               "state dir: cannot open tables/: %s", strerror(-t->tables_dfd));
 	r = load_all(t, &skipped);
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_IO, r, "state dir tables/: %s", strerror(-r));
@@ -238,16 +240,16 @@ int bb_tables_info(const struct bb_tables *t, size_t i, int64_t now, struct bb_t
 		return -ERANGE;
 	l = &t->loaded[i];
 	*ret = (struct bb_table_info){
-		.name = l->table->name,
-		.signer_name = l->is_signed ? l->signer_name : "(unsigned local)",
-		.is_signed = l->is_signed,
-		.serial = l->table->serial,
-		.issued = l->table->issued,
-		.expires = l->table->expires,
-		.n_entries = l->table->n_entries,
-		.n_drivers = l->table->n_drivers,
-		.drivers = (const char(*)[BB_TABLE_DRIVER_MAX + 1])l->table->drivers,
-		.expired = now >= l->table->expires,
+	    .name = l->table->name,
+	    .signer_name = l->is_signed ? l->signer_name : "(unsigned local)",
+	    .is_signed = l->is_signed,
+	    .serial = l->table->serial,
+	    .issued = l->table->issued,
+	    .expires = l->table->expires,
+	    .n_entries = l->table->n_entries,
+	    .n_drivers = l->table->n_drivers,
+	    .drivers = (const char(*)[BB_TABLE_DRIVER_MAX + 1]) l->table->drivers,
+	    .expired = now >= l->table->expires,
 	};
 	if (l->is_signed)
 		bb_keyid_hex(l->keyid, ret->signer_id);

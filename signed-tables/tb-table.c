@@ -22,9 +22,8 @@ enum header_key {
 };
 
 static const char *const header_names[_H_MAX] = {
-	[H_FORMAT] = "format", [H_NAME] = "name",     [H_VENDOR] = "vendor",
-	[H_DRIVER] = "driver", [H_SERIAL] = "serial", [H_ISSUED] = "issued",
-	[H_EXPIRES] = "expires",
+    [H_FORMAT] = "format", [H_NAME] = "name",     [H_VENDOR] = "vendor",   [H_DRIVER] = "driver",
+    [H_SERIAL] = "serial", [H_ISSUED] = "issued", [H_EXPIRES] = "expires",
 };
 
 struct parser {
@@ -38,7 +37,7 @@ struct parser {
 
 #define FAIL(p, col, err, fmt, ...)                                                                \
 	tb_fail((p)->why, BB_CHECK_SYNTAX, (err), "%s:%u:%zu: " fmt, (p)->origin, (p)->lineno,     \
-		(size_t)(col), ##__VA_ARGS__)
+	        (size_t)(col), ##__VA_ARGS__)
 
 void bb_table_free(struct bb_table *t)
 {
@@ -64,7 +63,7 @@ static bool is_hex_digit(char c)
 
 /* Exactly WIDTH lowercase hex digits; names the problem otherwise. */
 static int hex_field(struct parser *p, const char *s, size_t len, size_t width, size_t col,
-		     const char *what, uint32_t *ret)
+                     const char *what, uint32_t *ret)
 {
 	bool hexish = len > 0;
 	for (size_t i = 0; i < len; i++)
@@ -72,11 +71,12 @@ static int hex_field(struct parser *p, const char *s, size_t len, size_t width, 
 	if (len == width && tb_parse_hex(s, len, ret))
 		return 0;
 	if (hexish)
-		return FAIL(p, col, -EBADMSG,
-			    "non-canonical hex '%.*s' for %s: write exactly %zu lowercase hex digits",
-			    (int)len, s, what, width);
+		return FAIL(
+		    p, col, -EBADMSG,
+		    "non-canonical hex '%.*s' for %s: write exactly %zu lowercase hex digits",
+		    (int)len, s, what, width);
 	return FAIL(p, col, -EBADMSG, "expected %s (%zu lowercase hex digits), got '%.*s'", what,
-		    width, (int)(len > 32 ? 32 : len), s);
+	            width, (int)(len > 32 ? 32 : len), s);
 }
 
 static int parse_decimal(const char *s, size_t len, uint64_t max, uint64_t *ret)
@@ -102,8 +102,7 @@ static bool looks_like_entry(const char *line, size_t len)
 	       is_hex_digit(line[2]) && is_hex_digit(line[3]) && line[4] == ':';
 }
 
-static int header_value(struct parser *p, enum header_key k, const char *v, size_t vlen,
-			size_t col)
+static int header_value(struct parser *p, enum header_key k, const char *v, size_t vlen, size_t col)
 {
 	struct bb_table *t = p->t;
 	char buf[BB_TABLE_MAX_LINE + 1];
@@ -118,23 +117,23 @@ static int header_value(struct parser *p, enum header_key k, const char *v, size
 		static const char prefix[] = "bindbroker-table ";
 		if (vlen <= strlen(prefix) || memcmp(buf, prefix, strlen(prefix)) != 0)
 			return FAIL(p, col, -EBADMSG, "format must be 'bindbroker-table %d'",
-				    BB_TABLE_FORMAT);
+			            BB_TABLE_FORMAT);
 		r = parse_decimal(buf + strlen(prefix), vlen - strlen(prefix), 1000000, &u64);
 		if (r < 0)
 			return FAIL(p, col, -EBADMSG, "format version is not a canonical number");
 		if (u64 != BB_TABLE_FORMAT)
 			return FAIL(p, col, -EPROTONOSUPPORT,
-				    "unknown format version %llu (this bindbroker reads %d)",
-				    (unsigned long long)u64, BB_TABLE_FORMAT);
+			            "unknown format version %llu (this bindbroker reads %d)",
+			            (unsigned long long)u64, BB_TABLE_FORMAT);
 		t->format = (unsigned)u64;
 		return 0;
 	}
 	case H_NAME:
 		if (!tb_valid_name(buf, vlen))
 			return FAIL(p, col, -EBADMSG,
-				    "name must be 1-%d characters of [a-z0-9._-], starting with a "
-				    "letter or digit",
-				    BB_TABLE_NAME_MAX);
+			            "name must be 1-%d characters of [a-z0-9._-], starting with a "
+			            "letter or digit",
+			            BB_TABLE_NAME_MAX);
 		memcpy(t->name, buf, vlen + 1);
 		return 0;
 	case H_VENDOR:
@@ -156,16 +155,16 @@ static int header_value(struct parser *p, enum header_key k, const char *v, size
 		r = parse_decimal(buf, vlen, INT64_MAX, &u64);
 		if (r < 0 || u64 == 0)
 			return FAIL(p, col, -EBADMSG,
-				    "serial must be a decimal number from 1 to 2^63-1 without "
-				    "leading zeros");
+			            "serial must be a decimal number from 1 to 2^63-1 without "
+			            "leading zeros");
 		t->serial = u64;
 		return 0;
 	case H_ISSUED:
 	case H_EXPIRES:
 		if (bb_time_parse(buf, k == H_ISSUED ? &t->issued : &t->expires) < 0)
 			return FAIL(p, col, -EBADMSG,
-				    "%s must be a UTC time like 2027-11-01T00:00:00Z",
-				    header_names[k]);
+			            "%s must be a UTC time like 2027-11-01T00:00:00Z",
+			            header_names[k]);
 		return 0;
 	default:
 		return -EINVAL;
@@ -182,7 +181,7 @@ static int header_line(struct parser *p, const char *line, size_t len)
 	if (!colon || colon == line || looks_like_entry(line, len)) {
 		if (looks_like_entry(line, len))
 			return FAIL(p, 1, -EBADMSG,
-				    "entry before the header ends (a blank line ends the header)");
+			            "entry before the header ends (a blank line ends the header)");
 		return FAIL(p, 1, -EBADMSG, "expected a header line 'key: value'");
 	}
 	klen = (size_t)(colon - line);
@@ -200,13 +199,13 @@ static int header_line(struct parser *p, const char *line, size_t len)
 			k = i;
 	if (p->lineno == 1 && k != H_FORMAT)
 		return FAIL(p, 1, -EBADMSG, "the first line must be 'format: bindbroker-table %d'",
-			    BB_TABLE_FORMAT);
+		            BB_TABLE_FORMAT);
 	if (k < 0)
-		return FAIL(p, 1, -EBADMSG, "unknown header key '%.*s' in format %u", (int)klen, line,
-			    p->t->format);
+		return FAIL(p, 1, -EBADMSG, "unknown header key '%.*s' in format %u", (int)klen,
+		            line, p->t->format);
 	if (p->seen_line[k] && k != H_DRIVER)
 		return FAIL(p, 1, -EBADMSG, "duplicate header key '%s' (first on line %u)",
-			    header_names[k], p->seen_line[k]);
+		            header_names[k], p->seen_line[k]);
 	if (!p->seen_line[k])
 		p->seen_line[k] = p->lineno;
 	return header_value(p, (enum header_key)k, v, vlen, klen + 3);
@@ -219,7 +218,7 @@ static int header_done(struct parser *p)
 			return FAIL(p, 1, -EBADMSG, "header ends without '%s'", header_names[k]);
 	if (p->t->expires <= p->t->issued)
 		return FAIL(p, 1, -EBADMSG, "expires (line %u) is not after issued (line %u)",
-			    p->seen_line[H_EXPIRES], p->seen_line[H_ISSUED]);
+		            p->seen_line[H_EXPIRES], p->seen_line[H_ISSUED]);
 	return 0;
 }
 
@@ -244,8 +243,8 @@ static int entry_line(struct parser *p, char *line, size_t len)
 	if (tl != 9 || line[4] != ':') {
 		if (tl >= 3 && tl <= 11 && memchr(line, ':', tl))
 			return FAIL(p, 1, -EBADMSG,
-				    "non-canonical id '%.*s': write VVVV:DDDD in lowercase hex",
-				    (int)tl, line);
+			            "non-canonical id '%.*s': write VVVV:DDDD in lowercase hex",
+			            (int)tl, line);
 		return FAIL(p, 1, -EBADMSG, "expected an entry 'VVVV:DDDD ...'");
 	}
 	r = hex_field(p, line, 4, 4, 1, "vendor id", &a);
@@ -256,7 +255,7 @@ static int entry_line(struct parser *p, char *line, size_t len)
 		return r;
 	if (a != p->t->vendor)
 		return FAIL(p, 1, -EBADMSG, "entry vendor %04x is not the table vendor %04x", a,
-			    p->t->vendor);
+		            p->t->vendor);
 	e.vendor = (uint16_t)a;
 	e.device = (uint16_t)b;
 	pos = 9;
@@ -285,16 +284,16 @@ static int entry_line(struct parser *p, char *line, size_t len)
 		const char *w = line + pos;
 		size_t wcol = pos + 1;
 		int opt = tl == 6 && !memcmp(w, "subsys", 6)  ? OPT_SUBSYS
-			  : tl == 5 && !memcmp(w, "class", 5) ? OPT_CLASS
-			  : tl == 3 && !memcmp(w, "rev", 3)   ? OPT_REV
-							      : OPT_NONE;
+		          : tl == 5 && !memcmp(w, "class", 5) ? OPT_CLASS
+		          : tl == 3 && !memcmp(w, "rev", 3)   ? OPT_REV
+		                                              : OPT_NONE;
 		if (opt == OPT_NONE)
 			return FAIL(p, wcol, -EBADMSG, "trailing garbage '%.*s'",
-				    (int)(tl > 32 ? 32 : tl), w);
+			            (int)(tl > 32 ? 32 : tl), w);
 		if ((int)last >= opt)
 			return FAIL(p, wcol, -EBADMSG,
-				    "'%.*s' repeated or out of order (subsys, class, rev)", (int)tl,
-				    w);
+			            "'%.*s' repeated or out of order (subsys, class, rev)", (int)tl,
+			            w);
 		last = opt;
 		pos += tl;
 		if (pos >= len || line[pos] != ' ')
@@ -306,7 +305,7 @@ static int entry_line(struct parser *p, char *line, size_t len)
 		if (opt == OPT_SUBSYS) {
 			if (tl != 9 || val[4] != ':')
 				return FAIL(p, vcol, -EBADMSG,
-					    "subsys wants SVVV:SDDD in lowercase hex");
+				            "subsys wants SVVV:SDDD in lowercase hex");
 			r = hex_field(p, val, 4, 4, vcol, "subsystem vendor id", &a);
 			if (r < 0)
 				return r;
@@ -319,7 +318,7 @@ static int entry_line(struct parser *p, char *line, size_t len)
 		} else if (opt == OPT_CLASS) {
 			if (tl != 13 || val[6] != '/')
 				return FAIL(p, vcol, -EBADMSG,
-					    "class wants CCCCCC/MMMMMM in lowercase hex");
+				            "class wants CCCCCC/MMMMMM in lowercase hex");
 			r = hex_field(p, val, 6, 6, vcol, "class code", &a);
 			if (r < 0)
 				return r;
@@ -327,15 +326,18 @@ static int entry_line(struct parser *p, char *line, size_t len)
 			if (r < 0)
 				return r;
 			if (b == 0)
-				return FAIL(p, vcol + 7, -EBADMSG, "class mask 000000 matches anything");
+				return FAIL(p, vcol + 7, -EBADMSG,
+				            "class mask 000000 matches anything");
 			if (a & ~b)
-				return FAIL(p, vcol, -EBADMSG, "class code has bits outside its mask");
+				return FAIL(p, vcol, -EBADMSG,
+				            "class code has bits outside its mask");
 			e.has_class = true;
 			e.class_code = a;
 			e.class_mask = b;
 		} else {
 			if (tl != 5 || val[2] != '-')
-				return FAIL(p, vcol, -EBADMSG, "rev wants LO-HI, two lowercase hex digits each");
+				return FAIL(p, vcol, -EBADMSG,
+				            "rev wants LO-HI, two lowercase hex digits each");
 			r = hex_field(p, val, 2, 2, vcol, "lowest revision", &a);
 			if (r < 0)
 				return r;
@@ -343,7 +345,8 @@ static int entry_line(struct parser *p, char *line, size_t len)
 			if (r < 0)
 				return r;
 			if (a > b)
-				return FAIL(p, vcol, -EBADMSG, "revision range %02x-%02x is empty", a, b);
+				return FAIL(p, vcol, -EBADMSG, "revision range %02x-%02x is empty",
+				            a, b);
 			e.has_rev = true;
 			e.rev_lo = (uint8_t)a;
 			e.rev_hi = (uint8_t)b;
@@ -371,9 +374,9 @@ static int entry_key_cmp(const void *x, const void *y)
 	const struct bb_table_entry *a = *(const struct bb_table_entry *const *)x;
 	const struct bb_table_entry *b = *(const struct bb_table_entry *const *)y;
 	uint64_t ka = (uint64_t)a->device << 48 | (uint64_t)a->has_subsys << 47 |
-		      (uint64_t)a->subvendor << 16 | a->subdevice;
+	              (uint64_t)a->subvendor << 16 | a->subdevice;
 	uint64_t kb = (uint64_t)b->device << 48 | (uint64_t)b->has_subsys << 47 |
-		      (uint64_t)b->subvendor << 16 | b->subdevice;
+	              (uint64_t)b->subvendor << 16 | b->subdevice;
 	uint64_t ca = (uint64_t)a->has_class << 56 | (uint64_t)a->class_code << 24 | a->class_mask;
 	uint64_t cb = (uint64_t)b->has_class << 56 | (uint64_t)b->class_code << 24 | b->class_mask;
 	uint32_t ra = (uint32_t)a->has_rev << 16 | (uint32_t)a->rev_lo << 8 | a->rev_hi;
@@ -407,10 +410,10 @@ static int refuse_duplicates(struct parser *p)
 		a.line = b.line = 0;
 		a.comment = b.comment = "";
 		if (entry_key_cmp(&(const struct bb_table_entry *){&a},
-				  &(const struct bb_table_entry *){&b}) == 0) {
+		                  &(const struct bb_table_entry *){&b}) == 0) {
 			p->lineno = v[i]->line;
 			return FAIL(p, 1, -EBADMSG, "duplicate entry (same as line %u)",
-				    v[i - 1]->line);
+			            v[i - 1]->line);
 		}
 	}
 	return 0;
@@ -431,18 +434,19 @@ static int check_bytes(struct parser *p, const char *data, size_t len)
 			}
 		if (*first == '\0')
 			return FAIL(p, col, -EBADMSG, "NUL byte in table");
-		return FAIL(p, col, -EBADMSG, "carriage return in table (CRLF line ends are refused)");
+		return FAIL(p, col, -EBADMSG,
+		            "carriage return in table (CRLF line ends are refused)");
 	}
 	if (len == 0)
 		return tb_fail(p->why, BB_CHECK_SYNTAX, -EBADMSG, "%s: empty table", p->origin);
 	if (data[len - 1] != '\n')
 		return tb_fail(p->why, BB_CHECK_SYNTAX, -EBADMSG,
-			       "%s: truncated: the last line does not end in a newline", p->origin);
+		               "%s: truncated: the last line does not end in a newline", p->origin);
 	return 0;
 }
 
 int bb_table_parse(const char *data, size_t len, const char *origin, struct bb_table **ret,
-		   struct bb_reason *why)
+                   struct bb_reason *why)
 {
 	_cleanup_(bb_table_freep) struct bb_table *t = NULL;
 	struct parser p = {.origin = origin ? origin : "<table>", .why = why};
@@ -452,8 +456,8 @@ int bb_table_parse(const char *data, size_t len, const char *origin, struct bb_t
 
 	if (len > BB_TABLE_MAX_SIZE)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EFBIG,
-			       "%s: oversized table: %zu bytes (limit %u)", p.origin, len,
-			       BB_TABLE_MAX_SIZE);
+		               "%s: oversized table: %zu bytes (limit %u)", p.origin, len,
+		               BB_TABLE_MAX_SIZE);
 	r = check_bytes(&p, data, len);
 	if (r < 0)
 		return r;
@@ -475,17 +479,18 @@ int bb_table_parse(const char *data, size_t len, const char *origin, struct bb_t
 		pos += llen + 1;
 		p.lineno++;
 		if (llen > BB_TABLE_MAX_LINE)
-			return FAIL(&p, BB_TABLE_MAX_LINE + 1, -EBADMSG, "line longer than %d bytes",
-				    BB_TABLE_MAX_LINE);
+			return FAIL(&p, BB_TABLE_MAX_LINE + 1, -EBADMSG,
+			            "line longer than %d bytes", BB_TABLE_MAX_LINE);
 		bad = tb_text_bad_offset(line, llen);
 		if (bad >= 0)
 			return FAIL(&p, (size_t)bad + 1, -EBADMSG,
-				    "control character or invalid UTF-8");
+			            "control character or invalid UTF-8");
 		*nl = '\0';
 		if (in_header) {
 			if (llen == 0) {
 				if (p.lineno == 1)
-					return FAIL(&p, 1, -EBADMSG, "table starts with a blank line");
+					return FAIL(&p, 1, -EBADMSG,
+					            "table starts with a blank line");
 				r = header_done(&p);
 				if (r < 0)
 					return r;
@@ -503,9 +508,11 @@ int bb_table_parse(const char *data, size_t len, const char *origin, struct bb_t
 	}
 	if (in_header)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG,
-			       "%s: truncated: no blank line after the header, no entries", p.origin);
+		               "%s: truncated: no blank line after the header, no entries",
+		               p.origin);
 	if (t->n_entries == 0)
-		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s: table has no entries", p.origin);
+		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s: table has no entries",
+		               p.origin);
 	r = refuse_duplicates(&p);
 	if (r < 0)
 		return r;

@@ -104,12 +104,12 @@ bool tb_valid_name(const char *s, size_t len)
 }
 
 int tb_read_file(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len,
-		 struct bb_reason *why)
+                 struct bb_reason *why)
 {
 	int r = bb_read_file_at(dirfd, name, max, ret, ret_len);
 	if (r == -EFBIG)
-		return tb_fail(why, BB_CHECK_SYNTAX, r, "%s: file too large (limit %zu bytes)", name,
-			       max);
+		return tb_fail(why, BB_CHECK_SYNTAX, r, "%s: file too large (limit %zu bytes)",
+		               name, max);
 	if (r < 0)
 		return tb_fail(why, BB_CHECK_IO, r, "%s: cannot read: %s", name, strerror(-r));
 	return 0;

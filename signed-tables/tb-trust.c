@@ -61,7 +61,7 @@ const struct bb_trusted_key *bb_trust_get(const struct bb_trust *t, size_t i)
 }
 
 static int scope_line(struct bb_trusted_key *k, const char *origin, unsigned lineno,
-		      const char *line, size_t len, struct bb_reason *why)
+                      const char *line, size_t len, struct bb_reason *why)
 {
 	char value[BB_TABLE_DRIVER_MAX + 1];
 	uint32_t v;
@@ -74,7 +74,7 @@ static int scope_line(struct bb_trusted_key *k, const char *origin, unsigned lin
 	}
 	if (k->n_vendors + k->n_drivers >= BB_SCOPE_MAX_ITEMS)
 		return tb_fail(why, BB_CHECK_SYNTAX, -E2BIG, "%s:%u: more than %d scope lines",
-			       origin, lineno, BB_SCOPE_MAX_ITEMS);
+		               origin, lineno, BB_SCOPE_MAX_ITEMS);
 	if (len == 11 && !memcmp(line, "vendor ", 7)) {
 		if (!tb_parse_hex(line + 7, 4, &v))
 			goto bad;
@@ -97,7 +97,7 @@ static int scope_line(struct bb_trusted_key *k, const char *origin, unsigned lin
 			if (streq(k->drivers[i], value))
 				goto dup;
 		char(*n)[BB_TABLE_DRIVER_MAX + 1] =
-			realloc(k->drivers, (k->n_drivers + 1) * sizeof(*n));
+		    realloc(k->drivers, (k->n_drivers + 1) * sizeof(*n));
 		if (!n)
 			return -ENOMEM;
 		k->drivers = n;
@@ -106,15 +106,15 @@ static int scope_line(struct bb_trusted_key *k, const char *origin, unsigned lin
 	}
 bad:
 	return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG,
-		       "%s:%u:1: expected 'vendor VVVV' (lowercase hex), 'driver NAME' or 'admin'",
-		       origin, lineno);
+	               "%s:%u:1: expected 'vendor VVVV' (lowercase hex), 'driver NAME' or 'admin'",
+	               origin, lineno);
 dup:
 	return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s:%u:1: duplicate scope line", origin,
-		       lineno);
+	               lineno);
 }
 
 int bb_trust_add(struct bb_trust *t, const char *name, const struct bb_pubkey *key,
-		 const char *scope_text, size_t scope_len, struct bb_reason *why)
+                 const char *scope_text, size_t scope_len, struct bb_reason *why)
 {
 	struct bb_trusted_key k = {0};
 	struct tb_lines l = {.data = scope_text, .len = scope_len};
@@ -128,18 +128,19 @@ int bb_trust_add(struct bb_trust *t, const char *name, const struct bb_pubkey *k
 	snprintf(origin, sizeof(origin), "%s.scope", name);
 	if (scope_len > SCOPE_FILE_MAX)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EFBIG, "%s: larger than %d bytes", origin,
-			       SCOPE_FILE_MAX);
+		               SCOPE_FILE_MAX);
 	if (memchr(scope_text, '\0', scope_len) || memchr(scope_text, '\r', scope_len))
-		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s: NUL or carriage return", origin);
+		return tb_fail(why, BB_CHECK_SYNTAX, -EBADMSG, "%s: NUL or carriage return",
+		               origin);
 	for (size_t i = 0; i < t->n_keys; i++)
 		if (!memcmp(t->keys[i].key.keyid, key->keyid, BB_KEYID_LEN) ||
 		    streq(t->keys[i].name, name))
 			return tb_fail(why, BB_CHECK_SYNTAX, -EEXIST,
-				       "key %s: same name or key id as key %s", name,
-				       t->keys[i].name);
+			               "key %s: same name or key id as key %s", name,
+			               t->keys[i].name);
 	if (t->n_keys >= TRUST_MAX_KEYS)
 		return tb_fail(why, BB_CHECK_SYNTAX, -E2BIG, "more than %d trusted keys",
-			       TRUST_MAX_KEYS);
+		               TRUST_MAX_KEYS);
 	snprintf(k.name, sizeof(k.name), "%s", name);
 	k.key = *key;
 	while ((r = tb_next_line(&l, &line, &len)) > 0) {
@@ -151,7 +152,7 @@ int bb_trust_add(struct bb_trust *t, const char *name, const struct bb_pubkey *k
 	}
 	if (r < 0) {
 		r = tb_fail(why, BB_CHECK_SYNTAX, r, "%s:%u: last line does not end in a newline",
-			    origin, l.lineno);
+		            origin, l.lineno);
 		goto fail;
 	}
 	struct bb_trusted_key *n = realloc(t->keys, (t->n_keys + 1) * sizeof(*n));
@@ -236,13 +237,13 @@ int bb_trust_load_at(int keys_dfd, struct bb_trust **ret, struct bb_reason *why)
 			continue;
 		if (!tb_valid_name(de->d_name, len - 4)) {
 			r = tb_fail(why, BB_CHECK_SYNTAX, -EINVAL,
-				    "keys.d/%s: key names are [a-z0-9._-], up to %d characters",
-				    de->d_name, BB_TABLE_NAME_MAX);
+			            "keys.d/%s: key names are [a-z0-9._-], up to %d characters",
+			            de->d_name, BB_TABLE_NAME_MAX);
 			goto out;
 		}
 		if (n >= TRUST_MAX_KEYS) {
 			r = tb_fail(why, BB_CHECK_SYNTAX, -E2BIG, "keys.d: more than %d keys",
-				    TRUST_MAX_KEYS);
+			            TRUST_MAX_KEYS);
 			goto out;
 		}
 		char **nn = realloc(names, (n + 1) * sizeof(*nn));
@@ -262,8 +263,8 @@ int bb_trust_load_at(int keys_dfd, struct bb_trust **ret, struct bb_reason *why)
 		for (size_t j = 0; j < t->n_keys; j++)
 			if (!memcmp(t->unscoped[i].keyid, t->keys[j].key.keyid, BB_KEYID_LEN))
 				r = tb_fail(why, BB_CHECK_SYNTAX, -EEXIST,
-					    "keys.d: %s.pub and %s.pub share a key id",
-					    t->unscoped[i].name, t->keys[j].name);
+				            "keys.d: %s.pub and %s.pub share a key id",
+				            t->unscoped[i].name, t->keys[j].name);
 out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -275,8 +276,7 @@ out:
 }
 
 const struct bb_trusted_key *bb_trust_find(const struct bb_trust *t,
-					   const uint8_t keyid[BB_KEYID_LEN],
-					   struct bb_reason *why)
+                                           const uint8_t keyid[BB_KEYID_LEN], struct bb_reason *why)
 {
 	char id[17];
 
@@ -287,8 +287,8 @@ const struct bb_trusted_key *bb_trust_find(const struct bb_trust *t,
 	for (size_t i = 0; i < t->n_unscoped; i++)
 		if (!memcmp(t->unscoped[i].keyid, keyid, BB_KEYID_LEN)) {
 			tb_fail(why, BB_CHECK_TRUST, -ENOKEY,
-				"untrusted key %s: keys.d/%s.pub has no %s.scope", id,
-				t->unscoped[i].name, t->unscoped[i].name);
+			        "untrusted key %s: keys.d/%s.pub has no %s.scope", id,
+			        t->unscoped[i].name, t->unscoped[i].name);
 			return NULL;
 		}
 	tb_fail(why, BB_CHECK_TRUST, -ENOKEY, "untrusted key %s: not in keys.d", id);
@@ -312,22 +312,22 @@ static bool key_has_driver(const struct bb_trusted_key *k, const char *d)
 }
 
 int bb_trust_check_scope(const struct bb_trusted_key *key, const struct bb_table *table,
-			 struct bb_reason *why)
+                         struct bb_reason *why)
 {
 	if (!key_has_vendor(key, table->vendor))
 		return tb_fail(why, BB_CHECK_SCOPE, -EPERM,
-			       "key outside scope: vendor %04x (table %s, key %s)", table->vendor,
-			       table->name, key->name);
+		               "key outside scope: vendor %04x (table %s, key %s)", table->vendor,
+		               table->name, key->name);
 	for (size_t i = 0; i < table->n_entries; i++)
 		if (!key_has_vendor(key, table->entries[i].vendor))
 			return tb_fail(why, BB_CHECK_SCOPE, -EPERM,
-				       "key outside scope: vendor %04x (table %s line %u, key %s)",
-				       table->entries[i].vendor, table->name,
-				       table->entries[i].line, key->name);
+			               "key outside scope: vendor %04x (table %s line %u, key %s)",
+			               table->entries[i].vendor, table->name,
+			               table->entries[i].line, key->name);
 	for (size_t i = 0; i < table->n_drivers; i++)
 		if (!key_has_driver(key, table->drivers[i]))
 			return tb_fail(why, BB_CHECK_SCOPE, -EPERM,
-				       "key outside scope: driver %s (table %s, key %s)",
-				       table->drivers[i], table->name, key->name);
+			               "key outside scope: driver %s (table %s, key %s)",
+			               table->drivers[i], table->name, key->name);
 	return 0;
 }

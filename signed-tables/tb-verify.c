@@ -10,8 +10,8 @@
 #include "tb-internal.h"
 
 int tb_verify_signed(const struct bb_trust *trust, const char *table, size_t table_len,
-		     const char *sig, size_t sig_len, const char *origin, struct tb_loaded *ret,
-		     struct bb_reason *why)
+                     const char *sig, size_t sig_len, const char *origin, struct tb_loaded *ret,
+                     struct bb_reason *why)
 {
 	_cleanup_free_ struct bb_minisig *ms = calloc(1, sizeof(*ms));
 	_cleanup_(bb_table_freep) struct bb_table *t = NULL;

@@ -10,7 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char pub[] = "untrusted comment: minisign public key F64C7C1A9A7F0CA8\n"
-			  "RWSoDH+aGnxM9pUy2ceb/whhUduOUrjI8Xd7IlNUrAqabQJzxueRXHIT\n";
+                          "RWSoDH+aGnxM9pUy2ceb/whhUduOUrjI8Xd7IlNUrAqabQJzxueRXHIT\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -67,3 +67,21 @@ if [ -s "$D/enc.key" ]; then
 	grep -q "encrypted" "$D/err" || fail "encrypted reason: $(cat "$D/err")"
 	echo "ok 5 encrypted secret key refused"
 fi
+
+# 6. End to end with a minisign-signed table: trust with scope, install, restart, rollback.
+mkdir -p "$D/keys.d" "$D/state"
+cp "$D/ms.pub" "$D/keys.d/vendor.pub"
+minisign -S -s "$D/ms.key" -m "$D/t.table" >/dev/null
+"$TOOL" install "$D/keys.d" "$D/state" "$D/t.table" $NOW 2>"$D/err" && fail "key without scope trusted"
+grep -q "^trust: untrusted key .*has no vendor.scope" "$D/err" || fail "trust reason: $(cat "$D/err")"
+printf 'vendor 10de\ndriver mlx5_vfio_pci\n' >"$D/keys.d/vendor.scope"
+"$TOOL" install "$D/keys.d" "$D/state" "$D/t.table" $NOW 2>"$D/err" && fail "outside scope accepted"
+grep -q "^scope: key outside scope: vendor 15b3" "$D/err" || fail "scope reason: $(cat "$D/err")"
+printf 'vendor 15b3\ndriver mlx5_vfio_pci\n' >"$D/keys.d/vendor.scope"
+"$TOOL" install "$D/keys.d" "$D/state" "$D/t.table" $NOW || fail "install refused"
+"$TOOL" list "$D/keys.d" "$D/state" $NOW >"$D/out"
+grep -q "^mlx5-vfio vendor .* 7 2027-11-01T00:00:00Z 2$" "$D/out" || fail "list: $(cat "$D/out")"
+"$TOOL" install "$D/keys.d" "$D/state" "$D/t.table" $NOW 2>"$D/err" && fail "same serial accepted"
+grep -q "^rollback: serial 7 not greater than 7" "$D/err" || fail "rollback reason: $(cat "$D/err")"
+"$TOOL" list "$D/keys.d" "$D/state" 2027-12-01T00:00:00Z | grep -q " expired$" || fail "expiry not shown"
+echo "ok 6 minisign-signed table installed with scope; rollback and expiry reported"

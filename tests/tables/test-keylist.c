@@ -29,7 +29,7 @@ static void expect(int r, int err, enum bb_check check, const char *needle)
 {
 	if (r != err || why.check != check || !strstr(why.msg, needle))
 		fail_msg("want %d %s '%s', got %d %s '%s'", err, bb_check_name(check), needle, r,
-			 bb_check_name(why.check), why.msg);
+		         bb_check_name(why.check), why.msg);
 }
 
 static const char *pub_b64(int k)
@@ -54,9 +54,9 @@ static int setup(void **state)
 	assert_int_equal(bb_trust_new(&current), 0);
 	assert_int_equal(bb_trust_add(current, "root-a", &pk[A], "admin\n", 6, &why), 0);
 	assert_int_equal(bb_trust_add(current, "root-b", &pk[B], "admin\n", 6, &why), 0);
-	assert_int_equal(bb_trust_add(current, "mlx", &pk[MLX], "vendor 15b3\ndriver mlx5_vfio_pci\n",
-				      33, &why),
-			 0);
+	assert_int_equal(
+	    bb_trust_add(current, "mlx", &pk[MLX], "vendor 15b3\ndriver mlx5_vfio_pci\n", 33, &why),
+	    0);
 	return 0;
 }
 
@@ -71,18 +71,19 @@ static int teardown(void **state)
 static char *new_list(unsigned version)
 {
 	char *t;
-	assert_true(asprintf(&t,
-			     "format: bindbroker-keylist 1\nversion: %u\nthreshold: 2\n\n"
-			     "key root-a %s\nscope root-a admin\n"
-			     "key root-c %s\nscope root-c admin\n"
-			     "key mlx %s\nscope mlx vendor 15b3\nscope mlx driver mlx5_vfio_pci\n"
-			     "key nv %s\nscope nv vendor 10de\nscope nv driver nvgrace_gpu_vfio_pci\n",
-			     version, pub_b64(A), pub_b64(C), pub_b64(MLX), pub_b64(NV)) > 0);
+	assert_true(
+	    asprintf(&t,
+	             "format: bindbroker-keylist 1\nversion: %u\nthreshold: 2\n\n"
+	             "key root-a %s\nscope root-a admin\n"
+	             "key root-c %s\nscope root-c admin\n"
+	             "key mlx %s\nscope mlx vendor 15b3\nscope mlx driver mlx5_vfio_pci\n"
+	             "key nv %s\nscope nv vendor 10de\nscope nv driver nvgrace_gpu_vfio_pci\n",
+	             version, pub_b64(A), pub_b64(C), pub_b64(MLX), pub_b64(NV)) > 0);
 	return t;
 }
 
 static int verify_with(const char *list, const int *signers, size_t n, uint64_t cur_version,
-		       struct bb_keylist *kl)
+                       struct bb_keylist *kl)
 {
 	char *sigs[8];
 	size_t lens[8];
@@ -90,15 +91,14 @@ static int verify_with(const char *list, const int *signers, size_t n, uint64_t 
 
 	for (size_t i = 0; i < n; i++) {
 		struct bb_minisig s;
-		assert_int_equal(bb_sign_buffer(&sk[signers[i]], list, strlen(list), "keylist",
-						&s, &why),
-				 0);
+		assert_int_equal(
+		    bb_sign_buffer(&sk[signers[i]], list, strlen(list), "keylist", &s, &why), 0);
 		assert_int_equal(bb_minisig_format(&s, &sigs[i]), 0);
 		lens[i] = strlen(sigs[i]);
 	}
 	memset(&why, 0, sizeof(why));
 	r = bb_keylist_verify(current, cur_version, 2, list, strlen(list),
-			      (const char *const *)sigs, lens, n, kl, &why);
+	                      (const char *const *)sigs, lens, n, kl, &why);
 	for (size_t i = 0; i < n; i++)
 		free(sigs[i]);
 	return r;
@@ -154,7 +154,7 @@ static void test_rotation_accepted_and_written(void **state)
 static void test_rotation_refusals(void **state)
 {
 	static const int only_a[] = {A, C, NV}, no_c[] = {A, B, NV}, no_nv[] = {A, B, C},
-			 all[] = {A, B, C, NV}, strangers[] = {C, NV, MLX};
+	                 all[] = {A, B, C, NV}, strangers[] = {C, NV, MLX};
 	struct bb_keylist kl = {0};
 	char *list = new_list(2);
 
@@ -165,8 +165,7 @@ static void test_rotation_refusals(void **state)
 	       "signed by 0 of the current admin keys");
 	expect(verify_with(list, no_c, 3, 1, &kl), -EPERM, BB_CHECK_THRESHOLD,
 	       "signed by 1 of its own admin keys, 2 needed");
-	expect(verify_with(list, no_nv, 3, 1, &kl), -EPERM, BB_CHECK_THRESHOLD,
-	       "new key nv");
+	expect(verify_with(list, no_nv, 3, 1, &kl), -EPERM, BB_CHECK_THRESHOLD, "new key nv");
 	expect(verify_with(list, all, 4, 2, &kl), -ESTALE, BB_CHECK_ROLLBACK,
 	       "key list version 2 not greater than 2");
 	free(list);
@@ -184,8 +183,8 @@ static void test_rotation_refusals(void **state)
 	v3[strlen(v3) - 5] = 'x';
 	memset(&why, 0, sizeof(why));
 	assert_int_equal(bb_keylist_verify(current, 1, 2, v3, strlen(v3),
-					   (const char *const *)sig_text, lens, 4, &kl, &why),
-			 -EPERM);
+	                                   (const char *const *)sig_text, lens, 4, &kl, &why),
+	                 -EPERM);
 	assert_int_equal(why.check, BB_CHECK_THRESHOLD);
 	for (int i = 0; i < 4; i++)
 		free(sig_text[i]);
@@ -193,19 +192,18 @@ static void test_rotation_refusals(void **state)
 
 	/* Syntax: a scope before its key, an unknown line. */
 	static const char bad[] = "format: bindbroker-keylist 1\nversion: 2\nthreshold: 1\n\n"
-				  "scope x admin\n";
+	                          "scope x admin\n";
 	memset(&why, 0, sizeof(why));
-	assert_int_equal(bb_keylist_verify(current, 1, 2, bad, strlen(bad), NULL, NULL, 0, &kl,
-					   &why),
-			 -EBADMSG);
+	assert_int_equal(
+	    bb_keylist_verify(current, 1, 2, bad, strlen(bad), NULL, NULL, 0, &kl, &why), -EBADMSG);
 	assert_non_null(strstr(why.msg, "keylist:5:"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rotation_accepted_and_written),
-		cmocka_unit_test(test_rotation_refusals),
+	    cmocka_unit_test(test_rotation_accepted_and_written),
+	    cmocka_unit_test(test_rotation_refusals),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

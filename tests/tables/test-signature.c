@@ -20,17 +20,19 @@
 
 /* Made with: minisign -G -W; echo hello > f; minisign -S -m f -t "my tc"; and -l (legacy). */
 static const char ms_pub[] = "untrusted comment: minisign public key F64C7C1A9A7F0CA8\n"
-			     "RWSoDH+aGnxM9pUy2ceb/whhUduOUrjI8Xd7IlNUrAqabQJzxueRXHIT\n";
+                             "RWSoDH+aGnxM9pUy2ceb/whhUduOUrjI8Xd7IlNUrAqabQJzxueRXHIT\n";
 static const char ms_sig[] =
-	"untrusted comment: signature from minisign secret key\n"
-	"RUSoDH+aGnxM9n6dVMfu3MBRibofkIwj9hnLPE9hHcmc5Yd7IW6+/dmNmij3ng3hhXPplO+bN7h5CKpySguksaoNO4NjJZ4BwgM=\n"
-	"trusted comment: my tc\n"
-	"dQsCUpD3Agf+T4d8OUcHiFfk6gANqWMnOZWq0YeAHrVbNpO3xfgvPV4dXhPfRqu6rlICFduRljleum+7uPfxAg==\n";
+    "untrusted comment: signature from minisign secret key\n"
+    "RUSoDH+aGnxM9n6dVMfu3MBRibofkIwj9hnLPE9hHcmc5Yd7IW6+/"
+    "dmNmij3ng3hhXPplO+bN7h5CKpySguksaoNO4NjJZ4BwgM=\n"
+    "trusted comment: my tc\n"
+    "dQsCUpD3Agf+T4d8OUcHiFfk6gANqWMnOZWq0YeAHrVbNpO3xfgvPV4dXhPfRqu6rlICFduRljleum+7uPfxAg==\n";
 static const char ms_legacy[] =
-	"untrusted comment: signature from minisign secret key\n"
-	"RWSoDH+aGnxM9kghKpb2rZaFmzksPBUEInv3fKMKyh0b8t1td3qCn/qr+2MKMBreagO2dcyuArVzf2Xm3QVM9fAQYgqOUnzISgk=\n"
-	"trusted comment: timestamp:1795315950\tfile:f\n"
-	"BMG0HPfCiJJw7KbBjJ0w63UufJF6mC1hlvIeRkrL0+tFCug7/M/BsOW05Rwbw+elN1mnPuogH1Lci094ArTBCg==\n";
+    "untrusted comment: signature from minisign secret key\n"
+    "RWSoDH+aGnxM9kghKpb2rZaFmzksPBUEInv3fKMKyh0b8t1td3qCn/"
+    "qr+2MKMBreagO2dcyuArVzf2Xm3QVM9fAQYgqOUnzISgk=\n"
+    "trusted comment: timestamp:1795315950\tfile:f\n"
+    "BMG0HPfCiJJw7KbBjJ0w63UufJF6mC1hlvIeRkrL0+tFCug7/M/BsOW05Rwbw+elN1mnPuogH1Lci094ArTBCg==\n";
 static const char hello[] = "hello\n";
 
 static struct bb_reason why;
@@ -39,7 +41,7 @@ static void expect(int r, int err, enum bb_check check, const char *needle)
 {
 	if (r != err || why.check != check || !strstr(why.msg, needle))
 		fail_msg("want %d %s '%s', got %d %s '%s'", err, bb_check_name(check), needle, r,
-			 bb_check_name(why.check), why.msg);
+		         bb_check_name(why.check), why.msg);
 }
 
 static int parse_sig(const char *text, struct bb_minisig *sig)
@@ -90,7 +92,8 @@ static void test_legacy_and_zero_refused(void **state)
 	memset(bin + 2, 0xa8, 8);
 	EVP_EncodeBlock((unsigned char *)b64, bin, sizeof(bin));
 	snprintf(text, sizeof(text), "untrusted comment: x\n%s\ntrusted comment: t\n%s\n", b64,
-		 "dQsCUpD3Agf+T4d8OUcHiFfk6gANqWMnOZWq0YeAHrVbNpO3xfgvPV4dXhPfRqu6rlICFduRljleum+7uPfxAg==");
+	         "dQsCUpD3Agf+T4d8OUcHiFfk6gANqWMnOZWq0YeAHrVbNpO3xfgvPV4dXhPfRqu6rlICFduRljleum+"
+	         "7uPfxAg==");
 	expect(parse_sig(text, &sig), -EKEYREJECTED, BB_CHECK_SIGNATURE, "all-zero signature");
 	bin[0] = 'X';
 	EVP_EncodeBlock((unsigned char *)b64, bin, sizeof(bin));
@@ -125,8 +128,8 @@ static void test_strict_syntax(void **state)
 	       "got 101");
 	expect(parse_sig(edit(ms_sig, "RUSo", "RU-o"), &sig), -EBADMSG, BB_CHECK_SYNTAX,
 	       "invalid base64");
-	expect(parse_sig(edit(ms_sig, "trusted comment: my", "trusted comment:my"), &sig),
-	       -EBADMSG, BB_CHECK_SYNTAX, "f.minisig:3:1: expected \"trusted comment: \"");
+	expect(parse_sig(edit(ms_sig, "trusted comment: my", "trusted comment:my"), &sig), -EBADMSG,
+	       BB_CHECK_SYNTAX, "f.minisig:3:1: expected \"trusted comment: \"");
 	expect(parse_sig(edit(ms_sig, "my tc", "my\x01tc"), &sig), -EBADMSG, BB_CHECK_SYNTAX,
 	       "f.minisig:3:20: control character");
 	expect(parse_sig(edit(ms_sig, "key\n", "key\r\n"), &sig), -EBADMSG, BB_CHECK_SYNTAX,
@@ -135,7 +138,7 @@ static void test_strict_syntax(void **state)
 	snprintf(text, sizeof(text), "%.*s", (int)strlen(ms_sig) - 1, ms_sig);
 	expect(parse_sig(text, &sig), -EBADMSG, BB_CHECK_SYNTAX, "does not end in a newline");
 	snprintf(text, sizeof(text), "%.*s", (int)(strstr(ms_sig, "trusted comment: my") - ms_sig),
-		 ms_sig);
+	         ms_sig);
 	expect(parse_sig(text, &sig), -EBADMSG, BB_CHECK_SYNTAX, "f.minisig:3: truncated");
 	/* Trailing garbage after the global signature. */
 	snprintf(text, sizeof(text), "%sextra\n", ms_sig);
@@ -180,7 +183,8 @@ static void test_roundtrip_and_wrong_key(void **state)
 	assert_memory_equal(&pk_parsed, &pk, sizeof(pk));
 	free(text);
 
-	assert_int_equal(bb_sign_buffer(&sk, hello, 6, "timestamp:1\tfile:f\thashed", &sig, &why), 0);
+	assert_int_equal(bb_sign_buffer(&sk, hello, 6, "timestamp:1\tfile:f\thashed", &sig, &why),
+	                 0);
 	assert_int_equal(bb_minisig_format(&sig, &text), 0);
 	assert_int_equal(parse_sig(text, &sig_parsed), 0);
 	free(text);
@@ -235,11 +239,11 @@ static void test_seckey_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_minisign_vector_verifies),
-		cmocka_unit_test(test_legacy_and_zero_refused),
-		cmocka_unit_test(test_strict_syntax),
-		cmocka_unit_test(test_roundtrip_and_wrong_key),
-		cmocka_unit_test(test_seckey_refusals),
+	    cmocka_unit_test(test_minisign_vector_verifies),
+	    cmocka_unit_test(test_legacy_and_zero_refused),
+	    cmocka_unit_test(test_strict_syntax),
+	    cmocka_unit_test(test_roundtrip_and_wrong_key),
+	    cmocka_unit_test(test_seckey_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,7 +35,7 @@ static void expect(int r, int err, enum bb_check check, const char *needle)
 {
 	if (r != err || why.check != check || !strstr(why.msg, needle))
 		fail_msg("want %d %s '%s', got %d %s '%s'", err, bb_check_name(check), needle, r,
-			 bb_check_name(why.check), why.msg);
+		         bb_check_name(why.check), why.msg);
 }
 
 static void write_at(int dfd, const char *name, const char *text)
@@ -99,31 +99,30 @@ static int teardown(void **state)
 }
 
 static char *table_text(const char *vendor, const char *driver, unsigned serial,
-			const char *expires, const char *entries)
+                        const char *expires, const char *entries)
 {
 	char *t;
 	assert_true(asprintf(&t,
-			     "format: bindbroker-table 1\nname: mlx5-vfio\nvendor: %s\n"
-			     "driver: %s\nserial: %u\nissued: 2026-11-01T00:00:00Z\n"
-			     "expires: %s\n\n%s",
-			     vendor, driver, serial, expires, entries) > 0);
+	                     "format: bindbroker-table 1\nname: mlx5-vfio\nvendor: %s\n"
+	                     "driver: %s\nserial: %u\nissued: 2026-11-01T00:00:00Z\n"
+	                     "expires: %s\n\n%s",
+	                     vendor, driver, serial, expires, entries) > 0);
 	return t;
 }
 
 static char *minimal(unsigned serial)
 {
 	return table_text("15b3", "mlx5_vfio_pci", serial, "2027-11-01T00:00:00Z",
-			  "15b3:101e                     # one device id\n"
-			  "15b3:101d subsys 15b3:0001    # with subsystem ids\n");
+	                  "15b3:101e                     # one device id\n"
+	                  "15b3:101d subsys 15b3:0001    # with subsystem ids\n");
 }
 
 static char *sign(const struct bb_seckey *sk, const char *text)
 {
 	struct bb_minisig sig;
 	char *out;
-	assert_int_equal(bb_sign_buffer(sk, text, strlen(text), "timestamp:1\tfile:t\thashed",
-					&sig, &why),
-			 0);
+	assert_int_equal(
+	    bb_sign_buffer(sk, text, strlen(text), "timestamp:1\tfile:t\thashed", &sig, &why), 0);
 	assert_int_equal(bb_minisig_format(&sig, &out), 0);
 	return out;
 }
@@ -138,8 +137,7 @@ static struct bb_tables *open_store(struct fixture *f, unsigned *skipped)
 	return t;
 }
 
-static int install(struct bb_tables *t, const struct bb_seckey *sk, const char *text,
-		   int64_t now)
+static int install(struct bb_tables *t, const struct bb_seckey *sk, const char *text, int64_t now)
 {
 	char *sig = sign(sk, text);
 	memset(&why, 0, sizeof(why));
@@ -149,10 +147,15 @@ static int install(struct bb_tables *t, const struct bb_seckey *sk, const char *
 }
 
 static int lookup(struct bb_tables *t, uint16_t v, uint16_t d, uint16_t sv, uint16_t sd,
-		  const char *driver, int64_t now, struct bb_table_match *m)
+                  const char *driver, int64_t now, struct bb_table_match *m)
 {
-	struct bb_device_query q = {.vendor = v, .device = d, .subvendor = sv, .subdevice = sd,
-				    .class_code = 0x020000, .driver = driver, .now = now};
+	struct bb_device_query q = {.vendor = v,
+	                            .device = d,
+	                            .subvendor = sv,
+	                            .subdevice = sd,
+	                            .class_code = 0x020000,
+	                            .driver = driver,
+	                            .now = now};
 	memset(&why, 0, sizeof(why));
 	return bb_tables_lookup(t, &q, m, &why);
 }
@@ -243,8 +246,7 @@ static void test_untrusted_keys(void **state)
 	struct bb_tables *t = open_store(f, NULL);
 	char *text = minimal(7);
 
-	expect(install(t, &f->stranger, text, f->now), -ENOKEY, BB_CHECK_TRUST,
-	       "not in keys.d");
+	expect(install(t, &f->stranger, text, f->now), -ENOKEY, BB_CHECK_TRUST, "not in keys.d");
 	expect(install(t, &f->noscope, text, f->now), -ENOKEY, BB_CHECK_TRUST,
 	       "keys.d/noscope.pub has no noscope.scope");
 	assert_int_equal(bb_tables_count(t), 0);
@@ -256,10 +258,10 @@ static void test_key_outside_scope(void **state)
 {
 	struct fixture *f = *state;
 	struct bb_tables *t = open_store(f, NULL);
-	char *nv_table = table_text("10de", "mlx5_vfio_pci", 1, "2027-11-01T00:00:00Z",
-				    "10de:2342\n");
-	char *other_driver = table_text("15b3", "vfio-pci", 1, "2027-11-01T00:00:00Z",
-					"15b3:101e\n");
+	char *nv_table =
+	    table_text("10de", "mlx5_vfio_pci", 1, "2027-11-01T00:00:00Z", "10de:2342\n");
+	char *other_driver =
+	    table_text("15b3", "vfio-pci", 1, "2027-11-01T00:00:00Z", "15b3:101e\n");
 
 	/* A 15b3 key cannot admit 10de devices, though the signature is valid. */
 	expect(install(t, &f->mlx, nv_table, f->now), -EPERM, BB_CHECK_SCOPE,
@@ -403,8 +405,8 @@ static void test_lockdown_rule(void **state)
 	struct fixture *f = *state;
 	struct bb_tables *t = open_store(f, NULL);
 	struct bb_table_match m;
-	char *local = table_text("8086", "vfio-pci", 1, "2027-11-01T00:00:00Z",
-				 "8086:1533 # lab NIC\n");
+	char *local =
+	    table_text("8086", "vfio-pci", 1, "2027-11-01T00:00:00Z", "8086:1533 # lab NIC\n");
 	struct bb_device_query q = {.vendor = 0x8086, .device = 0x1533, .now = f->now};
 
 	assert_true(bb_table_counts(true, BB_POSTURE_CONFIDENTIALITY, false, &why));
@@ -437,12 +439,16 @@ static void test_most_specific_entry(void **state)
 	struct bb_tables *t = open_store(f, NULL);
 	struct bb_table_match m;
 	char *text = table_text("15b3", "mlx5_vfio_pci", 3, "2027-11-01T00:00:00Z",
-				"15b3:1021 # any\n"
-				"15b3:1021 subsys 15b3:0022 class 020000/ff0000 rev 00-0f # exact\n"
-				"15b3:1021 class 030000/ff0000 # display only\n");
-	struct bb_device_query q = {.vendor = 0x15b3, .device = 0x1021, .subvendor = 0x15b3,
-				    .subdevice = 0x22, .class_code = 0x020000, .revision = 3,
-				    .now = f->now};
+	                        "15b3:1021 # any\n"
+	                        "15b3:1021 subsys 15b3:0022 class 020000/ff0000 rev 00-0f # exact\n"
+	                        "15b3:1021 class 030000/ff0000 # display only\n");
+	struct bb_device_query q = {.vendor = 0x15b3,
+	                            .device = 0x1021,
+	                            .subvendor = 0x15b3,
+	                            .subdevice = 0x22,
+	                            .class_code = 0x020000,
+	                            .revision = 3,
+	                            .now = f->now};
 
 	assert_int_equal(install(t, &f->mlx, text, f->now), 0);
 	assert_int_equal(bb_tables_lookup(t, &q, &m, &why), 1);
@@ -515,17 +521,17 @@ static void test_trust_store_syntax(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_install_minimal_and_lookup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_signature_and_wrong_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_untrusted_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_outside_scope, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expired, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_survives_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_loader_reverifies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lockdown_rule, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_most_specific_entry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cli_functions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trust_store_syntax, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_install_minimal_and_lookup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_signature_and_wrong_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_untrusted_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_outside_scope, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expired, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_survives_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_loader_reverifies, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lockdown_rule, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_most_specific_entry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cli_functions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_trust_store_syntax, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

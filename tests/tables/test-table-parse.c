@@ -24,8 +24,8 @@
 	"expires: 2027-11-01T00:00:00Z\n"
 
 static const char minimal[] = HEADER "\n"
-				     "15b3:101e                     # one device id\n"
-				     "15b3:101d subsys 15b3:0001    # with subsystem ids\n";
+                                     "15b3:101e                     # one device id\n"
+                                     "15b3:101d subsys 15b3:0001    # with subsystem ids\n";
 
 static int parse(const char *text, size_t len, struct bb_table **t, struct bb_reason *why)
 {
@@ -42,7 +42,7 @@ static void refused(const char *text, size_t len, int err, const char *needle)
 
 	if (r != err || !strstr(why.msg, needle))
 		fail_msg("want %d '%s', got %d '%s' for:\n%.*s", err, needle, r, why.msg,
-			 (int)(len > 400 ? 400 : len), text);
+		         (int)(len > 400 ? 400 : len), text);
 	assert_null(t);
 	assert_int_equal(why.check, BB_CHECK_SYNTAX);
 }
@@ -85,20 +85,20 @@ static void test_minimal_accepted(void **state)
 static void test_all_options_accepted(void **state)
 {
 	static const char text[] =
-		"format: bindbroker-table 1\n"
-		"name: nv.gpu_2\n"
-		"vendor: 10de\n"
-		"expires: 2027-01-01T00:00:00Z\n"
-		"driver: nvgrace_gpu_vfio_pci\n"
-		"driver: vfio-pci\n"
-		"issued: 2026-01-01T00:00:00Z\n"
-		"serial: 9223372036854775807\n"
-		"\n"
-		"# a comment line\n"
-		"10de:2342 subsys 10de:16eb class 030200/ffff00 rev 00-a1 # GH200\n"
-		"\n"
-		"10de:2343 class 030000/ff0000\n"
-		"10de:2344 rev 05-05\n";
+	    "format: bindbroker-table 1\n"
+	    "name: nv.gpu_2\n"
+	    "vendor: 10de\n"
+	    "expires: 2027-01-01T00:00:00Z\n"
+	    "driver: nvgrace_gpu_vfio_pci\n"
+	    "driver: vfio-pci\n"
+	    "issued: 2026-01-01T00:00:00Z\n"
+	    "serial: 9223372036854775807\n"
+	    "\n"
+	    "# a comment line\n"
+	    "10de:2342 subsys 10de:16eb class 030200/ffff00 rev 00-a1 # GH200\n"
+	    "\n"
+	    "10de:2343 class 030000/ff0000\n"
+	    "10de:2344 rev 05-05\n";
 	struct bb_table *t = NULL;
 	struct bb_reason why;
 
@@ -135,7 +135,7 @@ static void test_trailing_garbage(void **state)
 	(void)state;
 	refused_str(HEADER "\n15b3:101e garbage\n", -EBADMSG, "trailing garbage 'garbage'");
 	refused_str(HEADER "\n15b3:101e\nthis is not an entry\n", -EBADMSG,
-		    "t.table:10:1: expected an entry");
+	            "t.table:10:1: expected an entry");
 	refused_str(HEADER "\n15b3:101e \n", -EBADMSG, "trailing whitespace");
 	refused_str(HEADER "\n15b3:101e subsys 15b3:0001 x\n", -EBADMSG, "trailing garbage 'x'");
 	refused_str("format: bindbroker-table 1 \n", -EBADMSG, "trailing whitespace");
@@ -145,26 +145,26 @@ static void test_duplicate_headers(void **state)
 {
 	(void)state;
 	refused_str(HEADER "serial: 8\n\n15b3:101e\n", -EBADMSG,
-		    "t.table:8:1: duplicate header key 'serial' (first on line 5)");
+	            "t.table:8:1: duplicate header key 'serial' (first on line 5)");
 	refused_str(HEADER "name: other\n\n15b3:101e\n", -EBADMSG, "duplicate header key 'name'");
 	refused_str(HEADER "driver: mlx5_vfio_pci\n\n15b3:101e\n", -EBADMSG,
-		    "duplicate driver 'mlx5_vfio_pci'");
+	            "duplicate driver 'mlx5_vfio_pci'");
 	refused_str(HEADER "\n15b3:101e\n15b3:101e # again\n", -EBADMSG,
-		    "t.table:10:1: duplicate entry (same as line 9)");
+	            "t.table:10:1: duplicate entry (same as line 9)");
 }
 
 static void test_entries_before_header(void **state)
 {
 	(void)state;
 	refused_str("15b3:101e\n" HEADER "\n15b3:101d\n", -EBADMSG,
-		    "t.table:1:1: entry before the header ends");
+	            "t.table:1:1: entry before the header ends");
 	refused_str("format: bindbroker-table 1\n15b3:101e\nname: x\n", -EBADMSG,
-		    "t.table:2:1: entry before the header ends");
+	            "t.table:2:1: entry before the header ends");
 	refused_str("\n" HEADER "\n15b3:101e\n", -EBADMSG, "starts with a blank line");
 	refused_str("name: mlx5-vfio\nformat: bindbroker-table 1\n", -EBADMSG,
-		    "first line must be 'format: bindbroker-table 1'");
+	            "first line must be 'format: bindbroker-table 1'");
 	refused_str("format: bindbroker-table 1\nname: x\n\n15b3:101e\n", -EBADMSG,
-		    "header ends without 'vendor'");
+	            "header ends without 'vendor'");
 }
 
 static void test_non_canonical_hex(void **state)
@@ -176,15 +176,15 @@ static void test_non_canonical_hex(void **state)
 	refused_str(HEADER "\n15b3:0101e\n", -EBADMSG, "non-canonical id");
 	refused_str(HEADER "\n0x15b3:101e\n", -EBADMSG, "non-canonical id");
 	refused_str(HEADER "\n15b3:101e subsys 15B3:0001\n", -EBADMSG,
-		    "non-canonical hex '15B3' for subsystem vendor id");
+	            "non-canonical hex '15B3' for subsystem vendor id");
 	refused_str(HEADER "\n15b3:101e class 02000/ffff00\n", -EBADMSG, "class wants");
 	refused_str(HEADER "\n15b3:101e rev 0-1\n", -EBADMSG, "rev wants");
 	refused_str(HEADER "\n15b3:101e rev 0A-10\n", -EBADMSG, "non-canonical hex '0A'");
 	refused_str("format: bindbroker-table 1\nname: a\nvendor: 15B3\n", -EBADMSG,
-		    "t.table:3:9: non-canonical hex '15B3' for vendor id");
+	            "t.table:3:9: non-canonical hex '15B3' for vendor id");
 	refused_str("format: bindbroker-table 01\n", -EBADMSG, "not a canonical number");
 	refused_str("format: bindbroker-table 1\nname: a\nvendor: 15b3\nserial: 07\n", -EBADMSG,
-		    "serial must be");
+	            "serial must be");
 }
 
 static void test_crlf_and_bytes(void **state)
@@ -192,14 +192,17 @@ static void test_crlf_and_bytes(void **state)
 	static const char nul[] = "format: bindbroker-table 1\nname: a\0b\n";
 	(void)state;
 	refused_str("format: bindbroker-table 1\r\nname: a\r\n", -EBADMSG,
-		    "t.table:1:27: carriage return in table (CRLF");
+	            "t.table:1:27: carriage return in table (CRLF");
 	refused_str(HEADER "\n15b3:101e\r\n", -EBADMSG, "t.table:9:10: carriage return");
 	refused_str(HEADER "\r\n15b3:101e\n", -EBADMSG, "carriage return");
 	refused(nul, sizeof(nul) - 1, -EBADMSG, "t.table:2:8: NUL byte");
 	refused_str(HEADER "\n15b3:101e # \x1b[31mred\n", -EBADMSG, "control character");
 	refused_str(HEADER "\n15b3:101e # \xc0\xaf\n", -EBADMSG, "invalid UTF-8");
-	refused_str(HEADER "\n15b3:101e\t# tab separated\n", -EBADMSG, "t.table:9:10: expected a space");
-	refused_str("\xef\xbb\xbf" "format: bindbroker-table 1\n", -EBADMSG, "");
+	refused_str(HEADER "\n15b3:101e\t# tab separated\n", -EBADMSG,
+	            "t.table:9:10: expected a space");
+	refused_str("\xef\xbb\xbf"
+	            "format: bindbroker-table 1\n",
+	            -EBADMSG, "");
 }
 
 static void test_oversized(void **state)
@@ -227,7 +230,7 @@ static void test_unknown_format_version(void **state)
 {
 	(void)state;
 	refused_str("format: bindbroker-table 2\nname: a\n", -EPROTONOSUPPORT,
-		    "unknown format version 2");
+	            "unknown format version 2");
 	refused_str("format: other-table 1\n", -EBADMSG, "format must be");
 }
 
@@ -235,7 +238,7 @@ static void test_unknown_header_key(void **state)
 {
 	(void)state;
 	refused_str("format: bindbroker-table 1\nname: a\nowner: me\n", -EBADMSG,
-		    "t.table:3:1: unknown header key 'owner' in format 1");
+	            "t.table:3:1: unknown header key 'owner' in format 1");
 	refused_str("format: bindbroker-table 1\nName: a\n", -EBADMSG, "lowercase");
 	refused_str("format: bindbroker-table 1\nname:a\n", -EBADMSG, "one space");
 	refused_str("format: bindbroker-table 1\nname:  a\n", -EBADMSG, "one space");
@@ -245,28 +248,27 @@ static void test_semantic_checks(void **state)
 {
 	(void)state;
 	refused_str(HEADER "\n10de:2342\n", -EBADMSG,
-		    "entry vendor 10de is not the table vendor 15b3");
+	            "entry vendor 10de is not the table vendor 15b3");
 	refused_str(HEADER "\n15b3:101e rev 10-05\n", -EBADMSG, "revision range 10-05 is empty");
 	refused_str(HEADER "\n15b3:101e class 020001/ffff00\n", -EBADMSG, "outside its mask");
 	refused_str(HEADER "\n15b3:101e class 000000/000000\n", -EBADMSG, "matches anything");
-	refused_str(HEADER "\n15b3:101e rev 00-01 subsys 15b3:0001\n", -EBADMSG,
-		    "out of order");
+	refused_str(HEADER "\n15b3:101e rev 00-01 subsys 15b3:0001\n", -EBADMSG, "out of order");
 	refused_str(HEADER "\n15b3:101e subsys 15b3:0001 subsys 15b3:0002\n", -EBADMSG,
-		    "repeated or out of order");
+	            "repeated or out of order");
 	refused_str(HEADER "\n15b3:101e subsys\n", -EBADMSG, "needs a value");
 	refused_str("format: bindbroker-table 1\nname: a\nvendor: 15b3\ndriver: x\nserial: 1\n"
-		    "issued: 2027-01-01T00:00:00Z\nexpires: 2026-01-01T00:00:00Z\n\n15b3:0001\n",
-		    -EBADMSG, "expires (line 7) is not after issued (line 6)");
-	refused_str("format: bindbroker-table 1\nname: a\nissued: 2026-02-30T00:00:00Z\n",
-		    -EBADMSG, "issued must be a UTC time");
-	refused_str("format: bindbroker-table 1\nname: a\nissued: 2026-01-01 00:00:00\n",
-		    -EBADMSG, "issued must be a UTC time");
+	            "issued: 2027-01-01T00:00:00Z\nexpires: 2026-01-01T00:00:00Z\n\n15b3:0001\n",
+	            -EBADMSG, "expires (line 7) is not after issued (line 6)");
+	refused_str("format: bindbroker-table 1\nname: a\nissued: 2026-02-30T00:00:00Z\n", -EBADMSG,
+	            "issued must be a UTC time");
+	refused_str("format: bindbroker-table 1\nname: a\nissued: 2026-01-01 00:00:00\n", -EBADMSG,
+	            "issued must be a UTC time");
 	refused_str("format: bindbroker-table 1\nname: ../etc\n", -EBADMSG, "name must be");
 	refused_str("format: bindbroker-table 1\nname: a\ndriver: a/b\n", -EBADMSG,
-		    "invalid driver name");
+	            "invalid driver name");
 	refused_str("format: bindbroker-table 1\nname: a\nserial: 0\n", -EBADMSG, "serial must");
-	refused_str("format: bindbroker-table 1\nname: a\nserial: 99999999999999999999\n",
-		    -EBADMSG, "serial must");
+	refused_str("format: bindbroker-table 1\nname: a\nserial: 99999999999999999999\n", -EBADMSG,
+	            "serial must");
 }
 
 static void test_time_roundtrip(void **state)
@@ -286,19 +288,19 @@ static void test_time_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_minimal_accepted),
-		cmocka_unit_test(test_all_options_accepted),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_trailing_garbage),
-		cmocka_unit_test(test_duplicate_headers),
-		cmocka_unit_test(test_entries_before_header),
-		cmocka_unit_test(test_non_canonical_hex),
-		cmocka_unit_test(test_crlf_and_bytes),
-		cmocka_unit_test(test_oversized),
-		cmocka_unit_test(test_unknown_format_version),
-		cmocka_unit_test(test_unknown_header_key),
-		cmocka_unit_test(test_semantic_checks),
-		cmocka_unit_test(test_time_roundtrip),
+	    cmocka_unit_test(test_minimal_accepted),
+	    cmocka_unit_test(test_all_options_accepted),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_trailing_garbage),
+	    cmocka_unit_test(test_duplicate_headers),
+	    cmocka_unit_test(test_entries_before_header),
+	    cmocka_unit_test(test_non_canonical_hex),
+	    cmocka_unit_test(test_crlf_and_bytes),
+	    cmocka_unit_test(test_oversized),
+	    cmocka_unit_test(test_unknown_format_version),
+	    cmocka_unit_test(test_unknown_header_key),
+	    cmocka_unit_test(test_semantic_checks),
+	    cmocka_unit_test(test_time_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
