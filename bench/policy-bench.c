@@ -13,16 +13,16 @@
 #include "policy-test-util.h"
 
 static const char default_rules[] = "deny bridge\n"
-				    "deny class 0x06\n"
-				    "deny not endpoint\n"
-				    "deny boot-vga\n"
-				    "deny backs-mount\n"
-				    "deny carries-default-route\n"
-				    "allow driver *_vfio_pci if signed-table\n"
-				    "deny driver *_vfio_pci\n"
-				    "allow driver vfio-pci class 0x03 group bindbroker-admin\n"
-				    "allow driver vfio-pci class 0x02 group bindbroker-admin\n"
-				    "allow driver vfio-pci class 0x12 group bindbroker-admin\n";
+                                    "deny class 0x06\n"
+                                    "deny not endpoint\n"
+                                    "deny boot-vga\n"
+                                    "deny backs-mount\n"
+                                    "deny carries-default-route\n"
+                                    "allow driver *_vfio_pci if signed-table\n"
+                                    "deny driver *_vfio_pci\n"
+                                    "allow driver vfio-pci class 0x03 group bindbroker-admin\n"
+                                    "allow driver vfio-pci class 0x02 group bindbroker-admin\n"
+                                    "allow driver vfio-pci class 0x12 group bindbroker-admin\n";
 
 static double now(void)
 {
@@ -33,8 +33,9 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	static const int devices[] = { DEV_GPU0, DEV_GPU7, DEV_NVME, DEV_NIC_ROUTE, DEV_NIC_SPARE,
-				       DEV_BMC_VGA, DEV_CX6, DEV_ACCEL, DEV_HOST_BRIDGE, DEV_RCEC };
+	static const int devices[] = {DEV_GPU0,        DEV_GPU7,    DEV_NVME, DEV_NIC_ROUTE,
+	                              DEV_NIC_SPARE,   DEV_BMC_VGA, DEV_CX6,  DEV_ACCEL,
+	                              DEV_HOST_BRIDGE, DEV_RCEC};
 	unsigned n_rules = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 10000;
 	unsigned rounds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 20;
 	size_t cap = (size_t)n_rules * 96 + sizeof(default_rules), len = 0;
@@ -49,9 +50,9 @@ int main(int argc, char **argv)
 		return 1;
 	for (unsigned i = 0; i < n_rules; i++)
 		len += (size_t)snprintf(text + len, cap - len,
-					"allow driver vfio-pci vendor 0x%04x device 0x%04x group "
-					"bindbroker-admin\n",
-					0x2000 + (i >> 16), i & 0xffff);
+		                        "allow driver vfio-pci vendor 0x%04x device 0x%04x group "
+		                        "bindbroker-admin\n",
+		                        0x2000 + (i >> 16), i & 0xffff);
 	memcpy(text + len, default_rules, sizeof(default_rules) - 1);
 	len += sizeof(default_rules) - 1;
 
