@@ -152,7 +152,7 @@ struct bb_policy_fact_used {
 	char value[256];
 };
 
-/* About 13 KiB (the rule text is kept whole): allocate it once, not per rule. */
+/* About 14 KiB (the rule text is kept whole): allocate it once, not per rule. */
 struct bb_policy_decision {
 	enum bb_policy_verdict verdict;
 	enum bb_policy_source source;
