@@ -2,7 +2,9 @@
 /*
  * Decisions per second of the policy evaluator: 10,000 rules that do not match (the worst
  * case for first-match-wins) in front of the default policy, decided over the devices of
- * the GPU server. Usage: policy-bench [RULES [ROUNDS]]
+ * the GPU server. Usage: policy-bench [RULES [ROUNDS [ids|address]]]
+ * "ids" rules name vendor and device ids (pre-filtered by id); "address" rules name
+ * device addresses and are walked condition by condition.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,7 @@ int main(int argc, char **argv)
 	                              DEV_HOST_BRIDGE, DEV_RCEC};
 	unsigned n_rules = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 10000;
 	unsigned rounds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 20;
+	bool by_address = argc > 3 && strcmp(argv[3], "address") == 0;
 	size_t cap = (size_t)n_rules * 96 + sizeof(default_rules), len = 0;
 	char *text = malloc(cap);
 	struct bb_policy *p = NULL;
@@ -49,10 +52,17 @@ int main(int argc, char **argv)
 	if (!text || !d)
 		return 1;
 	for (unsigned i = 0; i < n_rules; i++)
-		len += (size_t)snprintf(text + len, cap - len,
-		                        "allow driver vfio-pci vendor 0x%04x device 0x%04x group "
-		                        "bindbroker-admin\n",
-		                        0x2000 + (i >> 16), i & 0xffff);
+		if (by_address)
+			len += (size_t)snprintf(text + len, cap - len,
+			                        "allow driver vfio-pci address 0001:%02x:%02x.%x "
+			                        "group bindbroker-admin\n",
+			                        (i >> 8) & 0xff, (i >> 3) & 0x1f, i & 7);
+		else
+			len += (size_t)snprintf(
+			    text + len, cap - len,
+			    "allow driver vfio-pci vendor 0x%04x device 0x%04x group "
+			    "bindbroker-admin\n",
+			    0x2000 + (i >> 16), i & 0xffff);
 	memcpy(text + len, default_rules, sizeof(default_rules) - 1);
 	len += sizeof(default_rules) - 1;
 
@@ -73,7 +83,7 @@ int main(int argc, char **argv)
 		}
 	t2 = now();
 
-	printf("rules: %zu\n", bb_policy_rule_count(p));
+	printf("rules: %zu (%s)\n", bb_policy_rule_count(p), by_address ? "address" : "ids");
 	printf("parse: %.1f ms (%.0f rules/s)\n", (t1 - t0) * 1e3,
 	       (double)bb_policy_rule_count(p) / (t1 - t0));
 	printf("decisions: %lu (%lu allowed) in %.1f ms: %.0f decisions/s\n", decisions, allowed,

@@ -10,7 +10,7 @@
 
 #include "policy-internal.h"
 
-void eval_record(struct eval_ctx *ctx, const char *name, const char *fmt, ...)
+void eval_record_fact(struct eval_ctx *ctx, const char *name, const char *fmt, ...)
 {
 	struct bb_policy_decision *d = ctx->d;
 	struct bb_policy_fact_used *fact = NULL;
@@ -324,6 +324,10 @@ int bb_policy_evaluate(const struct bb_policy *p, const struct bb_policy_facts *
 		const struct rule *rule = &p->rules[i];
 		struct eval_ctx quiet = {.f = f, .cache = &cache};
 
+		if (rule->need_vendor >= 0 && rule->need_vendor != f->vendor)
+			continue;
+		if (rule->need_device >= 0 && rule->need_device != f->device)
+			continue;
 		if (!match_cond(&quiet, rule->cond))
 			continue;
 

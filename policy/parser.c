@@ -611,6 +611,26 @@ static int parse_rule(struct parser *ps, struct rule *rule)
 	return 0;
 }
 
+/* Vendor and device ids every match of RULE needs: conditions of its top-level AND. */
+static void rule_set_prefilter(struct rule *rule)
+{
+	rule->need_vendor = rule->need_device = -1;
+	if (rule->cond->kind != COND_AND)
+		return;
+	for (size_t i = 0; i < rule->cond->list.n; i++) {
+		const struct cond *c = rule->cond->list.items[i];
+		int32_t *need = c->kind == COND_VENDOR   ? &rule->need_vendor
+		                : c->kind == COND_DEVICE ? &rule->need_device
+		                                         : NULL;
+		if (!need)
+			continue;
+		if (*need >= 0 && *need != (int32_t)c->id)
+			*need = 0x10000; /* two different ids: never matches */
+		else
+			*need = (int32_t)c->id;
+	}
+}
+
 static int policy_append_rule(struct bb_policy *p, struct rule *rule)
 {
 	if (p->n_rules >= BB_POLICY_MAX_RULES)
@@ -648,6 +668,7 @@ static int parse_line(struct bb_policy *p, struct parser *ps, struct token_line 
 	r = parse_rule(ps, &rule);
 	if (r < 0)
 		return r;
+	rule_set_prefilter(&rule);
 
 	size_t start = tl->tokens[0].column - 1;
 	rule.text = strndup(line + start, tl->tokens[tl->n - 1].end - start);

@@ -105,7 +105,10 @@ struct rule {
 	unsigned file; /* index into bb_policy.files */
 	unsigned line;
 	char *text;        /* the line without comment and outer blanks */
-	struct cond *cond; /* an AND, possibly empty */
+	struct cond *cond; /* an AND or an OR */
+	/* Ids the rule requires at its top level (-1: none), checked before walking its
+	 * conditions: a scan of 10,000 rules then touches only this array. */
+	int32_t need_vendor, need_device;
 };
 
 struct bb_policy {
@@ -147,7 +150,13 @@ struct eval_ctx {
 	struct eval_cache *cache;
 };
 
-void eval_record(struct eval_ctx *ctx, const char *name, const char *fmt, ...) _printf_(3, 4);
+void eval_record_fact(struct eval_ctx *ctx, const char *name, const char *fmt, ...) _printf_(3, 4);
+/* Records a fact only on the pass that explains: the matching pass stays cheap. */
+#define eval_record(ctx, ...)                                                                      \
+	do {                                                                                       \
+		if ((ctx)->d)                                                                      \
+			eval_record_fact((ctx), __VA_ARGS__);                                      \
+	} while (0)
 
 /* Returns true when a built-in check refused; the decision is then filled. */
 bool policy_builtin_checks(const struct bb_policy_facts *f, struct bb_policy_decision *d);

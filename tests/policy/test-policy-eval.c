@@ -199,6 +199,13 @@ static void test_operators(void **state)
 	assert_allows("allow driver *-vfio-pci", &f);
 	assert_denies("allow driver vfio-pci", &f);
 	f.driver = "vfio-pci";
+	/* the id pre-filter keeps the meaning of every form */
+	assert_denies("allow vendor 0x10de vendor 0x1002", &f);
+	assert_allows("allow vendor 0x10de vendor 0x10de device 0x2204", &f);
+	assert_allows("allow vendor 0x1002 or vendor 0x10de", &f);
+	assert_denies("allow not vendor 0x10de", &f);
+	assert_allows("allow not vendor 0x1002 device 0x2204", &f);
+	assert_denies("allow device 0x2205 (vendor 0x10de)", &f);
 	/* first match wins */
 	assert_denies("deny vendor 0x10de\nallow", &f);
 	assert_allows("allow vendor 0x10de\ndeny", &f);
