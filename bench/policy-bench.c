@@ -2,7 +2,9 @@
 /*
  * Decisions per second of the policy evaluator: 10,000 rules that do not match (the worst
  * case for first-match-wins) in front of the default policy, decided over the devices of
- * the GPU server. Usage: policy-bench [RULES [ROUNDS]]
+ * the GPU server. Usage: policy-bench [RULES [ROUNDS [ids|address]]]
+ * "ids" rules name vendor and device ids (pre-filtered by id); "address" rules name
+ * device addresses and are walked condition by condition.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +15,16 @@
 #include "policy-test-util.h"
 
 static const char default_rules[] = "deny bridge\n"
-				    "deny class 0x06\n"
-				    "deny not endpoint\n"
-				    "deny boot-vga\n"
-				    "deny backs-mount\n"
-				    "deny carries-default-route\n"
-				    "allow driver *_vfio_pci if signed-table\n"
-				    "deny driver *_vfio_pci\n"
-				    "allow driver vfio-pci class 0x03 group bindbroker-admin\n"
-				    "allow driver vfio-pci class 0x02 group bindbroker-admin\n"
-				    "allow driver vfio-pci class 0x12 group bindbroker-admin\n";
+                                    "deny class 0x06\n"
+                                    "deny not endpoint\n"
+                                    "deny boot-vga\n"
+                                    "deny backs-mount\n"
+                                    "deny carries-default-route\n"
+                                    "allow driver *_vfio_pci if signed-table\n"
+                                    "deny driver *_vfio_pci\n"
+                                    "allow driver vfio-pci class 0x03 group bindbroker-admin\n"
+                                    "allow driver vfio-pci class 0x02 group bindbroker-admin\n"
+                                    "allow driver vfio-pci class 0x12 group bindbroker-admin\n";
 
 static double now(void)
 {
@@ -33,10 +35,12 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	static const int devices[] = { DEV_GPU0, DEV_GPU7, DEV_NVME, DEV_NIC_ROUTE, DEV_NIC_SPARE,
-				       DEV_BMC_VGA, DEV_CX6, DEV_ACCEL, DEV_HOST_BRIDGE, DEV_RCEC };
+	static const int devices[] = {DEV_GPU0,        DEV_GPU7,    DEV_NVME, DEV_NIC_ROUTE,
+	                              DEV_NIC_SPARE,   DEV_BMC_VGA, DEV_CX6,  DEV_ACCEL,
+	                              DEV_HOST_BRIDGE, DEV_RCEC};
 	unsigned n_rules = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 10000;
 	unsigned rounds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 20;
+	bool by_address = argc > 3 && strcmp(argv[3], "address") == 0;
 	size_t cap = (size_t)n_rules * 96 + sizeof(default_rules), len = 0;
 	char *text = malloc(cap);
 	struct bb_policy *p = NULL;
@@ -48,10 +52,17 @@ int main(int argc, char **argv)
 	if (!text || !d)
 		return 1;
 	for (unsigned i = 0; i < n_rules; i++)
-		len += (size_t)snprintf(text + len, cap - len,
-					"allow driver vfio-pci vendor 0x%04x device 0x%04x group "
-					"bindbroker-admin\n",
-					0x2000 + (i >> 16), i & 0xffff);
+		if (by_address)
+			len += (size_t)snprintf(text + len, cap - len,
+			                        "allow driver vfio-pci address 0001:%02x:%02x.%x "
+			                        "group bindbroker-admin\n",
+			                        (i >> 8) & 0xff, (i >> 3) & 0x1f, i & 7);
+		else
+			len += (size_t)snprintf(
+			    text + len, cap - len,
+			    "allow driver vfio-pci vendor 0x%04x device 0x%04x group "
+			    "bindbroker-admin\n",
+			    0x2000 + (i >> 16), i & 0xffff);
 	memcpy(text + len, default_rules, sizeof(default_rules) - 1);
 	len += sizeof(default_rules) - 1;
 
@@ -72,7 +83,7 @@ int main(int argc, char **argv)
 		}
 	t2 = now();
 
-	printf("rules: %zu\n", bb_policy_rule_count(p));
+	printf("rules: %zu (%s)\n", bb_policy_rule_count(p), by_address ? "address" : "ids");
 	printf("parse: %.1f ms (%.0f rules/s)\n", (t1 - t0) * 1e3,
 	       (double)bb_policy_rule_count(p) / (t1 - t0));
 	printf("decisions: %lu (%lu allowed) in %.1f ms: %.0f decisions/s\n", decisions, allowed,

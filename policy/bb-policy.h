@@ -29,13 +29,13 @@
 struct json_object;
 
 /* Fixed limits of the parser and loader; input beyond them is refused with an error. */
-#define BB_POLICY_MAX_FILE_SIZE  (8u * 1024 * 1024) /* bytes per .rules file */
-#define BB_POLICY_MAX_FILES      1024u              /* .rules files per directory */
-#define BB_POLICY_MAX_RULES      100000u            /* rules across all files */
-#define BB_POLICY_MAX_LINE       4096u              /* bytes per line, newline excluded */
-#define BB_POLICY_MAX_TOKENS     256u               /* tokens per rule */
-#define BB_POLICY_MAX_DEPTH      16u                /* nesting of 'not' and parentheses */
-#define BB_POLICY_MAX_WORD       255u               /* bytes per word or quoted string */
+#define BB_POLICY_MAX_FILE_SIZE (8u * 1024 * 1024) /* bytes per .rules file */
+#define BB_POLICY_MAX_FILES     1024u              /* .rules files per directory */
+#define BB_POLICY_MAX_RULES     100000u            /* rules across all files */
+#define BB_POLICY_MAX_LINE      4096u              /* bytes per line, newline excluded */
+#define BB_POLICY_MAX_TOKENS    256u               /* tokens per rule */
+#define BB_POLICY_MAX_DEPTH     16u                /* nesting of 'not' and parentheses */
+#define BB_POLICY_MAX_WORD      255u               /* bytes per word or quoted string */
 
 /* ---- facts: filled by the broker, read-only here ------------------------------------- */
 
@@ -47,24 +47,24 @@ enum bb_policy_lockdown {
 
 /* One device of the IOMMU group (the group's list includes the device itself). */
 struct bb_policy_group_member {
-	const char *address;   /* "0000:41:00.1" */
-	uint32_t class_code;   /* 24-bit class, 0x040300 */
-	const char *driver;    /* current driver, NULL or "" when none is bound */
+	const char *address; /* "0000:41:00.1" */
+	uint32_t class_code; /* 24-bit class, 0x040300 */
+	const char *driver;  /* current driver, NULL or "" when none is bound */
 	bool is_bridge;
 };
 
 /* A block device below the PCI device (a disk or partition) and what uses it. */
 struct bb_policy_block_child {
-	const char *name;                /* "nvme0n1p2" */
-	const char *const *mountpoints;  /* mounted file systems on it */
+	const char *name;               /* "nvme0n1p2" */
+	const char *const *mountpoints; /* mounted file systems on it */
 	size_t n_mountpoints;
-	bool swap;                       /* active swap on it */
+	bool swap; /* active swap on it */
 };
 
 /* A network interface below the PCI device. */
 struct bb_policy_net_child {
-	const char *name;       /* "eno1" */
-	bool default_route;     /* carries an IPv4 or IPv6 default route */
+	const char *name;   /* "eno1" */
+	bool default_route; /* carries an IPv4 or IPv6 default route */
 };
 
 /* A known-bad vendor:device pair (the vfio-pci deny-list). */
@@ -80,7 +80,7 @@ struct bb_policy_device_id {
  * driver, 0 when none does, or a negative errno (treated as not covered).
  */
 typedef int (*bb_policy_table_lookup_fn)(const char *driver, char *table, size_t size,
-					 void *userdata);
+                                         void *userdata);
 
 struct bb_policy_facts {
 	/* the device */
@@ -88,8 +88,10 @@ struct bb_policy_facts {
 	uint16_t vendor, device, subsystem_vendor, subsystem_device;
 	uint32_t class_code; /* 24 bits: base class, subclass, programming interface */
 	uint8_t revision;
-	bool is_bridge;      /* header type 1 or 2 */
-	bool is_endpoint;    /* a function that is neither a bridge nor a root/switch port */
+	bool is_bridge; /* header type 1 or 2 */
+	/* a function that is neither a bridge nor a root/switch port; left false, the
+	 * default policy's "deny not endpoint" refuses the device (fails safe) */
+	bool is_endpoint;
 	bool boot_vga;
 
 	/* its IOMMU group: number (-1 = none) and every member, the device included */
@@ -111,15 +113,15 @@ struct bb_policy_facts {
 
 	/* the requester */
 	uid_t uid;
-	const char *user_name;           /* NULL when unknown */
-	const char *const *group_names;  /* every group the requester is a member of */
+	const char *user_name;          /* NULL when unknown */
+	const char *const *group_names; /* every group the requester is a member of */
 	size_t n_group_names;
-	const char *selinux_type;        /* type of the peer context, NULL when SELinux is off */
+	const char *selinux_type; /* type of the peer context, NULL when SELinux is off */
 
 	/* posture and request */
 	enum bb_policy_lockdown lockdown;
-	const char *driver;              /* requested target driver, required */
-	bool group_bind;                 /* the request moves the whole IOMMU group */
+	const char *driver; /* requested target driver, required */
+	bool group_bind;    /* the request moves the whole IOMMU group */
 
 	/* the vfio-pci deny-list; NULL takes bb_policy_vfio_denylist */
 	const struct bb_policy_device_id *deny_list;
@@ -150,14 +152,15 @@ struct bb_policy_fact_used {
 	char value[256];
 };
 
+/* About 14 KiB (the rule text is kept whole): allocate it once, not per rule. */
 struct bb_policy_decision {
 	enum bb_policy_verdict verdict;
 	enum bb_policy_source source;
 	char reason[512];
-	char builtin[40];    /* "vfio-denylist", "no-iommu-group", "iommu-group-viability" */
-	char device[64];     /* the request, for rendering */
+	char builtin[40]; /* "vfio-denylist", "no-iommu-group", "iommu-group-viability" */
+	char device[64];  /* the request, for rendering */
 	char driver[72];
-	char file[256];      /* the rule that fired (source RULE) */
+	char file[256]; /* the rule that fired (source RULE) */
 	unsigned line;
 	char rule_text[BB_POLICY_MAX_LINE + 1];
 	size_t n_facts;
@@ -167,11 +170,11 @@ struct bb_policy_decision {
 /* ---- errors --------------------------------------------------------------------------- */
 
 struct bb_policy_error {
-	char file[256];      /* empty when the error is not about a file */
-	unsigned line;       /* 0 when not about a line */
-	unsigned column;     /* 1-based byte column, 0 when not about a column */
+	char file[256];  /* empty when the error is not about a file */
+	unsigned line;   /* 0 when not about a line */
+	unsigned column; /* 1-based byte column, 0 when not about a column */
 	char message[256];
-	char text[600];      /* "file:line:col: message", ready to log */
+	char text[600]; /* "file:line:col: message", ready to log */
 };
 
 /* ---- the policy object ---------------------------------------------------------------- */
@@ -179,7 +182,7 @@ struct bb_policy_error {
 struct bb_policy;
 
 struct bb_policy_load_options {
-	uid_t trusted_uid;   /* owner every file and the directory must have (root: 0) */
+	uid_t trusted_uid; /* owner every file and the directory must have (root: 0) */
 };
 
 /*
@@ -188,7 +191,7 @@ struct bb_policy_load_options {
  * -EFBIG for a limit) with ERR filled; *RET is untouched on failure.
  */
 int bb_policy_parse_string(const char *name, const char *text, size_t len, struct bb_policy **ret,
-			   struct bb_policy_error *err);
+                           struct bb_policy_error *err);
 
 /*
  * Builds a policy from DIR/ *.rules in lexical (byte) order. Refuses a directory or file
@@ -198,7 +201,7 @@ int bb_policy_parse_string(const char *name, const char *text, size_t len, struc
  * is untouched on failure so the caller keeps its previous policy.
  */
 int bb_policy_load_dir(const char *dir, const struct bb_policy_load_options *opts,
-		       struct bb_policy **ret, struct bb_policy_error *err);
+                       struct bb_policy **ret, struct bb_policy_error *err);
 
 struct bb_policy *bb_policy_ref(struct bb_policy *p);
 struct bb_policy *bb_policy_unref(struct bb_policy *p); /* returns NULL; NULL is fine */
@@ -217,7 +220,7 @@ size_t bb_policy_file_count(const struct bb_policy *p);
  * facts lack the device address or the driver.
  */
 int bb_policy_evaluate(const struct bb_policy *p, const struct bb_policy_facts *facts,
-		       struct bb_policy_decision *ret);
+                       struct bb_policy_decision *ret);
 
 /* True for driver names that hand a device to vfio: vfio-pci and the *_vfio_pci variants. */
 bool bb_policy_driver_is_vfio(const char *driver);

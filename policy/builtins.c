@@ -15,14 +15,14 @@
 
 /* From drivers/vfio/pci/vfio_pci.c (vfio_pci_dev_in_denylist) and include/linux/pci_ids.h. */
 const struct bb_policy_device_id bb_policy_vfio_denylist[] = {
-	{ 0x8086, 0x0435, "Intel QAT DH895XCC" },
-	{ 0x8086, 0x0443, "Intel QAT DH895XCC VF" },
-	{ 0x8086, 0x19e2, "Intel QAT C3XXX" },
-	{ 0x8086, 0x19e3, "Intel QAT C3XXX VF" },
-	{ 0x8086, 0x37c8, "Intel QAT C62X" },
-	{ 0x8086, 0x37c9, "Intel QAT C62X VF" },
-	{ 0x8086, 0x0b25, "Intel DSA (Sapphire Rapids)" },
-	{ 0x8086, 0x0cfe, "Intel IAA (Sapphire Rapids)" },
+    {0x8086, 0x0435, "Intel QAT DH895XCC"},
+    {0x8086, 0x0443, "Intel QAT DH895XCC VF"},
+    {0x8086, 0x19e2, "Intel QAT C3XXX"},
+    {0x8086, 0x19e3, "Intel QAT C3XXX VF"},
+    {0x8086, 0x37c8, "Intel QAT C62X"},
+    {0x8086, 0x37c9, "Intel QAT C62X VF"},
+    {0x8086, 0x0b25, "Intel DSA (Sapphire Rapids)"},
+    {0x8086, 0x0cfe, "Intel IAA (Sapphire Rapids)"},
 };
 const size_t bb_policy_vfio_denylist_size = ARRAY_SIZE(bb_policy_vfio_denylist);
 
@@ -35,19 +35,19 @@ static void refuse(struct bb_policy_decision *d, const char *check)
 
 static bool check_denylist(const struct bb_policy_facts *f, struct bb_policy_decision *d)
 {
-	const struct bb_policy_device_id *list = f->deny_list ? f->deny_list
-							       : bb_policy_vfio_denylist;
+	const struct bb_policy_device_id *list =
+	    f->deny_list ? f->deny_list : bb_policy_vfio_denylist;
 	size_t n = f->deny_list ? f->n_deny_list : bb_policy_vfio_denylist_size;
-	struct eval_ctx ctx = { .f = f, .d = d };
+	struct eval_ctx ctx = {.f = f, .d = d};
 
 	for (size_t i = 0; i < n; i++) {
 		if (list[i].vendor != f->vendor || list[i].device != f->device)
 			continue;
 		refuse(d, "vfio-denylist");
 		snprintf(d->reason, sizeof(d->reason),
-			 "device %04x:%04x (%s) is on the vfio-pci deny-list: known errata make "
-			 "it unsafe to hand to a vfio driver",
-			 f->vendor, f->device, list[i].name ? list[i].name : "unnamed");
+		         "device %04x:%04x (%s) is on the vfio-pci deny-list: known errata make "
+		         "it unsafe to hand to a vfio driver",
+		         f->vendor, f->device, list[i].name ? list[i].name : "unnamed");
 		eval_record(&ctx, "vendor", "0x%04x", f->vendor);
 		eval_record(&ctx, "device", "0x%04x", f->device);
 		eval_record(&ctx, "driver", "%s", f->driver);
@@ -65,12 +65,12 @@ static bool member_is_safe(const struct bb_policy_group_member *m)
 
 static bool check_group(const struct bb_policy_facts *f, struct bb_policy_decision *d)
 {
-	struct eval_ctx ctx = { .f = f, .d = d };
+	struct eval_ctx ctx = {.f = f, .d = d};
 
 	if (f->iommu_group < 0) {
 		refuse(d, "no-iommu-group");
 		snprintf(d->reason, sizeof(d->reason),
-			 "%s has no IOMMU group, so %s cannot isolate it", f->address, f->driver);
+		         "%s has no IOMMU group, so %s cannot isolate it", f->address, f->driver);
 		eval_record(&ctx, "iommu_group", "none");
 		eval_record(&ctx, "driver", "%s", f->driver);
 		return true;
@@ -86,9 +86,10 @@ static bool check_group(const struct bb_policy_facts *f, struct bb_policy_decisi
 			continue;
 		refuse(d, "iommu-group-viability");
 		snprintf(d->reason, sizeof(d->reason),
-			 "IOMMU group %d is not viable for %s: %s (class 0x%06x) stays on host "
-			 "driver %s; bind the whole group instead",
-			 f->iommu_group, f->driver, m->address, m->class_code & 0xffffff, m->driver);
+		         "IOMMU group %d is not viable for %s: %s (class 0x%06x) stays on host "
+		         "driver %s; bind the whole group instead",
+		         f->iommu_group, f->driver, m->address, m->class_code & 0xffffff,
+		         m->driver);
 		eval_record(&ctx, "iommu_group", "%d", f->iommu_group);
 		eval_record(&ctx, "iommu_group_size", "%zu", f->n_group_members);
 		eval_record(&ctx, "group_member", "%s driver %s", m->address, m->driver);

@@ -10,7 +10,7 @@
 
 #include "policy-internal.h"
 
-void eval_record(struct eval_ctx *ctx, const char *name, const char *fmt, ...)
+void eval_record_fact(struct eval_ctx *ctx, const char *name, const char *fmt, ...)
 {
 	struct bb_policy_decision *d = ctx->d;
 	struct bb_policy_fact_used *fact = NULL;
@@ -66,7 +66,7 @@ static bool glob_match(const struct cond *c, const char *s)
 bool bb_policy_driver_is_vfio(const char *driver)
 {
 	return driver && (policy_driver_match("vfio_pci", driver) ||
-			  policy_driver_match("*_vfio_pci", driver));
+	                  policy_driver_match("*_vfio_pci", driver));
 }
 
 static bool cmp(enum cmp_op op, uint32_t a, uint32_t b)
@@ -99,13 +99,13 @@ static void record_mounts(struct eval_ctx *ctx)
 	for (size_t i = 0; i < f->n_block_children; i++) {
 		const struct bb_policy_block_child *b = &f->block_children[i];
 		for (size_t j = 0; j < b->n_mountpoints; j++)
-			used += (size_t)snprintf(buf + used, used < sizeof(buf) ? sizeof(buf) - used : 0,
-						 "%s%s on %s", used ? ", " : "", str_or_none(b->name),
-						 b->mountpoints[j]);
+			used += (size_t)snprintf(
+			    buf + used, used < sizeof(buf) ? sizeof(buf) - used : 0, "%s%s on %s",
+			    used ? ", " : "", str_or_none(b->name), b->mountpoints[j]);
 		if (b->swap)
-			used += (size_t)snprintf(buf + used, used < sizeof(buf) ? sizeof(buf) - used : 0,
-						 "%s%s is swap", used ? ", " : "",
-						 str_or_none(b->name));
+			used += (size_t)snprintf(
+			    buf + used, used < sizeof(buf) ? sizeof(buf) - used : 0, "%s%s is swap",
+			    used ? ", " : "", str_or_none(b->name));
 		if (used >= sizeof(buf))
 			break;
 	}
@@ -144,7 +144,7 @@ static bool default_route(struct eval_ctx *ctx)
 	for (size_t i = 0; i < f->n_net_children; i++)
 		if (f->net_children[i].default_route) {
 			eval_record(ctx, "default_route", "via %s",
-				    str_or_none(f->net_children[i].name));
+			            str_or_none(f->net_children[i].name));
 			return true;
 		}
 	eval_record(ctx, "default_route", "no");
@@ -173,10 +173,10 @@ static bool signed_table(struct eval_ctx *ctx)
 	bool covered = ctx->cache->table_covered > 0;
 	if (covered)
 		eval_record(ctx, "signed_table", "%s covers %s for %s", str_or_none(table),
-			    f->address, f->driver);
+		            f->address, f->driver);
 	else
 		eval_record(ctx, "signed_table", "none for %s%s%s", f->driver, table[0] ? ": " : "",
-			    table);
+		            table);
 	return covered;
 }
 
@@ -192,7 +192,7 @@ static bool requester_in_group(struct eval_ctx *ctx, const char *group)
 			found = true;
 		if (used < sizeof(buf))
 			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s",
-						 used ? "," : "", str_or_none(f->group_names[i]));
+			                         used ? "," : "", str_or_none(f->group_names[i]));
 	}
 	eval_record(ctx, "groups", "%s", used ? buf : "(none)");
 	return found;
@@ -250,7 +250,8 @@ static bool match_cond(struct eval_ctx *ctx, const struct cond *c)
 		return glob_match(c, f->address);
 	case COND_IOMMU_GROUP:
 		eval_record(ctx, "iommu_group", "%d", f->iommu_group);
-		return f->iommu_group >= 0 && cmp(c->num.op, (uint32_t)f->iommu_group, c->num.value);
+		return f->iommu_group >= 0 &&
+		       cmp(c->num.op, (uint32_t)f->iommu_group, c->num.value);
 	case COND_IOMMU_GROUP_SIZE:
 		eval_record(ctx, "iommu_group_size", "%zu", f->n_group_members);
 		return cmp(c->num.op, (uint32_t)f->n_group_members, c->num.value);
@@ -276,7 +277,7 @@ static bool match_cond(struct eval_ctx *ctx, const struct cond *c)
 		return glob_match(c, ctx->cache->driver);
 	case COND_USER:
 		eval_record(ctx, "user", "%s (uid %u)", str_or_none(f->user_name),
-			    (unsigned)f->uid);
+		            (unsigned)f->uid);
 		if (c->user.name)
 			return f->user_name && streq(f->user_name, c->user.name);
 		return f->uid == c->user.uid;
@@ -307,9 +308,9 @@ static void decision_init(struct bb_policy_decision *d, const struct bb_policy_f
 }
 
 int bb_policy_evaluate(const struct bb_policy *p, const struct bb_policy_facts *f,
-		       struct bb_policy_decision *d)
+                       struct bb_policy_decision *d)
 {
-	struct eval_cache cache = { .table_covered = -1 };
+	struct eval_cache cache = {.table_covered = -1};
 
 	if (!f || !d || !f->address || !f->driver)
 		return -EINVAL;
@@ -321,12 +322,16 @@ int bb_policy_evaluate(const struct bb_policy *p, const struct bb_policy_facts *
 
 	for (size_t i = 0; p && i < p->n_rules; i++) {
 		const struct rule *rule = &p->rules[i];
-		struct eval_ctx quiet = { .f = f, .cache = &cache };
+		struct eval_ctx quiet = {.f = f, .cache = &cache};
 
+		if (rule->need_vendor >= 0 && rule->need_vendor != f->vendor)
+			continue;
+		if (rule->need_device >= 0 && rule->need_device != f->device)
+			continue;
 		if (!match_cond(&quiet, rule->cond))
 			continue;
 
-		struct eval_ctx loud = { .f = f, .d = d, .cache = &cache };
+		struct eval_ctx loud = {.f = f, .d = d, .cache = &cache};
 		(void)match_cond(&loud, rule->cond);
 		d->verdict = rule->verdict;
 		d->source = BB_POLICY_SOURCE_RULE;
@@ -334,8 +339,8 @@ int bb_policy_evaluate(const struct bb_policy *p, const struct bb_policy_facts *
 		snprintf(d->file, sizeof(d->file), "%s", p->files[rule->file]);
 		snprintf(d->rule_text, sizeof(d->rule_text), "%s", rule->text);
 		snprintf(d->reason, sizeof(d->reason), "%s by %s:%u: %.200s",
-			 rule->verdict == BB_POLICY_ALLOW ? "allowed" : "denied", d->file, d->line,
-			 d->rule_text);
+		         rule->verdict == BB_POLICY_ALLOW ? "allowed" : "denied", d->file, d->line,
+		         d->rule_text);
 		return 0;
 	}
 

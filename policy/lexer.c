@@ -15,8 +15,8 @@ static bool is_word_char(unsigned char c)
 	return c > 0x20 && c < 0x7f && c != '#' && c != '(' && c != ')' && c != '"';
 }
 
-_printf_(4, 5) static int lex_error(struct bb_policy_error *err, int r, size_t pos,
-				    const char *fmt, ...)
+_printf_(4, 5) static int lex_error(struct bb_policy_error *err, int r, size_t pos, const char *fmt,
+                                    ...)
 {
 	va_list ap;
 
@@ -41,11 +41,11 @@ static int bad_byte(struct bb_policy_error *err, const char *line, size_t pos)
 }
 
 static struct token *next_token(struct token_line *out, size_t pos, struct bb_policy_error *err,
-				int *r)
+                                int *r)
 {
 	if (out->n >= BB_POLICY_MAX_TOKENS) {
 		*r = policy_error_set(err, -E2BIG, NULL, 0, (unsigned)pos + 1,
-				      "more than %u tokens in one rule", BB_POLICY_MAX_TOKENS);
+		                      "more than %u tokens in one rule", BB_POLICY_MAX_TOKENS);
 		return NULL;
 	}
 	struct token *t = &out->tokens[out->n++];
@@ -56,7 +56,7 @@ static struct token *next_token(struct token_line *out, size_t pos, struct bb_po
 }
 
 static int lex_string(const char *line, size_t len, size_t *pos, struct token *t,
-		      struct bb_policy_error *err)
+                      struct bb_policy_error *err)
 {
 	size_t start = *pos;
 	size_t i = start + 1;
@@ -74,15 +74,15 @@ static int lex_string(const char *line, size_t len, size_t *pos, struct token *t
 			c = (unsigned char)line[i + 1];
 			if (c != '"' && c != '\\')
 				return lex_error(err, -EINVAL, i,
-						 "unknown escape in quoted string (only \\\" and "
-						 "\\\\ are allowed)");
+				                 "unknown escape in quoted string (only \\\" and "
+				                 "\\\\ are allowed)");
 			i++;
 		} else if (c < 0x20 || c >= 0x7f) {
 			return bad_byte(err, line, i);
 		}
 		if (t->len >= BB_POLICY_MAX_WORD)
 			return lex_error(err, -E2BIG, start, "quoted string longer than %u bytes",
-					 BB_POLICY_MAX_WORD);
+			                 BB_POLICY_MAX_WORD);
 		t->text[t->len++] = (char)c;
 		i++;
 	}
@@ -92,7 +92,7 @@ static int lex_string(const char *line, size_t len, size_t *pos, struct token *t
 }
 
 int policy_lex_line(const char *line, size_t len, struct token_line *out,
-		    struct bb_policy_error *err)
+                    struct bb_policy_error *err)
 {
 	size_t pos = 0;
 	int r = 0;
@@ -125,7 +125,7 @@ int policy_lex_line(const char *line, size_t len, struct token_line *out,
 			t->end = pos;
 			if (pos < len && is_word_char((unsigned char)line[pos]))
 				return lex_error(err, -EINVAL, pos,
-						 "a quoted string must be followed by a blank");
+				                 "a quoted string must be followed by a blank");
 			continue;
 		}
 		if (!is_word_char((unsigned char)c))
@@ -136,7 +136,7 @@ int policy_lex_line(const char *line, size_t len, struct token_line *out,
 		while (pos < len && is_word_char((unsigned char)line[pos])) {
 			if (t->len >= BB_POLICY_MAX_WORD)
 				return lex_error(err, -E2BIG, start, "word longer than %u bytes",
-						 BB_POLICY_MAX_WORD);
+				                 BB_POLICY_MAX_WORD);
 			t->text[t->len++] = line[pos++];
 		}
 		t->text[t->len] = '\0';

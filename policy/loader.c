@@ -14,17 +14,17 @@
 #include "policy-internal.h"
 
 static int check_owner(const struct stat *st, uid_t trusted, const char *path,
-		       struct bb_policy_error *err)
+                       struct bb_policy_error *err)
 {
 	if (st->st_uid != trusted)
 		return policy_error_set(err, -EPERM, path, 0, 0,
-					"refused: owned by uid %u, not by the trusted uid %u",
-					(unsigned)st->st_uid, (unsigned)trusted);
+		                        "refused: owned by uid %u, not by the trusted uid %u",
+		                        (unsigned)st->st_uid, (unsigned)trusted);
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return policy_error_set(err, -EPERM, path, 0, 0,
-					"refused: writable by %s (mode %04o)",
-					st->st_mode & S_IWOTH ? "others" : "its group",
-					(unsigned)(st->st_mode & 07777));
+		                        "refused: writable by %s (mode %04o)",
+		                        st->st_mode & S_IWOTH ? "others" : "its group",
+		                        (unsigned)(st->st_mode & 07777));
 	return 0;
 }
 
@@ -57,7 +57,7 @@ static int read_all(int fd, size_t size, char **ret)
 }
 
 static int load_file(struct bb_policy *p, int dfd, const char *dir, const char *name, uid_t trusted,
-		     struct bb_policy_error *err)
+                     struct bb_policy_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *text = NULL;
@@ -71,7 +71,7 @@ static int load_file(struct bb_policy *p, int dfd, const char *dir, const char *
 		r = negative_errno();
 		if (r == -ELOOP)
 			return policy_error_set(err, -EPERM, path, 0, 0,
-						"refused: a symbolic link");
+			                        "refused: a symbolic link");
 		return policy_error_set(err, r, path, 0, 0, "cannot open: %s", strerror(-r));
 	}
 	if (fstat(fd, &st) < 0) {
@@ -85,7 +85,7 @@ static int load_file(struct bb_policy *p, int dfd, const char *dir, const char *
 		return r;
 	if ((uint64_t)st.st_size > BB_POLICY_MAX_FILE_SIZE)
 		return policy_error_set(err, -EFBIG, path, 0, 0, "file larger than %u bytes",
-					BB_POLICY_MAX_FILE_SIZE);
+		                        BB_POLICY_MAX_FILE_SIZE);
 	r = read_all(fd, (size_t)st.st_size, &text);
 	if (r < 0)
 		return policy_error_set(err, r, path, 0, 0, "cannot read: %s", strerror(-r));
@@ -93,7 +93,8 @@ static int load_file(struct bb_policy *p, int dfd, const char *dir, const char *
 	r = policy_add_file(p, path);
 	if (r < 0)
 		return policy_error_set(err, r, path, 0, 0,
-					r == -E2BIG ? "more than 1024 rules files" : "out of memory");
+		                        r == -E2BIG ? "more than 1024 rules files"
+		                                    : "out of memory");
 	return policy_parse_text(p, path, text, (size_t)st.st_size, err);
 }
 
@@ -118,7 +119,7 @@ static void free_names(char **names, size_t n)
 
 /* The NAME.rules entries of DFD, sorted. */
 static int list_rules(int dfd, const char *dir, char ***ret, size_t *ret_n,
-		      struct bb_policy_error *err)
+                      struct bb_policy_error *err)
 {
 	int fd2 = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
 	DIR *d;
@@ -140,7 +141,7 @@ static int list_rules(int dfd, const char *dir, char ***ret, size_t *ret_n,
 			continue;
 		if (n >= BB_POLICY_MAX_FILES) {
 			r = policy_error_set(err, -E2BIG, dir, 0, 0, "more than %u rules files",
-					     BB_POLICY_MAX_FILES);
+			                     BB_POLICY_MAX_FILES);
 			goto out;
 		}
 		char **grown = realloc(names, (n + 1) * sizeof(*names));
@@ -171,7 +172,7 @@ out:
 }
 
 int bb_policy_load_dir(const char *dir, const struct bb_policy_load_options *opts,
-		       struct bb_policy **ret, struct bb_policy_error *err)
+                       struct bb_policy **ret, struct bb_policy_error *err)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_policy_ struct bb_policy *p = NULL;
@@ -187,7 +188,7 @@ int bb_policy_load_dir(const char *dir, const struct bb_policy_load_options *opt
 	if (dfd < 0) {
 		r = negative_errno();
 		return policy_error_set(err, r, dir, 0, 0, "cannot open directory: %s",
-					strerror(-r));
+		                        strerror(-r));
 	}
 	if (fstat(dfd, &st) < 0)
 		return policy_error_set(err, negative_errno(), dir, 0, 0, "cannot stat directory");

@@ -48,39 +48,39 @@ struct keyword {
 };
 
 static const struct keyword keywords[] = {
-	{ "vendor", COND_VENDOR, ARG_ID16, "a 16-bit hex id like 0x8086" },
-	{ "device", COND_DEVICE, ARG_ID16, "a 16-bit hex id like 0x10d3" },
-	{ "subsystem-vendor", COND_SUBSYSTEM_VENDOR, ARG_ID16, "a 16-bit hex id like 0x8086" },
-	{ "subsystem-device", COND_SUBSYSTEM_DEVICE, ARG_ID16, "a 16-bit hex id like 0x0001" },
-	{ "revision", COND_REVISION, ARG_ID8, "an 8-bit hex value like 0xa1" },
-	{ "class", COND_CLASS, ARG_CLASS, "a class like 0x020000/0xff0000, 0x03 or 0x0600-0x06ff" },
-	{ "address", COND_ADDRESS, ARG_ADDRESS, "a device address or glob like 0000:03:00.*" },
-	{ "iommu-group", COND_IOMMU_GROUP, ARG_NUMBER, "a group number, optionally after <, >, ..." },
-	{ "iommu-group-size", COND_IOMMU_GROUP_SIZE, ARG_NUMBER,
-	  "a device count, optionally after <, <=, >, >=, = or !=" },
-	{ "boot-vga", COND_BOOT_VGA, ARG_NONE, NULL },
-	{ "bridge", COND_BRIDGE, ARG_NONE, NULL },
-	{ "endpoint", COND_ENDPOINT, ARG_NONE, NULL },
-	{ "backs-mount", COND_BACKS_MOUNT, ARG_OPT_PATH, NULL },
-	{ "backs-swap", COND_BACKS_SWAP, ARG_NONE, NULL },
-	{ "carries-default-route", COND_DEFAULT_ROUTE, ARG_NONE, NULL },
-	{ "signed-table", COND_SIGNED_TABLE, ARG_NONE, NULL },
-	{ "driver", COND_DRIVER, ARG_DRIVER, "a driver name or glob like vfio-pci or *_vfio_pci" },
-	{ "user", COND_USER, ARG_USER, "a user name or numeric uid" },
-	{ "group", COND_GROUP, ARG_NAME, "a group name" },
-	{ "selinux-type", COND_SELINUX_TYPE, ARG_SELINUX, "an SELinux type like sysadm_t" },
-	{ "lockdown", COND_LOCKDOWN, ARG_LOCKDOWN, "one of none, integrity, confidentiality" },
-	{ "group-bind", COND_GROUP_BIND, ARG_NONE, NULL },
+    {"vendor", COND_VENDOR, ARG_ID16, "a 16-bit hex id like 0x8086"},
+    {"device", COND_DEVICE, ARG_ID16, "a 16-bit hex id like 0x10d3"},
+    {"subsystem-vendor", COND_SUBSYSTEM_VENDOR, ARG_ID16, "a 16-bit hex id like 0x8086"},
+    {"subsystem-device", COND_SUBSYSTEM_DEVICE, ARG_ID16, "a 16-bit hex id like 0x0001"},
+    {"revision", COND_REVISION, ARG_ID8, "an 8-bit hex value like 0xa1"},
+    {"class", COND_CLASS, ARG_CLASS, "a class like 0x020000/0xff0000, 0x03 or 0x0600-0x06ff"},
+    {"address", COND_ADDRESS, ARG_ADDRESS, "a device address or glob like 0000:03:00.*"},
+    {"iommu-group", COND_IOMMU_GROUP, ARG_NUMBER, "a group number, optionally after <, >, ..."},
+    {"iommu-group-size", COND_IOMMU_GROUP_SIZE, ARG_NUMBER,
+     "a device count, optionally after <, <=, >, >=, = or !="},
+    {"boot-vga", COND_BOOT_VGA, ARG_NONE, NULL},
+    {"bridge", COND_BRIDGE, ARG_NONE, NULL},
+    {"endpoint", COND_ENDPOINT, ARG_NONE, NULL},
+    {"backs-mount", COND_BACKS_MOUNT, ARG_OPT_PATH, NULL},
+    {"backs-swap", COND_BACKS_SWAP, ARG_NONE, NULL},
+    {"carries-default-route", COND_DEFAULT_ROUTE, ARG_NONE, NULL},
+    {"signed-table", COND_SIGNED_TABLE, ARG_NONE, NULL},
+    {"driver", COND_DRIVER, ARG_DRIVER, "a driver name or glob like vfio-pci or *_vfio_pci"},
+    {"user", COND_USER, ARG_USER, "a user name or numeric uid"},
+    {"group", COND_GROUP, ARG_NAME, "a group name"},
+    {"selinux-type", COND_SELINUX_TYPE, ARG_SELINUX, "an SELinux type like sysadm_t"},
+    {"lockdown", COND_LOCKDOWN, ARG_LOCKDOWN, "one of none, integrity, confidentiality"},
+    {"group-bind", COND_GROUP_BIND, ARG_NONE, NULL},
 };
 
 _printf_(4, 5) static int parse_error(struct parser *ps, const struct token *at, int r,
-				      const char *fmt, ...)
+                                      const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	r = policy_error_setv(ps->err, r, ps->file, ps->line, at ? at->column : ps->end_column,
-			      fmt, ap);
+	r = policy_error_setv(ps->err, r, ps->file, ps->line, at ? at->column : ps->end_column, fmt,
+	                      ap);
 	va_end(ap);
 	return r;
 }
@@ -130,8 +130,9 @@ static int parse_hex(const char *s, size_t len, unsigned max_digits, uint32_t *r
 	for (size_t i = 2; i < len; i++) {
 		if (!isxdigit((unsigned char)s[i]))
 			return -EINVAL;
-		v = v * 16 + (uint32_t)(isdigit((unsigned char)s[i]) ? s[i] - '0'
-								     : (tolower((unsigned char)s[i]) - 'a' + 10));
+		v = v * 16 + (uint32_t)(isdigit((unsigned char)s[i])
+		                            ? s[i] - '0'
+		                            : (tolower((unsigned char)s[i]) - 'a' + 10));
 	}
 	*ret = v;
 	return (int)(len - 2);
@@ -163,18 +164,18 @@ static bool all_chars_in(const char *s, const char *extra)
 }
 
 static int parse_class_width(struct parser *ps, const struct token *t, const char *s, size_t len,
-			     uint32_t *value, unsigned *digits)
+                             uint32_t *value, unsigned *digits)
 {
 	int r = parse_hex(s, len, 6, value);
 
 	if (r < 0)
 		return parse_error(ps, t, -EINVAL, "'%.*s' is not a hex class like 0x0300",
-				   (int)len, s);
+		                   (int)len, s);
 	if (r != 2 && r != 4 && r != 6)
 		return parse_error(ps, t, -EINVAL,
-				   "class '%.*s' has %d hex digits; use 2 (base class), 4 (with "
-				   "subclass) or 6 (with programming interface)",
-				   (int)len, s, r);
+		                   "class '%.*s' has %d hex digits; use 2 (base class), 4 (with "
+		                   "subclass) or 6 (with programming interface)",
+		                   (int)len, s, r);
 	*digits = (unsigned)r;
 	return 0;
 }
@@ -192,16 +193,16 @@ static int parse_class(struct parser *ps, const struct token *t, struct cond *c)
 		if (parse_hex(s, (size_t)(slash - s), 6, &value) < 0 ||
 		    parse_hex(slash + 1, strlen(slash + 1), 6, &mask) < 0)
 			return parse_error(ps, t, -EINVAL,
-					   "'%s' is not a class/mask pair like 0x020000/0xff0000",
-					   s);
+			                   "'%s' is not a class/mask pair like 0x020000/0xff0000",
+			                   s);
 		if (mask == 0)
 			return parse_error(ps, t, -EINVAL,
-					   "class mask 0x000000 matches every device; leave the "
-					   "condition out instead");
+			                   "class mask 0x000000 matches every device; leave the "
+			                   "condition out instead");
 		if (value & ~mask)
 			return parse_error(ps, t, -EINVAL,
-					   "class 0x%06x has bits outside its mask 0x%06x", value,
-					   mask);
+			                   "class 0x%06x has bits outside its mask 0x%06x", value,
+			                   mask);
 		c->cls.lo = c->cls.hi = value;
 		c->cls.mask = mask;
 		return 0;
@@ -215,12 +216,12 @@ static int parse_class(struct parser *ps, const struct token *t, struct cond *c)
 			return r;
 		if (d1 != d2)
 			return parse_error(ps, t, -EINVAL,
-					   "class range '%s' mixes %u and %u hex digits", s, d1,
-					   d2);
+			                   "class range '%s' mixes %u and %u hex digits", s, d1,
+			                   d2);
 		if (c->cls.lo > c->cls.hi)
 			return parse_error(ps, t, -EINVAL,
-					   "class range '%s' is empty: its start is above its end",
-					   s);
+			                   "class range '%s' is empty: its start is above its end",
+			                   s);
 	} else {
 		r = parse_class_width(ps, t, s, strlen(s), &c->cls.lo, &d1);
 		if (r < 0)
@@ -232,14 +233,14 @@ static int parse_class(struct parser *ps, const struct token *t, struct cond *c)
 }
 
 static int parse_number(struct parser *ps, const struct token *kw, const struct token *t,
-			struct cond *c)
+                        struct cond *c)
 {
 	static const struct {
 		const char *text;
 		enum cmp_op op;
 	} ops[] = {
-		{ "<=", CMP_LE }, { ">=", CMP_GE }, { "!=", CMP_NE }, { "==", CMP_EQ },
-		{ "<", CMP_LT },  { ">", CMP_GT },  { "=", CMP_EQ },
+	    {"<=", CMP_LE}, {">=", CMP_GE}, {"!=", CMP_NE}, {"==", CMP_EQ},
+	    {"<", CMP_LT},  {">", CMP_GT},  {"=", CMP_EQ},
 	};
 	const char *num = t->text;
 
@@ -258,7 +259,7 @@ static int parse_number(struct parser *ps, const struct token *kw, const struct 
 		t = peek(ps);
 		if (!t || t->type != TOKEN_WORD)
 			return parse_error(ps, t, -EINVAL, "'%s' needs a number after '%s'",
-					   kw->text, ps->tl->tokens[ps->pos - 1].text);
+			                   kw->text, ps->tl->tokens[ps->pos - 1].text);
 		num = t->text;
 	}
 	int r = parse_decimal(num, 1000000, &c->num.value);
@@ -284,9 +285,9 @@ static int parse_address(struct parser *ps, const struct token *t, struct cond *
 
 	if (!all_chars_in(t->text, ":._-*?[]!") || t->len > 64)
 		return parse_error(ps, t, -EINVAL,
-				   "'%s' is not a device address or glob (letters, digits and "
-				   ": . _ - * ? [ ] !)",
-				   t->text);
+		                   "'%s' is not a device address or glob (letters, digits and "
+		                   ": . _ - * ? [ ] !)",
+		                   t->text);
 	for (i = 0; i <= t->len; i++)
 		pattern[i] = (char)tolower((unsigned char)t->text[i]);
 	c->glob.literal = !strpbrk(pattern, "*?[");
@@ -294,23 +295,23 @@ static int parse_address(struct parser *ps, const struct token *t, struct cond *
 	if (!strpbrk(pattern, "*?[") && t->len >= 5 && isxdigit((unsigned char)pattern[0]) &&
 	    strchr(pattern, '.') && strchr(pattern, ':') && !bb_valid_pci_address(pattern))
 		return parse_error(ps, t, -EINVAL, "'%s' is not a valid PCI address (DDDD:BB:DD.F)",
-				   t->text);
+		                   t->text);
 	return set_string(ps, t, &c->glob.pattern, pattern);
 }
 
 static int parse_name(struct parser *ps, const struct token *kw, const struct token *t,
-		      char **where)
+                      char **where)
 {
 	if (t->len > 32 || t->text[0] == '-' || !all_chars_in(t->text, "_.-"))
 		return parse_error(ps, t, -EINVAL,
-				   "'%s' is not a valid name for '%s' ([A-Za-z0-9_.-], at most "
-				   "32, not starting with '-')",
-				   t->text, kw->text);
+		                   "'%s' is not a valid name for '%s' ([A-Za-z0-9_.-], at most "
+		                   "32, not starting with '-')",
+		                   t->text, kw->text);
 	return set_string(ps, t, where, t->text);
 }
 
 static int parse_argument(struct parser *ps, const struct keyword *k, const struct token *kw,
-			  struct cond *c)
+                          struct cond *c)
 {
 	const struct token *t;
 	uint32_t v;
@@ -319,11 +320,12 @@ static int parse_argument(struct parser *ps, const struct keyword *k, const stru
 		return 0;
 	if (k->arg == ARG_OPT_PATH) {
 		t = peek(ps);
-		if (!t || !(t->type == TOKEN_STRING || (t->type == TOKEN_WORD && t->text[0] == '/')))
+		if (!t ||
+		    !(t->type == TOKEN_STRING || (t->type == TOKEN_WORD && t->text[0] == '/')))
 			return 0; /* any mount or swap */
 		if (t->text[0] != '/')
-			return parse_error(ps, t, -EINVAL, "mount point '%s' is not an absolute path",
-					   t->text);
+			return parse_error(ps, t, -EINVAL,
+			                   "mount point '%s' is not an absolute path", t->text);
 		ps->pos++;
 		return set_string(ps, t, &c->glob.pattern, t->text);
 	}
@@ -333,14 +335,14 @@ static int parse_argument(struct parser *ps, const struct keyword *k, const stru
 		return parse_error(ps, t, -EINVAL, "'%s' needs %s", kw->text, k->what);
 	if (t->type == TOKEN_STRING && k->arg != ARG_NAME && k->arg != ARG_USER)
 		return parse_error(ps, t, -EINVAL, "'%s' needs %s, not a quoted string", kw->text,
-				   k->what);
+		                   k->what);
 
 	switch (k->arg) {
 	case ARG_ID16:
 	case ARG_ID8:
 		if (parse_hex(t->text, t->len, k->arg == ARG_ID16 ? 4 : 2, &v) < 0)
 			return parse_error(ps, t, -EINVAL, "'%s' needs %s, not '%s'", kw->text,
-					   k->what, t->text);
+			                   k->what, t->text);
 		c->id = v;
 		break;
 	case ARG_CLASS: {
@@ -364,9 +366,9 @@ static int parse_argument(struct parser *ps, const struct keyword *k, const stru
 	case ARG_DRIVER:
 		if (t->len > BB_DRIVER_NAME_MAX || !all_chars_in(t->text, "_-*?"))
 			return parse_error(ps, t, -EINVAL,
-					   "'%s' is not a driver name or glob ([A-Za-z0-9_-] and "
-					   "* ?, at most %d)",
-					   t->text, BB_DRIVER_NAME_MAX);
+			                   "'%s' is not a driver name or glob ([A-Za-z0-9_-] and "
+			                   "* ?, at most %d)",
+			                   t->text, BB_DRIVER_NAME_MAX);
 		char normalized[BB_POLICY_MAX_WORD + 1];
 		policy_driver_normalize(t->text, normalized, sizeof(normalized));
 		c->glob.literal = !strpbrk(normalized, "*?[");
@@ -378,7 +380,7 @@ static int parse_argument(struct parser *ps, const struct keyword *k, const stru
 			int r = parse_decimal(t->text, 4294967294u, &v);
 			if (r < 0)
 				return parse_error(ps, t, -EINVAL, "'%s' is not a valid uid",
-						   t->text);
+				                   t->text);
 			c->user.uid = (uid_t)v;
 			break;
 		}
@@ -392,7 +394,7 @@ static int parse_argument(struct parser *ps, const struct keyword *k, const stru
 	case ARG_SELINUX:
 		if (!all_chars_in(t->text, "_"))
 			return parse_error(ps, t, -EINVAL,
-					   "'%s' is not an SELinux type ([A-Za-z0-9_])", t->text);
+			                   "'%s' is not an SELinux type ([A-Za-z0-9_])", t->text);
 		if (set_string(ps, t, &c->name, t->text) < 0)
 			return -ENOMEM;
 		break;
@@ -404,8 +406,8 @@ static int parse_argument(struct parser *ps, const struct keyword *k, const stru
 		else if (streq(t->text, "confidentiality"))
 			c->lockdown = BB_POLICY_LOCKDOWN_CONFIDENTIALITY;
 		else
-			return parse_error(ps, t, -EINVAL, "'lockdown' needs %s, not '%s'",
-					   k->what, t->text);
+			return parse_error(ps, t, -EINVAL, "'lockdown' needs %s, not '%s'", k->what,
+			                   t->text);
 		break;
 	default:
 		break;
@@ -425,7 +427,7 @@ static int parse_cond(struct parser *ps, struct cond **ret)
 	if (t->type == TOKEN_LPAREN || is_word(t, "not")) {
 		if (ps->depth >= BB_POLICY_MAX_DEPTH)
 			return parse_error(ps, t, -E2BIG, "nesting deeper than %u levels",
-					   BB_POLICY_MAX_DEPTH);
+			                   BB_POLICY_MAX_DEPTH);
 		ps->depth++;
 		ps->pos++;
 		if (t->type == TOKEN_LPAREN) {
@@ -441,7 +443,7 @@ static int parse_cond(struct parser *ps, struct cond **ret)
 		} else {
 			if (!peek(ps) || peek(ps)->type == TOKEN_RPAREN || is_word(peek(ps), "or"))
 				return parse_error(ps, peek(ps), -EINVAL,
-						   "'not' needs a condition after it");
+				                   "'not' needs a condition after it");
 			c = cond_new(COND_NOT);
 			if (!c)
 				return -ENOMEM;
@@ -469,8 +471,8 @@ static int parse_cond(struct parser *ps, struct cond **ret)
 	if (!k) {
 		if (streq(t->text, "allow") || streq(t->text, "deny"))
 			return parse_error(ps, t, -EINVAL,
-					   "'%s' may only start a rule (one rule per line)",
-					   t->text);
+			                   "'%s' may only start a rule (one rule per line)",
+			                   t->text);
 		return parse_error(ps, t, -EINVAL, "unknown condition '%s'", t->text);
 	}
 	c = cond_new(k->kind);
@@ -506,8 +508,8 @@ static int parse_conj(struct parser *ps, struct cond **ret)
 		if (!t || t->type == TOKEN_RPAREN || is_word(t, "or")) {
 			if (filler) {
 				cond_free(and);
-				return parse_error(ps, t, -EINVAL, "'%s' needs a condition after it",
-						   filler->text);
+				return parse_error(ps, t, -EINVAL,
+				                   "'%s' needs a condition after it", filler->text);
 			}
 			break;
 		}
@@ -529,7 +531,7 @@ static int parse_conj(struct parser *ps, struct cond **ret)
 
 static int parse_disj(struct parser *ps, struct cond **ret)
 {
-	struct cond *first = NULL, *or = NULL;
+	struct cond *first = NULL, * or = NULL;
 	int r;
 
 	r = parse_conj(ps, &first);
@@ -545,7 +547,7 @@ static int parse_disj(struct parser *ps, struct cond **ret)
 	}
 
 	or = cond_new(COND_OR);
-	if (!or) {
+	if (! or) {
 		cond_free(first);
 		return -ENOMEM;
 	}
@@ -576,7 +578,7 @@ static int parse_disj(struct parser *ps, struct cond **ret)
 			goto fail;
 		}
 	}
-	*ret = or;
+	*ret = or ;
 	return 0;
 fail:
 	cond_free(or);
@@ -594,7 +596,7 @@ static int parse_rule(struct parser *ps, struct rule *rule)
 		rule->verdict = BB_POLICY_DENY;
 	else
 		return parse_error(ps, t, -EINVAL, "a rule starts with 'allow' or 'deny', not '%s'",
-				   t->text);
+		                   t->text);
 	ps->pos++;
 
 	r = parse_disj(ps, &rule->cond);
@@ -607,6 +609,26 @@ static int parse_rule(struct parser *ps, struct rule *rule)
 		return parse_error(ps, peek(ps), -EINVAL, "')' without a matching '('");
 	}
 	return 0;
+}
+
+/* Vendor and device ids every match of RULE needs: conditions of its top-level AND. */
+static void rule_set_prefilter(struct rule *rule)
+{
+	rule->need_vendor = rule->need_device = -1;
+	if (rule->cond->kind != COND_AND)
+		return;
+	for (size_t i = 0; i < rule->cond->list.n; i++) {
+		const struct cond *c = rule->cond->list.items[i];
+		int32_t *need = c->kind == COND_VENDOR   ? &rule->need_vendor
+		                : c->kind == COND_DEVICE ? &rule->need_device
+		                                         : NULL;
+		if (!need)
+			continue;
+		if (*need >= 0 && *need != (int32_t)c->id)
+			*need = 0x10000; /* two different ids: never matches */
+		else
+			*need = (int32_t)c->id;
+	}
 }
 
 static int policy_append_rule(struct bb_policy *p, struct rule *rule)
@@ -626,16 +648,16 @@ static int policy_append_rule(struct bb_policy *p, struct rule *rule)
 }
 
 static int parse_line(struct bb_policy *p, struct parser *ps, struct token_line *tl,
-		      const char *line, size_t len)
+                      const char *line, size_t len)
 {
 	struct bb_policy_error lex_err = {};
-	struct rule rule = { .file = (unsigned)(p->n_files - 1), .line = ps->line };
+	struct rule rule = {.file = (unsigned)(p->n_files - 1), .line = ps->line};
 	int r;
 
 	r = policy_lex_line(line, len, tl, &lex_err);
 	if (r < 0)
 		return policy_error_set(ps->err, r, ps->file, ps->line, lex_err.column, "%s",
-					lex_err.message);
+		                        lex_err.message);
 	if (tl->n == 0)
 		return 0;
 
@@ -646,6 +668,7 @@ static int parse_line(struct bb_policy *p, struct parser *ps, struct token_line 
 	r = parse_rule(ps, &rule);
 	if (r < 0)
 		return r;
+	rule_set_prefilter(&rule);
 
 	size_t start = tl->tokens[0].column - 1;
 	rule.text = strndup(line + start, tl->tokens[tl->n - 1].end - start);
@@ -659,23 +682,23 @@ static int parse_line(struct bb_policy *p, struct parser *ps, struct token_line 
 		cond_free(rule.cond);
 		if (r == -E2BIG)
 			return policy_error_set(ps->err, r, ps->file, ps->line, 1,
-						"more than %u rules in the policy",
-						BB_POLICY_MAX_RULES);
+			                        "more than %u rules in the policy",
+			                        BB_POLICY_MAX_RULES);
 		return parse_error(ps, NULL, r, "out of memory");
 	}
 	return 0;
 }
 
 int policy_parse_text(struct bb_policy *p, const char *name, const char *text, size_t len,
-		      struct bb_policy_error *err)
+                      struct bb_policy_error *err)
 {
 	_cleanup_free_ struct token_line *tl = NULL;
-	struct parser ps = { .file = name, .err = err };
+	struct parser ps = {.file = name, .err = err};
 	size_t pos = 0;
 
 	if (len > BB_POLICY_MAX_FILE_SIZE)
 		return policy_error_set(err, -EFBIG, name, 0, 0, "file larger than %u bytes",
-					BB_POLICY_MAX_FILE_SIZE);
+		                        BB_POLICY_MAX_FILE_SIZE);
 	tl = malloc(sizeof(*tl));
 	if (!tl)
 		return policy_error_set(err, -ENOMEM, name, 0, 0, "out of memory");
@@ -690,13 +713,13 @@ int policy_parse_text(struct bb_policy *p, const char *name, const char *text, s
 		ps.line++;
 		if (line_len > BB_POLICY_MAX_LINE)
 			return policy_error_set(err, -E2BIG, name, ps.line, BB_POLICY_MAX_LINE + 1,
-						"line longer than %u bytes", BB_POLICY_MAX_LINE);
+			                        "line longer than %u bytes", BB_POLICY_MAX_LINE);
 		/* NUL is refused even in comments: a line is text, and C strings end there. */
 		nul = memchr(line, '\0', line_len);
 		if (nul)
 			return policy_error_set(err, -EINVAL, name, ps.line,
-						(unsigned)(nul - line) + 1,
-						"a NUL byte is not allowed in a rules file");
+			                        (unsigned)(nul - line) + 1,
+			                        "a NUL byte is not allowed in a rules file");
 		r = parse_line(p, &ps, tl, line, line_len);
 		if (r < 0)
 			return r;
@@ -706,7 +729,7 @@ int policy_parse_text(struct bb_policy *p, const char *name, const char *text, s
 }
 
 int bb_policy_parse_string(const char *name, const char *text, size_t len, struct bb_policy **ret,
-			   struct bb_policy_error *err)
+                           struct bb_policy_error *err)
 {
 	struct bb_policy *p;
 	int r;

@@ -104,7 +104,7 @@ size_t bb_policy_file_count(const struct bb_policy *p)
 }
 
 int policy_error_setv(struct bb_policy_error *err, int r, const char *file, unsigned line,
-		      unsigned column, const char *fmt, va_list ap)
+                      unsigned column, const char *fmt, va_list ap)
 {
 	if (!err)
 		return r;
@@ -115,10 +115,10 @@ int policy_error_setv(struct bb_policy_error *err, int r, const char *file, unsi
 
 	if (err->file[0] && err->line && err->column)
 		snprintf(err->text, sizeof(err->text), "%s:%u:%u: %s", err->file, err->line,
-			 err->column, err->message);
+		         err->column, err->message);
 	else if (err->file[0] && err->line)
 		snprintf(err->text, sizeof(err->text), "%s:%u: %s", err->file, err->line,
-			 err->message);
+		         err->message);
 	else if (err->file[0])
 		snprintf(err->text, sizeof(err->text), "%s: %s", err->file, err->message);
 	else
@@ -127,7 +127,7 @@ int policy_error_setv(struct bb_policy_error *err, int r, const char *file, unsi
 }
 
 int policy_error_set(struct bb_policy_error *err, int r, const char *file, unsigned line,
-		     unsigned column, const char *fmt, ...)
+                     unsigned column, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -44,8 +44,7 @@ int bb_policy_decision_format(const struct bb_policy_decision *d, char **ret)
 
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "%s %s -> %s\n", bb_policy_verdict_to_string(d->verdict), d->device,
-		d->driver);
+	fprintf(f, "%s %s -> %s\n", bb_policy_verdict_to_string(d->verdict), d->device, d->driver);
 	switch (d->source) {
 	case BB_POLICY_SOURCE_RULE:
 		fprintf(f, "  rule:   %s:%u: %s\n", d->file, d->line, d->rule_text);
@@ -60,7 +59,7 @@ int bb_policy_decision_format(const struct bb_policy_decision *d, char **ret)
 	}
 	for (size_t i = 0; i < d->n_facts; i++)
 		fprintf(f, "  %s %s=%s\n", i == 0 ? "facts: " : "       ", d->facts[i].name,
-			d->facts[i].value);
+		        d->facts[i].value);
 	if (fclose(f) != 0) {
 		free(buf);
 		return -ENOMEM;

@@ -24,9 +24,9 @@ static int covers_half(const char *driver, char *table, size_t tsize, void *user
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int devices[] = { DEV_GPU0, DEV_NVME, DEV_NIC_ROUTE, DEV_BMC_VGA, DEV_CX6,
-				       DEV_QAT, DEV_RCEC };
-	static const char *const drivers[] = { "vfio-pci", "mlx5_vfio_pci", "nouveau" };
+	static const int devices[] = {DEV_GPU0, DEV_NVME, DEV_NIC_ROUTE, DEV_BMC_VGA,
+	                              DEV_CX6,  DEV_QAT,  DEV_RCEC};
+	static const char *const drivers[] = {"vfio-pci", "mlx5_vfio_pci", "nouveau"};
 	struct bb_policy *p = NULL;
 	struct bb_policy_error err = {};
 	struct bb_policy_decision *d;

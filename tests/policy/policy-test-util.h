@@ -30,63 +30,62 @@ enum {
 	DEV_QAT,
 };
 
-static const char *const admin_groups[] = { "alice", "bindbroker-admin" };
-static const char *const plain_groups[] = { "bob", "users" };
+static const char *const admin_groups[] = {"alice", "bindbroker-admin"};
+static const char *const plain_groups[] = {"bob", "users"};
 
 static const struct bb_policy_group_member gpu0_group[] = {
-	{ "0000:17:00.0", 0x060400, "pcieport", true }, /* switch downstream port */
-	{ "0000:18:00.0", 0x030000, "nvidia", false },
-	{ "0000:18:00.1", 0x040300, "snd_hda_intel", false },
+    {"0000:17:00.0", 0x060400, "pcieport", true}, /* switch downstream port */
+    {"0000:18:00.0", 0x030000, "nvidia", false},
+    {"0000:18:00.1", 0x040300, "snd_hda_intel", false},
 };
 static const struct bb_policy_group_member gpu7_group[] = {
-	{ "0000:db:00.0", 0x030000, "nvidia", false },
-	{ "0000:db:00.1", 0x040300, "snd_hda_intel", false },
+    {"0000:db:00.0", 0x030000, "nvidia", false},
+    {"0000:db:00.1", 0x040300, "snd_hda_intel", false},
 };
 static const struct bb_policy_group_member nvme_group[] = {
-	{ "0000:01:00.0", 0x010802, "nvme", false },
+    {"0000:01:00.0", 0x010802, "nvme", false},
 };
 static const struct bb_policy_group_member nic_route_group[] = {
-	{ "0000:02:00.0", 0x020000, "igb", false },
+    {"0000:02:00.0", 0x020000, "igb", false},
 };
 static const struct bb_policy_group_member nic_spare_group[] = {
-	{ "0000:02:00.1", 0x020000, "igb", false },
+    {"0000:02:00.1", 0x020000, "igb", false},
 };
 static const struct bb_policy_group_member bmc_group[] = {
-	{ "0000:03:00.0", 0x060400, "", true },
-	{ "0000:04:00.0", 0x030000, "ast", false },
+    {"0000:03:00.0", 0x060400, "", true},
+    {"0000:04:00.0", 0x030000, "ast", false},
 };
 static const struct bb_policy_group_member cx6_group[] = {
-	{ "0000:41:00.0", 0x020000, "mlx5_core", false },
+    {"0000:41:00.0", 0x020000, "mlx5_core", false},
 };
 static const struct bb_policy_group_member accel_group[] = {
-	{ "0000:51:00.0", 0x120000, "habanalabs", false },
+    {"0000:51:00.0", 0x120000, "habanalabs", false},
 };
 static const struct bb_policy_group_member qat_group[] = {
-	{ "0000:61:00.0", 0x0b4000, "qat_c62x", false },
+    {"0000:61:00.0", 0x0b4000, "qat_c62x", false},
 };
 
-static const char *const root_mounts[] = { "/" };
-static const char *const efi_mounts[] = { "/boot/efi" };
+static const char *const root_mounts[] = {"/"};
+static const char *const efi_mounts[] = {"/boot/efi"};
 static const struct bb_policy_block_child nvme_blocks[] = {
-	{ "nvme0n1p1", efi_mounts, 1, false },
-	{ "nvme0n1p2", root_mounts, 1, false },
-	{ "nvme0n1p3", NULL, 0, true },
+    {"nvme0n1p1", efi_mounts, 1, false},
+    {"nvme0n1p2", root_mounts, 1, false},
+    {"nvme0n1p3", NULL, 0, true},
 };
-static const struct bb_policy_net_child nic_route_nets[] = { { "eno1", true } };
-static const struct bb_policy_net_child nic_spare_nets[] = { { "eno2", false } };
-
+static const struct bb_policy_net_child nic_route_nets[] = {{"eno1", true}};
+static const struct bb_policy_net_child nic_spare_nets[] = {{"eno2", false}};
 
 /* The facts of device WHICH, requested for DRIVER by alice (an admin) with no lockdown. */
 static inline struct bb_policy_facts gpu_server_facts(int which, const char *driver)
 {
 	struct bb_policy_facts f = {
-		.uid = 1000,
-		.user_name = "alice",
-		.group_names = admin_groups,
-		.n_group_names = 2,
-		.selinux_type = "sysadm_t",
-		.driver = driver,
-		.is_endpoint = true,
+	    .uid = 1000,
+	    .user_name = "alice",
+	    .group_names = admin_groups,
+	    .n_group_names = 2,
+	    .selinux_type = "sysadm_t",
+	    .driver = driver,
+	    .is_endpoint = true,
 	};
 
 	switch (which) {

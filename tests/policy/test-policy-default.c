@@ -41,7 +41,7 @@ static int setup(void **state)
 	if (dfd < 0 || bb_write_file_atomic_at(dfd, "50-default.rules", policy_text, len, 0644) < 0)
 		return -1;
 	snprintf(rules_path, sizeof(rules_path), "%s/50-default.rules", tmpdir);
-	struct bb_policy_load_options opts = { .trusted_uid = getuid() };
+	struct bb_policy_load_options opts = {.trusted_uid = getuid()};
 	if (bb_policy_load_dir(tmpdir, &opts, &policy, &err) < 0) {
 		fprintf(stderr, "%s\n", err.text);
 		return -1;
@@ -78,14 +78,14 @@ static unsigned line_of(const char *rule)
 }
 
 static void assert_rule(const struct bb_policy_facts *f, enum bb_policy_verdict verdict,
-			const char *rule)
+                        const char *rule)
 {
 	struct bb_policy_decision d;
 
 	assert_int_equal(bb_policy_evaluate(policy, f, &d), 0);
 	if (d.source != BB_POLICY_SOURCE_RULE || strcmp(d.rule_text, rule) != 0)
 		fail_msg("%s -> %s: expected '%s', got %s '%s' (%s)", f->address, f->driver, rule,
-			 bb_policy_source_to_string(d.source), d.rule_text, d.reason);
+		         bb_policy_source_to_string(d.source), d.rule_text, d.reason);
 	assert_int_equal(d.verdict, verdict);
 	assert_string_equal(d.file, rules_path);
 	assert_int_equal(d.line, line_of(rule));
@@ -152,8 +152,8 @@ static void test_boot_vga(void **state)
 static void test_boot_disk(void **state)
 {
 	struct bb_policy_facts f = gpu_server_facts(DEV_NVME, "vfio-pci");
-	static const struct bb_policy_block_child swap_only[] = { { "nvme0n1p3", NULL, 0, true } };
-	static const struct bb_policy_block_child unused[] = { { "nvme0n1", NULL, 0, false } };
+	static const struct bb_policy_block_child swap_only[] = {{"nvme0n1p3", NULL, 0, true}};
+	static const struct bb_policy_block_child unused[] = {{"nvme0n1", NULL, 0, false}};
 	struct bb_policy_decision d;
 	(void)state;
 
@@ -191,7 +191,7 @@ static void test_spare_nic(void **state)
 
 static void test_eight_gpus(void **state)
 {
-	static const char *const buses[] = { "18", "2a", "3b", "5d", "9a", "ab", "ba", "db" };
+	static const char *const buses[] = {"18", "2a", "3b", "5d", "9a", "ab", "ba", "db"};
 	(void)state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(buses); i++) {
@@ -201,8 +201,9 @@ static void test_eight_gpus(void **state)
 
 		snprintf(gpu, sizeof(gpu), "0000:%s:00.0", buses[i]);
 		snprintf(audio, sizeof(audio), "0000:%s:00.1", buses[i]);
-		members[0] = (struct bb_policy_group_member){ gpu, 0x030000, "nvidia", false };
-		members[1] = (struct bb_policy_group_member){ audio, 0x040300, "snd_hda_intel", false };
+		members[0] = (struct bb_policy_group_member){gpu, 0x030000, "nvidia", false};
+		members[1] =
+		    (struct bb_policy_group_member){audio, 0x040300, "snd_hda_intel", false};
 		f.address = gpu;
 		f.iommu_group = 30 + (int)i;
 		f.group_members = members;
@@ -212,12 +213,12 @@ static void test_eight_gpus(void **state)
 		/* with its group: the GPU as display, the audio function along with it */
 		f.group_bind = true;
 		assert_rule(&f, BB_POLICY_ALLOW,
-			    "allow driver vfio-pci class 0x03 group bindbroker-admin");
+		            "allow driver vfio-pci class 0x03 group bindbroker-admin");
 		f.address = audio;
 		f.class_code = 0x040300;
 		f.vendor = 0x10de, f.device = 0x1aef;
 		assert_rule(&f, BB_POLICY_ALLOW,
-			    "allow driver vfio-pci class 0x0403 group-bind group bindbroker-admin");
+		            "allow driver vfio-pci class 0x0403 group-bind group bindbroker-admin");
 		/* the audio function alone is no passthrough device */
 		f.group_bind = false;
 		members[0].driver = "vfio-pci";
@@ -257,7 +258,7 @@ static void test_variant_needs_signed_table(void **state)
 	assert_rule(&f, BB_POLICY_ALLOW, "allow driver *_vfio_pci if signed-table");
 	assert_int_equal(bb_policy_evaluate(policy, &f, &d), 0);
 	assert_string_equal(decision_fact(&d, "signed_table"),
-			    "nvidia-networking covers 0000:41:00.0 for mlx5_vfio_pci");
+	                    "nvidia-networking covers 0000:41:00.0 for mlx5_vfio_pci");
 	/* any requester: the vendor's signature is the authority here */
 	as_plain_user(&f);
 	assert_rule(&f, BB_POLICY_ALLOW, "allow driver *_vfio_pci if signed-table");
@@ -283,18 +284,12 @@ static void test_host_driver_not_granted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bridges),
-		cmocka_unit_test(test_non_endpoint),
-		cmocka_unit_test(test_boot_vga),
-		cmocka_unit_test(test_boot_disk),
-		cmocka_unit_test(test_default_route),
-		cmocka_unit_test(test_spare_nic),
-		cmocka_unit_test(test_eight_gpus),
-		cmocka_unit_test(test_3d_controller),
-		cmocka_unit_test(test_accelerator),
-		cmocka_unit_test(test_variant_needs_signed_table),
-		cmocka_unit_test(test_denylisted),
-		cmocka_unit_test(test_host_driver_not_granted),
+	    cmocka_unit_test(test_bridges),       cmocka_unit_test(test_non_endpoint),
+	    cmocka_unit_test(test_boot_vga),      cmocka_unit_test(test_boot_disk),
+	    cmocka_unit_test(test_default_route), cmocka_unit_test(test_spare_nic),
+	    cmocka_unit_test(test_eight_gpus),    cmocka_unit_test(test_3d_controller),
+	    cmocka_unit_test(test_accelerator),   cmocka_unit_test(test_variant_needs_signed_table),
+	    cmocka_unit_test(test_denylisted),    cmocka_unit_test(test_host_driver_not_granted),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

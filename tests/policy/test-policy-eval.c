@@ -70,7 +70,7 @@ static void test_example_wheel_network(void **state)
 {
 	/* Members of wheel may hand network devices to vfio-pci; nothing else matches. */
 	const char *policy = "allow driver vfio-pci class 0x020000/0xff0000 group wheel";
-	static const char *const wheel[] = { "users", "wheel" };
+	static const char *const wheel[] = {"users", "wheel"};
 	struct bb_policy_facts f = gpu_server_facts(DEV_NIC_SPARE, "vfio-pci");
 	(void)state;
 
@@ -199,6 +199,13 @@ static void test_operators(void **state)
 	assert_allows("allow driver *-vfio-pci", &f);
 	assert_denies("allow driver vfio-pci", &f);
 	f.driver = "vfio-pci";
+	/* the id pre-filter keeps the meaning of every form */
+	assert_denies("allow vendor 0x10de vendor 0x1002", &f);
+	assert_allows("allow vendor 0x10de vendor 0x10de device 0x2204", &f);
+	assert_allows("allow vendor 0x1002 or vendor 0x10de", &f);
+	assert_denies("allow not vendor 0x10de", &f);
+	assert_allows("allow not vendor 0x1002 device 0x2204", &f);
+	assert_denies("allow device 0x2205 (vendor 0x10de)", &f);
 	/* first match wins */
 	assert_denies("deny vendor 0x10de\nallow", &f);
 	assert_allows("allow vendor 0x10de\ndeny", &f);
@@ -228,7 +235,7 @@ static void test_mounts_and_routes(void **state)
 	struct bb_policy_facts nvme = gpu_server_facts(DEV_NVME, "vfio-pci");
 	struct bb_policy_facts nic = gpu_server_facts(DEV_NIC_ROUTE, "vfio-pci");
 	struct bb_policy_facts spare = gpu_server_facts(DEV_NIC_SPARE, "vfio-pci");
-	static const struct bb_policy_block_child swap_only[] = { { "sda2", NULL, 0, true } };
+	static const struct bb_policy_block_child swap_only[] = {{"sda2", NULL, 0, true}};
 	(void)state;
 
 	assert_allows("allow backs-mount", &nvme);
@@ -248,7 +255,7 @@ static void test_builtin_denylist(void **state)
 {
 	_cleanup_policy_ struct bb_policy *p = compile("allow");
 	struct bb_policy_facts f = gpu_server_facts(DEV_QAT, "vfio-pci");
-	static const struct bb_policy_device_id own[] = { { 0x10de, 0x2204, "test entry" } };
+	static const struct bb_policy_device_id own[] = {{0x10de, 0x2204, "test entry"}};
 	struct bb_policy_decision d;
 	(void)state;
 
@@ -256,7 +263,8 @@ static void test_builtin_denylist(void **state)
 	assert_int_equal(d.verdict, BB_POLICY_DENY);
 	assert_int_equal(d.source, BB_POLICY_SOURCE_BUILTIN);
 	assert_string_equal(d.builtin, "vfio-denylist");
-	assert_non_null(strstr(d.reason, "8086:37c8 (Intel QAT C62X) is on the vfio-pci deny-list"));
+	assert_non_null(
+	    strstr(d.reason, "8086:37c8 (Intel QAT C62X) is on the vfio-pci deny-list"));
 	assert_string_equal(decision_fact(&d, "device"), "0x37c8");
 
 	/* a host driver is no business of the deny-list */
@@ -300,8 +308,8 @@ static void test_builtin_group_viability(void **state)
 	assert_int_equal(d.source, BB_POLICY_SOURCE_BUILTIN);
 	assert_string_equal(d.builtin, "iommu-group-viability");
 	assert_string_equal(d.reason, "IOMMU group 37 is not viable for vfio-pci: 0000:db:00.1 "
-				      "(class 0x040300) stays on host driver snd_hda_intel; bind "
-				      "the whole group instead");
+	                              "(class 0x040300) stays on host driver snd_hda_intel; bind "
+	                              "the whole group instead");
 	assert_string_equal(decision_fact(&d, "group_member"), "0000:db:00.1 driver snd_hda_intel");
 
 	/* a group bind is viable */
@@ -313,7 +321,7 @@ static void test_builtin_group_viability(void **state)
 	f.group_bind = false;
 	memcpy(members, gpu7_group, sizeof(gpu7_group));
 	f.group_members = members;
-	const char *safe[] = { "vfio-pci", "", NULL, "pci-stub", "mlx5_vfio_pci" };
+	const char *safe[] = {"vfio-pci", "", NULL, "pci-stub", "mlx5_vfio_pci"};
 	for (size_t i = 0; i < ARRAY_SIZE(safe); i++) {
 		members[1].driver = safe[i];
 		assert_int_equal(bb_policy_evaluate(p, &f, &d), 0);
@@ -346,11 +354,12 @@ static void test_builtin_group_viability(void **state)
 
 static void test_explanation(void **state)
 {
-	_cleanup_policy_ struct bb_policy *p = compile("# site policy\n"
-						       "deny boot-vga\n"
-						       "\n"
-						       "deny backs-mount   # the boot disk\n"
-						       "allow driver vfio-pci group bindbroker-admin\n");
+	_cleanup_policy_ struct bb_policy *p =
+	    compile("# site policy\n"
+	            "deny boot-vga\n"
+	            "\n"
+	            "deny backs-mount   # the boot disk\n"
+	            "allow driver vfio-pci group bindbroker-admin\n");
 	struct bb_policy_facts f = gpu_server_facts(DEV_NVME, "vfio-pci");
 	struct bb_policy_decision d;
 	_cleanup_free_ char *text = NULL;
@@ -367,13 +376,14 @@ static void test_explanation(void **state)
 	/* facts: what the firing rule looked at, and only that */
 	assert_int_equal(d.n_facts, 1);
 	assert_string_equal(decision_fact(&d, "mounts"),
-			    "nvme0n1p1 on /boot/efi, nvme0n1p2 on /, nvme0n1p3 is swap");
+	                    "nvme0n1p1 on /boot/efi, nvme0n1p2 on /, nvme0n1p3 is swap");
 	assert_null(decision_fact(&d, "boot_vga"));
 
 	assert_int_equal(bb_policy_decision_format(&d, &text), 0);
-	assert_string_equal(text, "deny 0000:01:00.0 -> vfio-pci\n"
-				  "  rule:   t.rules:4: deny backs-mount\n"
-				  "  facts:  mounts=nvme0n1p1 on /boot/efi, nvme0n1p2 on /, nvme0n1p3 is swap\n");
+	assert_string_equal(
+	    text, "deny 0000:01:00.0 -> vfio-pci\n"
+	          "  rule:   t.rules:4: deny backs-mount\n"
+	          "  facts:  mounts=nvme0n1p1 on /boot/efi, nvme0n1p2 on /, nvme0n1p3 is swap\n");
 
 	j = bb_policy_decision_to_json(&d);
 	assert_non_null(j);
@@ -457,19 +467,19 @@ static void test_bad_facts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_example_boot_vga),
-		cmocka_unit_test(test_example_bridge_class),
-		cmocka_unit_test(test_example_wheel_network),
-		cmocka_unit_test(test_example_signed_table),
-		cmocka_unit_test(test_example_one_id_one_user),
-		cmocka_unit_test(test_class_forms),
-		cmocka_unit_test(test_operators),
-		cmocka_unit_test(test_lockdown_levels),
-		cmocka_unit_test(test_mounts_and_routes),
-		cmocka_unit_test(test_builtin_denylist),
-		cmocka_unit_test(test_builtin_group_viability),
-		cmocka_unit_test(test_explanation),
-		cmocka_unit_test(test_bad_facts),
+	    cmocka_unit_test(test_example_boot_vga),
+	    cmocka_unit_test(test_example_bridge_class),
+	    cmocka_unit_test(test_example_wheel_network),
+	    cmocka_unit_test(test_example_signed_table),
+	    cmocka_unit_test(test_example_one_id_one_user),
+	    cmocka_unit_test(test_class_forms),
+	    cmocka_unit_test(test_operators),
+	    cmocka_unit_test(test_lockdown_levels),
+	    cmocka_unit_test(test_mounts_and_routes),
+	    cmocka_unit_test(test_builtin_denylist),
+	    cmocka_unit_test(test_builtin_group_viability),
+	    cmocka_unit_test(test_explanation),
+	    cmocka_unit_test(test_bad_facts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

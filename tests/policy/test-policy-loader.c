@@ -190,7 +190,7 @@ static void test_refuses_foreign_owner(void **state)
 	/* the trusted uid is a parameter: pretend the broker trusts only uid 4242 */
 	fx->opts.trusted_uid = 4242;
 	snprintf(expected, sizeof(expected),
-		 ": refused: owned by uid %u, not by the trusted uid 4242", (unsigned)getuid());
+	         ": refused: owned by uid %u, not by the trusted uid 4242", (unsigned)getuid());
 	assert_load_fails(fx, -EPERM, expected);
 
 	if (getuid() != 0) {
@@ -199,7 +199,7 @@ static void test_refuses_foreign_owner(void **state)
 	}
 	assert_int_equal(chown(fx->dir, 4242, (gid_t)-1), 0);
 	assert_load_fails(fx, -EPERM,
-			  "/10-a.rules: refused: owned by uid 0, not by the trusted uid 4242");
+	                  "/10-a.rules: refused: owned by uid 0, not by the trusted uid 4242");
 	snprintf(path, sizeof(path), "%s/10-a.rules", fx->dir);
 	assert_int_equal(chown(path, 4242, (gid_t)-1), 0);
 	bb_policy_unref(load_ok(fx));
@@ -260,9 +260,9 @@ static void test_ten_thousand_rules(void **state)
 	assert_non_null(text);
 	for (unsigned i = 0; i < 10000; i++)
 		len += (size_t)snprintf(text + len, cap - len,
-					"allow driver vfio-pci vendor 0x1da3 device 0x%04x group "
-					"bindbroker-admin # %u\n",
-					0x8000 + i, i);
+		                        "allow driver vfio-pci vendor 0x1da3 device 0x%04x group "
+		                        "bindbroker-admin # %u\n",
+		                        0x8000 + i, i);
 	write_rules(fx, "50-many.rules", text, 0644);
 
 	_cleanup_policy_ struct bb_policy *p = load_ok(fx);
@@ -279,7 +279,8 @@ static void test_ten_thousand_rules(void **state)
 static void test_shipped_default_loads(void **state)
 {
 	struct fixture *fx = *state;
-	_cleanup_close_ int src = open(POLICY_DEFAULT_DIR "/50-default.rules", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int src =
+	    open(POLICY_DEFAULT_DIR "/50-default.rules", O_RDONLY | O_CLOEXEC);
 	char buf[8192];
 	ssize_t n;
 
@@ -295,14 +296,14 @@ static void test_shipped_default_loads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_lexical_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parse_error_keeps_previous, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refuses_writable_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refuses_foreign_owner, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refuses_links_and_odd_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_and_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ten_thousand_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_shipped_default_loads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lexical_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_parse_error_keeps_previous, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refuses_writable_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refuses_foreign_owner, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refuses_links_and_odd_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_and_empty, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ten_thousand_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shipped_default_loads, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
