@@ -13,6 +13,7 @@
  *   0000:05:00.0 1b36:0001 none      0000:05:00.1 1b36:0002 latemod (not loaded at boot)
  *   vfio-pci (override_only, any id); variant_vfio_pci (override_only, not loaded); newiddrv (no ids)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -156,7 +157,7 @@ static void test_config_space_header_carries_ids_and_class(void **state)
 	assert_int_not_equal(mwrite("bus/pci/devices/" DEV_NVME "/config", "x"), 0);
 }
 
-static void test_bind_files_are_write_only_mode_0200(void **state)
+static void test_file_modes_like_sysfs(void **state)
 {
 	(void)state;
 	static const char *const files[] = { "bind", "unbind", "new_id", "remove_id" };
@@ -168,6 +169,28 @@ static void test_bind_files_are_write_only_mode_0200(void **state)
 		assert_true(S_ISREG(st.st_mode));
 		assert_int_equal(st.st_mode & 07777, 0200);
 	}
+	static const struct {
+		const char *rel;
+		unsigned mode;
+	} modes[] = {
+		{ "bus/pci/drivers_probe", 0200 },
+		{ "bus/pci/drivers_autoprobe", 0644 },
+		{ "bus/pci/rescan", 0200 },
+		{ "bus/pci/devices/" DEV_A "/driver_override", 0644 },
+		{ "bus/pci/devices/" DEV_A "/vendor", 0444 },
+		{ "bus/pci/devices/" DEV_A "/config", 0444 }, /* SPEC: read-only here (0644 on a real kernel) */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		_cleanup_free_ char *p = mpath(modes[i].rel);
+		struct stat st;
+		if (lstat(p, &st) < 0)
+			fail_msg("%s: %m", modes[i].rel);
+		if ((st.st_mode & 07777) != modes[i].mode)
+			fail_msg("%s has mode %04o, expected %04o", modes[i].rel, st.st_mode & 07777,
+				 modes[i].mode);
+	}
+	assert_int_equal(mwrite("bus/pci/rescan", "1"), 0);
+	assert_true(mexists("module/vfio_pci/refcnt"));
 	_cleanup_free_ char *mod = mpath("bus/pci/drivers/vfio-pci/module");
 	_cleanup_free_ char *want = mpath("module/vfio_pci");
 	char resolved[PATH_MAX];
@@ -840,6 +863,54 @@ static void test_control_add_and_remove_device(void **state)
 	assert_file_eq("bus/pci/devices/" DEV_A "/vendor", "0x1af4\n");
 }
 
+static void test_control_add_device_nests_under_parent_bridge(void **state)
+{
+	(void)state;
+	assert_int_equal(control("add-device {\"address\": \"0000:01:00.1\", \"vendor\": \"144d\", "
+				 "\"device\": \"a80a\", \"class\": \"010802\", \"iommu_group\": 31, "
+				 "\"parent\": \"" DEV_BRIDGE "\"}"),
+			 0);
+	_cleanup_free_ char *link = mpath("bus/pci/devices/0000:01:00.1");
+	_cleanup_free_ char *want = mpath("devices/pci0000:00/" DEV_BRIDGE "/0000:01:00.1");
+	char resolved[PATH_MAX];
+	assert_non_null(realpath(link, resolved));
+	assert_string_equal(resolved, want);
+	ASSERT_BOUND("0000:01:00.1", "classdrv");
+	/* a parent that does not exist is refused */
+	int r = control("add-device {\"address\": \"0000:09:00.0\", \"vendor\": \"144d\", "
+			"\"device\": \"a80a\", \"class\": \"010802\", \"iommu_group\": 32, "
+			"\"parent\": \"0000:00:1d.0\"}");
+	assert_int_equal(r, -EINVAL);
+	assert_false(mexists("bus/pci/devices/0000:09:00.0"));
+}
+
+static void test_control_remove_bridge_removes_devices_below(void **state)
+{
+	(void)state;
+	assert_int_equal(control("remove-device " DEV_BRIDGE), 0);
+	assert_false(mexists("bus/pci/devices/" DEV_BRIDGE));
+	assert_false(mexists("bus/pci/devices/" DEV_NVME));
+	assert_false(mexists("bus/pci/drivers/classdrv/" DEV_NVME));
+	assert_false(mexists("kernel/iommu_groups/5/devices/" DEV_NVME));
+	assert_false(mexists("class/block/nvme0n1"));
+	assert_int_equal(drivers_probe(DEV_NVME), -ENODEV);
+	assert_int_equal(control("remove-device " DEV_BRIDGE), -EINVAL);
+}
+
+static void test_control_unload_module_keeps_override_for_reload(void **state)
+{
+	(void)state;
+	assert_int_equal(set_override(DEV_LONE, "vfio-pci"), 0);
+	assert_int_equal(drivers_probe(DEV_LONE), 0);
+	ASSERT_BOUND(DEV_LONE, "vfio-pci");
+	assert_int_equal(control("unload-module vfio_pci"), 0);
+	ASSERT_UNBOUND(DEV_LONE);
+	assert_false(mexists("bus/pci/drivers/vfio-pci"));
+	assert_file_eq("bus/pci/devices/" DEV_LONE "/driver_override", "vfio-pci\n");
+	assert_int_equal(control("load-module vfio_pci"), 0);
+	ASSERT_BOUND(DEV_LONE, "vfio-pci");
+}
+
 static void test_control_bad_command_is_einval_and_logged(void **state)
 {
 	(void)state;
@@ -901,6 +972,55 @@ static void test_log_line_per_bind_write_with_result(void **state)
 	assert_non_null(strstr(l4, "bus/pci/drivers_probe " DEV_LONE " -> 0"));
 }
 
+struct churn_job {
+	const char *bdf;
+	int rounds;
+	int unexpected; /* results other than 0 / the expected race errors */
+};
+
+static void *churn_thread(void *arg)
+{
+	struct churn_job *job = arg;
+	for (int i = 0; i < job->rounds; i++) {
+		int r = drv_write("hostdrv", (i & 1) ? "bind" : "unbind", job->bdf);
+		/* racing writers may find it already bound (EBUSY) or not held (ENODEV) */
+		if (r != 0 && r != -EBUSY && r != -ENODEV)
+			job->unexpected++;
+		r = drivers_probe(job->bdf);
+		if (r != 0)
+			job->unexpected++;
+	}
+	return NULL;
+}
+
+static void test_concurrent_binds_and_unbinds_keep_links_consistent(void **state)
+{
+	(void)state;
+	struct churn_job jobs[4] = {
+		{ DEV_A, 200, 0 }, { DEV_A, 200, 0 }, { DEV_B, 200, 0 }, { DEV_B, 200, 0 }
+	};
+	pthread_t t[ARRAY_SIZE(jobs)];
+	for (size_t i = 0; i < ARRAY_SIZE(jobs); i++)
+		assert_int_equal(pthread_create(&t[i], NULL, churn_thread, &jobs[i]), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(jobs); i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(jobs[i].unexpected, 0);
+	}
+	/* every round ends with drivers_probe, so both end up bound, links both ways */
+	ASSERT_BOUND(DEV_A, "hostdrv");
+	ASSERT_BOUND(DEV_B, "hostdrv");
+	/* and the driver directory lists exactly the devices it holds */
+	_cleanup_free_ char *dir = mpath("bus/pci/drivers/hostdrv");
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	int held = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		if (strncmp(e->d_name, "0000:", 5) == 0)
+			held++;
+	closedir(d);
+	assert_int_equal(held, 2);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, simsys_setup, simsys_teardown)
@@ -908,7 +1028,7 @@ int main(void)
 		T(test_bus_device_link_resolves_into_nested_devices_tree),
 		T(test_device_attributes_have_kernel_formats),
 		T(test_config_space_header_carries_ids_and_class),
-		T(test_bind_files_are_write_only_mode_0200),
+		T(test_file_modes_like_sysfs),
 		T(test_iommu_group_links_both_ways),
 		T(test_net_and_block_children_and_class_links),
 		T(test_proc_facts_in_proc_formats),
@@ -961,6 +1081,10 @@ int main(void)
 		T(test_control_load_module_registers_and_probes),
 		T(test_control_unload_module_unbinds_and_removes),
 		T(test_control_add_and_remove_device),
+		T(test_control_add_device_nests_under_parent_bridge),
+		T(test_control_remove_bridge_removes_devices_below),
+		T(test_control_unload_module_keeps_override_for_reload),
+		T(test_concurrent_binds_and_unbinds_keep_links_consistent),
 		T(test_control_bad_command_is_einval_and_logged),
 		T(test_control_read_lists_commands),
 		T(test_log_line_per_bind_write_with_result),
