@@ -3,7 +3,11 @@
 # mounts as a simulated machine that shows the same PCI devices with the same ids.
 . "$(dirname "$0")/lib.sh"
 [ -d /sys/bus/pci/devices ] || { echo "no /sys/bus/pci here"; exit 77; }
-if ! "$BB_SIMSYS" record /sys > "$WORK/recorded.json" 2> "$WORK/record.err"; then
+# Belt and braces: record runs in a private mount namespace where /sys is a read-only bind
+# mount, so even a bug in record could not write to the real sysfs.
+if ! unshare -m sh -c 'mount --make-rprivate / && mount --rbind /sys /sys &&
+		mount -o remount,bind,ro /sys && exec "$0" record /sys' "$BB_SIMSYS" \
+		> "$WORK/recorded.json" 2> "$WORK/record.err"; then
 	cat "$WORK/record.err"; not_ok "record /sys exited non-zero"; finish
 fi
 ok "record /sys wrote $(stat -c %s "$WORK/recorded.json") bytes"
@@ -22,5 +26,19 @@ for d in $real; do
 	[ "${rp#/sys/}" = "${sp#$MNT/}" ] || not_ok "$d: real path ${rp#/sys/}, simulated ${sp#$MNT/}"
 done
 [ "$fails" -eq 0 ] && ok "ids, class, revision and device paths agree"
+# the recorded drivers bind at mount what the real kernel has bound
+before=$fails
+for d in $real; do
+	a=""; b=""
+	[ -L "/sys/bus/pci/devices/$d/driver" ] && a=$(basename "$(readlink "/sys/bus/pci/devices/$d/driver")")
+	b=$(driver_of "$d")
+	[ "$a" = "$b" ] || not_ok "$d: real driver '$a', simulated '$b'"
+done
+[ "$fails" -eq "$before" ] && ok "boot matching on the recording binds the drivers the real kernel bound"
+if [ -r /sys/kernel/security/lockdown ]; then
+	check "lockdown recorded" [ "$(cat /sys/kernel/security/lockdown)" = "$(cat "$MNT/kernel/security/lockdown")" ]
+else
+	check "no lockdown file here, none simulated" [ ! -e "$MNT/kernel/security/lockdown" ]
+fi
 umount_topology
 finish
