@@ -511,6 +511,11 @@ static void test_override_overlong_is_einval(void **state)
 	assert_int_equal(mwrite_len(p, big, 4096), -EINVAL);
 	assert_int_equal(mwrite_len(p, big, sizeof(big)), -EINVAL);
 	assert_file_eq("bus/pci/devices/" DEV_A "/driver_override", "(null)\n");
+	/* the kernel refuses len >= PAGE_SIZE - 1; 4094 bytes are the most it takes */
+	assert_int_equal(mwrite_len(p, big, 4094), 0);
+	_cleanup_free_ char *longest = mread(p);
+	assert_non_null(longest);
+	assert_int_equal(strlen(longest), 4095);
 	assert_int_equal(mwrite_len(p, big, 100), 0);
 	_cleanup_free_ char *got = mread(p);
 	assert_non_null(got);
@@ -544,6 +549,95 @@ static void test_override_to_unloaded_variant_binds_on_load_module(void **state)
 	ASSERT_BOUND(DEV_A, "variant_vfio_pci");
 	/* its twin DEV_B stays with hostdrv: override_only ids need an override */
 	ASSERT_BOUND(DEV_B, "hostdrv");
+}
+
+static void test_override_is_per_device_hotplug_twin_not_grabbed(void **state)
+{
+	(void)state;
+	/* the cure of the 2014 race: an override binds one device, a hot-added twin is untouched */
+	assert_int_equal(set_override(DEV_LONE, "vfio-pci"), 0);
+	assert_int_equal(drivers_probe(DEV_LONE), 0);
+	ASSERT_BOUND(DEV_LONE, "vfio-pci");
+	assert_int_equal(control("add-device " TWIN_JSON), 0);
+	ASSERT_UNBOUND(DEV_TWIN);
+	assert_file_eq("bus/pci/devices/" DEV_TWIN "/driver_override", "(null)\n");
+}
+
+static void test_override_truncated_at_first_newline(void **state)
+{
+	(void)state;
+	/* driver_set_override() cuts the value at its first newline */
+	assert_int_equal(set_override(DEV_A, "vfio-pci\nhostdrv"), 0);
+	assert_file_eq("bus/pci/devices/" DEV_A "/driver_override", "vfio-pci\n");
+}
+
+static void test_device_names_compared_exactly_like_sysfs_streq(void **state)
+{
+	(void)state;
+	/* only one trailing newline is forgiven; case, spaces and prefixes are not */
+	assert_int_equal(drv_write("hostdrv", "unbind", DEV_A " "), -ENODEV);
+	assert_int_equal(drv_write("hostdrv", "unbind", "0000:00:01.0\n\n"), -ENODEV);
+	assert_int_equal(drv_write("hostdrv", "unbind", "00:01.0"), -ENODEV);
+	ASSERT_BOUND(DEV_A, "hostdrv");
+	assert_int_equal(drv_write("classdrv", "unbind", "0000:01:00.0"), 0);
+	assert_int_equal(drv_write("classdrv", "bind", "0000:01:00.0x"), -ENODEV);
+	assert_int_equal(drivers_probe("0000:00:1C.0"), -ENODEV);
+	assert_int_equal(drv_write("classdrv", "bind", "0000:01:00.0\n"), 0);
+	ASSERT_BOUND(DEV_NVME, "classdrv");
+}
+
+/* Waits (bounded, not asserted) until BDF shows a driver link: its probe has started. */
+static void wait_for_driver_link(const char *bdf)
+{
+	for (int i = 0; i < 500; i++) {
+		_cleanup_free_ char *d = bound_driver(bdf);
+		if (d)
+			return;
+		usleep(10 * 1000);
+	}
+}
+
+struct write_job {
+	const char *drv;
+	const char *file;
+	const char *bdf;
+	int result;
+};
+
+static void *write_thread(void *arg)
+{
+	struct write_job *job = arg;
+	__atomic_store_n(&job->result, drv_write(job->drv, job->file, job->bdf), __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void test_writes_for_a_device_wait_for_its_probe(void **state)
+{
+	(void)state;
+	/* device_lock: an unbind issued while the device's probe runs waits for the probe */
+	assert_int_equal(drv_write("hostdrv", "unbind", DEV_A), 0);
+	assert_int_equal(control("hold-probe hostdrv"), 0);
+	struct write_job bind = { "hostdrv", "bind", DEV_A, 1 };
+	struct write_job unbind = { "hostdrv", "unbind", DEV_A, 1 };
+	pthread_t tb, tu;
+	assert_int_equal(pthread_create(&tb, NULL, write_thread, &bind), 0);
+	wait_for_driver_link(DEV_A);
+	assert_int_equal(pthread_create(&tu, NULL, write_thread, &unbind), 0);
+	/* not an assertion on time: lets the unbind reach the device lock */
+	usleep(200 * 1000);
+	int bind_pending = __atomic_load_n(&bind.result, __ATOMIC_SEQ_CST);
+	int unbind_pending = __atomic_load_n(&unbind.result, __ATOMIC_SEQ_CST);
+	int released = control("release-probe hostdrv");
+	assert_int_equal(pthread_join(tb, NULL), 0);
+	assert_int_equal(pthread_join(tu, NULL), 0);
+
+	assert_int_equal(released, 0);
+	assert_int_equal(bind_pending, 1);
+	assert_int_equal(unbind_pending, 1);
+	/* the probe completed, then the unbind found the device bound and released it */
+	assert_int_equal(bind.result, 0);
+	assert_int_equal(unbind.result, 0);
+	ASSERT_UNBOUND_FROM(DEV_A, "hostdrv");
 }
 
 /* ---- drivers_probe / drivers_autoprobe --------------------------------------------------- */
@@ -803,6 +897,7 @@ static void test_control_hold_probe_blocks_only_that_probe(void **state)
 static void test_control_swap_on_unbind_replaces_device(void **state)
 {
 	(void)state;
+	assert_int_equal(set_override(DEV_A, "vfio-pci"), 0);
 	assert_int_equal(control("swap-on-unbind " DEV_A " {\"address\": \"" DEV_A "\", "
 				 "\"vendor\": \"1b36\", \"device\": \"0001\", \"class\": "
 				 "\"ff0000\", \"iommu_group\": 1}"),
@@ -814,6 +909,8 @@ static void test_control_swap_on_unbind_replaces_device(void **state)
 	assert_file_eq("bus/pci/devices/" DEV_A "/device", "0x0001\n");
 	ASSERT_UNBOUND_FROM(DEV_A, "hostdrv");
 	assert_int_equal(drv_write("hostdrv", "bind", DEV_A), -ENODEV);
+	/* a new pci_dev: no override carried over from the old one */
+	assert_file_eq("bus/pci/devices/" DEV_A "/driver_override", "(null)\n");
 }
 
 static void test_control_load_module_registers_and_probes(void **state)
@@ -919,6 +1016,10 @@ static void test_control_bad_command_is_einval_and_logged(void **state)
 	assert_non_null(log);
 	assert_non_null(strstr(log, "no-such-command"));
 	assert_int_equal(control("fail-probe"), -EINVAL);
+	assert_int_equal(control("load-module no_such_module"), -EINVAL);
+	assert_int_equal(control("remove-device 0000:7f:00.0"), -EINVAL);
+	assert_int_equal(control("add-device {\"address\": "), -EINVAL);
+	assert_int_equal(control("slow-probe hostdrv soon"), -EINVAL);
 }
 
 static void test_control_read_lists_commands(void **state)
@@ -970,6 +1071,16 @@ static void test_log_line_per_bind_write_with_result(void **state)
 	_cleanup_free_ char *l4 = last_log_line();
 	assert_non_null(l4);
 	assert_non_null(strstr(l4, "bus/pci/drivers_probe " DEV_LONE " -> 0"));
+	/* values with spaces stay whole; the result is after the last " -> " */
+	assert_int_equal(drv_write("newiddrv", "new_id", "1b36 0001\n"), 0);
+	_cleanup_free_ char *l5 = last_log_line();
+	assert_non_null(l5);
+	assert_non_null(strstr(l5, "bus/pci/drivers/newiddrv/new_id 1b36 0001\\n -> 0"));
+	assert_int_equal(drv_write("newiddrv", "new_id", "1b36 0001"), -EEXIST);
+	_cleanup_free_ char *l6 = last_log_line();
+	assert_non_null(l6);
+	snprintf(want, sizeof(want), " -> -%d", EEXIST);
+	assert_true(strlen(l6) > strlen(want) && streq(l6 + strlen(l6) - strlen(want), want));
 }
 
 struct churn_job {
@@ -1019,6 +1130,25 @@ static void test_concurrent_binds_and_unbinds_keep_links_consistent(void **state
 			held++;
 	closedir(d);
 	assert_int_equal(held, 2);
+
+	/* one log line per write, sequence numbers strictly increasing (a log > 4 KiB) */
+	_cleanup_free_ char *log = mread(".simsys/log");
+	assert_non_null(log);
+	unsigned long prev = 0, lines = 0;
+	for (char *line = log; *line;) {
+		char *nl = strchr(line, '\n');
+		unsigned long seq;
+		if (sscanf(line, "%lu ", &seq) != 1)
+			fail_msg("log line without sequence number: %.80s", line);
+		if (lines > 0 && seq <= prev)
+			fail_msg("log sequence %lu after %lu", seq, prev);
+		prev = seq;
+		lines++;
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	assert_true(lines >= 4 * 200 * 2);
 }
 
 int main(void)
@@ -1057,6 +1187,10 @@ int main(void)
 		T(test_override_overlong_is_einval),
 		T(test_override_only_driver_never_matches_without_override),
 		T(test_override_to_unloaded_variant_binds_on_load_module),
+		T(test_override_is_per_device_hotplug_twin_not_grabbed),
+		T(test_override_truncated_at_first_newline),
+		T(test_device_names_compared_exactly_like_sysfs_streq),
+		T(test_writes_for_a_device_wait_for_its_probe),
 		T(test_drivers_probe_returns_success_with_nothing_bound),
 		T(test_drivers_probe_unknown_device_is_enodev),
 		T(test_drivers_probe_binds_unbound_matching_device),

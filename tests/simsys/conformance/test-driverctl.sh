@@ -37,6 +37,14 @@ driverctl --nosave list-overrides > "$WORK/list-overrides"
 driverctl --nosave unset-override $BDF
 readlink /sys/bus/pci/devices/$BDF/driver > "$WORK/after-unset"
 cat /sys/bus/pci/devices/$BDF/driver_override > "$WORK/override-after-unset"
+driverctl list-devices > "$WORK/list-devices"
+# "none": unbind and keep every driver off (driverctl does not probe for none)
+driverctl --nosave set-override $BDF none
+readlink /sys/bus/pci/devices/$BDF/driver > "$WORK/after-none" || true
+echo $BDF > /sys/bus/pci/drivers_probe
+readlink /sys/bus/pci/devices/$BDF/driver > "$WORK/after-none-probe" || true
+driverctl --nosave unset-override $BDF
+readlink /sys/bus/pci/devices/$BDF/driver > "$WORK/after-none-unset"
 INNER
 if unshare -m bash "$WORK/inner.sh"; then ok "driverctl ran in private namespace"; else not_ok "driverctl failed"; fi
 
@@ -45,6 +53,11 @@ check "after set-override driver_override reads vfio-pci" grep -qx 'vfio-pci' "$
 check "list-overrides shows the device" grep -q "^$BDF vfio-pci" "$WORK/list-overrides"
 check "after unset-override the driver link names nvidia" grep -q '/bus/pci/drivers/nvidia$' "$WORK/after-unset"
 check "after unset-override driver_override reads (null)" grep -qx '(null)' "$WORK/override-after-unset"
+check "list-devices shows the device on nvidia" grep -qx "$BDF nvidia" "$WORK/list-devices"
+check "list-devices shows vfio-pci holding nothing else" [ "$(grep -c ' vfio-pci' "$WORK/list-devices")" -eq 0 ]
+check "set-override none leaves the device without driver" [ ! -s "$WORK/after-none" ]
+check "drivers_probe with override none binds nothing" [ ! -s "$WORK/after-none-probe" ]
+check "unset-override after none brings nvidia back" grep -q '/bus/pci/drivers/nvidia$' "$WORK/after-none-unset"
 # and seen from outside the namespace, through the mount itself
 check "final state outside the namespace: nvidia" [ "$(driver_of $BDF)" = nvidia ]
 check "the fake modprobe was asked for vfio-pci" grep -q 'vfio-pci' "$WORK/modprobe.log"
