@@ -113,6 +113,7 @@ static int cmp_kv(const void *a, const void *b)
 }
 
 /* Appends to BUF at *POS; false when it does not fit. */
+static bool put(char *buf, size_t size, size_t *pos, const char *fmt, ...) _printf_(4, 5);
 static bool put(char *buf, size_t size, size_t *pos, const char *fmt, ...)
 {
 	va_list ap;
