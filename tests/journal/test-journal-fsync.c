@@ -146,7 +146,7 @@ int main(void)
 		printf("SKIP: losetup or mkfs.ext4 missing (util-linux, e2fsprogs)\n");
 		return 77;
 	}
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) {
 		printf("SKIP: no private mount namespace: %m\n");
 		return 77;
 	}
