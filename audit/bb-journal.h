@@ -22,6 +22,9 @@
  * Write-ahead: every append is written with one write(2) and fdatasync'ed
  * before the call returns. A failed write or sync marks the handle failed for
  * good (never retried): every later append returns -EIO.
+ *
+ * A handle is used by one thread at a time (the caller serializes); one
+ * process holds a journal directory at a time (flock, else -EBUSY).
  */
 #pragma once
 
@@ -142,9 +145,12 @@ int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options
 int bb_journal_close(struct bb_journal *j);
 
 /*
- * Appends a record of TYPE with N payload pairs, durable on return. Returns 0
- * and the seq in RET_SEQ (may be NULL); -EINVAL on a bad key, value or type
- * (nothing written); -EIO once the handle failed.
+ * Appends a record of TYPE (refuse, table-install, policy-reload or intent)
+ * with N payload pairs, durable on return. Returns 0 and the seq in RET_SEQ
+ * (may be NULL); -EINVAL on a bad key, value or type (nothing written); the
+ * write or fdatasync error, and -EIO ever after, once the handle failed. When
+ * the record is durable but the checkpoint due after it fails, RET_SEQ is set
+ * and that error is returned: treat it as failure and do not act.
  */
 int bb_journal_append(struct bb_journal *j, enum bb_record_type type, const struct bb_kv *kv,
 		      size_t n, uint64_t *ret_seq);

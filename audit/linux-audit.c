@@ -208,7 +208,7 @@ static void add_number(struct msg *m, const char *name, uint32_t value)
 {
 	int r;
 
-	if (m->err || value == BB_AUDIT_NO_ID)
+	if (m->err)
 		return;
 	r = snprintf(m->buf + m->pos, m->size - m->pos, " %s=%" PRIu32, name, value);
 	if (r < 0 || (size_t)r >= m->size - m->pos)
@@ -239,9 +239,11 @@ int bb_audit_format(const struct bb_audit_event *e, char *buf, size_t size)
 	add_string(&m, "table", e->table, e->table && charset(e->table, 128, "._:/@+-"));
 	add_string(&m, "rule", e->rule, e->rule && charset(e->rule, 128, "._:/@+-"));
 	add_string(&m, "reason", e->reason, e->reason && charset(e->reason, 64, "_-"));
-	add_number(&m, "suid", e->req_uid);
-	add_number(&m, "sauid", e->req_auid);
-	add_number(&m, "spid", e->req_pid);
+	if (e->has_requester) {
+		add_number(&m, "suid", e->req_uid);
+		add_number(&m, "sauid", e->req_auid);
+		add_number(&m, "spid", e->req_pid);
+	}
 	add_string(&m, "scontext", e->req_context,
 		   e->req_context && charset(e->req_context, 255, "._:,-"));
 	if (m.err)
