@@ -15,7 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* As libvirt's audit_level: off never opens audit; best-effort logs without it; required refuses. */
+/* As libvirt's audit_level: off never opens audit; best-effort logs without it; required refuses.
+ */
 enum bb_audit_mode {
 	BB_AUDIT_OFF,
 	BB_AUDIT_BEST_EFFORT,

@@ -9,7 +9,7 @@
 
 /* SHA-256 over up to three byte ranges, one EVP context. */
 static int sha256_parts(const void *a, size_t alen, const void *b, size_t blen, const void *c,
-			size_t clen, uint8_t out[HASH_LEN])
+                        size_t clen, uint8_t out[HASH_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int outlen = 0;
@@ -31,8 +31,7 @@ int hash_sha256(const void *data, size_t len, uint8_t out[HASH_LEN])
 	return sha256_parts(data, len, NULL, 0, NULL, 0, out);
 }
 
-int hash_chain(const uint8_t prev[HASH_LEN], const void *body, size_t len,
-	       uint8_t out[HASH_LEN])
+int hash_chain(const uint8_t prev[HASH_LEN], const void *body, size_t len, uint8_t out[HASH_LEN])
 {
 	return sha256_parts(prev, HASH_LEN, body, len, NULL, 0, out);
 }
@@ -45,7 +44,7 @@ int hash_leaf(const void *data, size_t len, uint8_t out[HASH_LEN])
 }
 
 static int hash_node(const uint8_t left[HASH_LEN], const uint8_t right[HASH_LEN],
-		     uint8_t out[HASH_LEN])
+                     uint8_t out[HASH_LEN])
 {
 	static const uint8_t node_prefix = 0x01;
 	return sha256_parts(&node_prefix, 1, left, HASH_LEN, right, HASH_LEN, out);

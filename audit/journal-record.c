@@ -11,14 +11,14 @@
 #include "journal-internal.h"
 
 static const char *const type_names[_BB_REC_TYPE_MAX] = {
-	[BB_REC_INTENT] = "intent",
-	[BB_REC_RESULT] = "result",
-	[BB_REC_REFUSE] = "refuse",
-	[BB_REC_TABLE_INSTALL] = "table-install",
-	[BB_REC_POLICY_RELOAD] = "policy-reload",
-	[BB_REC_RECOVERED] = "recovered",
-	[BB_REC_OUTCOME_UNKNOWN] = "outcome-unknown",
-	[BB_REC_CHECKPOINT] = "checkpoint",
+    [BB_REC_INTENT] = "intent",
+    [BB_REC_RESULT] = "result",
+    [BB_REC_REFUSE] = "refuse",
+    [BB_REC_TABLE_INSTALL] = "table-install",
+    [BB_REC_POLICY_RELOAD] = "policy-reload",
+    [BB_REC_RECOVERED] = "recovered",
+    [BB_REC_OUTCOME_UNKNOWN] = "outcome-unknown",
+    [BB_REC_CHECKPOINT] = "checkpoint",
 };
 
 /* Keys the line itself uses; a payload may not reuse them. */
@@ -129,8 +129,8 @@ static bool put(char *buf, size_t size, size_t *pos, const char *fmt, ...)
 }
 
 int record_format(uint64_t seq, uint64_t time_usec, enum bb_record_type type,
-		  const struct bb_kv *kv, size_t n, const uint8_t prev[HASH_LEN], char *buf,
-		  size_t size, size_t *ret_body_len)
+                  const struct bb_kv *kv, size_t n, const uint8_t prev[HASH_LEN], char *buf,
+                  size_t size, size_t *ret_body_len)
 {
 	const struct bb_kv *sorted[BB_JOURNAL_FIELDS_MAX];
 	uint8_t chain[HASH_LEN];
@@ -153,7 +153,7 @@ int record_format(uint64_t seq, uint64_t time_usec, enum bb_record_type type,
 			return -EINVAL;
 
 	if (!put(buf, size, &pos, "seq=%" PRIu64 " time=%" PRIu64 ".%06" PRIu64 " type=%s", seq,
-		 time_usec / 1000000, time_usec % 1000000, bb_record_type_name(type)))
+	         time_usec / 1000000, time_usec % 1000000, bb_record_type_name(type)))
 		return -ENOBUFS;
 	for (size_t i = 0; i < n; i++)
 		if (!put(buf, size, &pos, " %s=%s", sorted[i]->key, sorted[i]->value))
@@ -253,8 +253,7 @@ static int hex_digit(char c)
 	return -1;
 }
 
-int bb_record_parse(const char *line, size_t len, struct bb_record *ret, char *err,
-		    size_t errlen)
+int bb_record_parse(const char *line, size_t len, struct bb_record *ret, char *err, size_t errlen)
 {
 	struct cursor c = {.s = line, .len = len, .err = err, .errlen = errlen};
 	const char *val, *tok;
@@ -319,7 +318,8 @@ int bb_record_parse(const char *line, size_t len, struct bb_record *ret, char *e
 			return fail(&c, "expected KEY=VALUE");
 		klen = (size_t)(eq - tok);
 		if (!key_valid_n(tok, klen))
-			return fail(&c, "bad key (want [a-z][a-z0-9_-]{0,31}, not a reserved name)");
+			return fail(&c,
+			            "bad key (want [a-z][a-z0-9_-]{0,31}, not a reserved name)");
 		if (!value_valid_n(eq + 1, toklen - klen - 1)) {
 			c.pos += klen + 1;
 			return fail(&c, "bad value (want [A-Za-z0-9._:,/@+=-]{1,256})");

@@ -10,7 +10,7 @@
 #include "journal-internal.h"
 
 int bb_journal_verify(int dirfd, const char *path, int key_dirfd, const char *pubkey,
-		      struct bb_journal_verify_report *report)
+                      struct bb_journal_verify_report *report)
 {
 	_cleanup_close_ int jdir = -1, fd = -1;
 	struct note_key key;

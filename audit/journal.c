@@ -87,7 +87,7 @@ static int write_line(struct bb_journal *j, const char *line, size_t len)
 }
 
 static int append_record(struct bb_journal *j, enum bb_record_type type, const struct bb_kv *kv,
-			 size_t n, uint64_t *ret_seq)
+                         size_t n, uint64_t *ret_seq)
 {
 	char line[BB_JOURNAL_RECORD_MAX];
 	_cleanup_free_ struct bb_record *rec = NULL;
@@ -112,7 +112,8 @@ static int append_record(struct bb_journal *j, enum bb_record_type type, const s
 		return r;
 	r = scan_accept(&j->st, rec, line, (size_t)len);
 	if (r < 0)
-		return fail_handle(j, EIO, j->st.problem.found ? j->st.problem.what : "bookkeeping");
+		return fail_handle(j, EIO,
+		                   j->st.problem.found ? j->st.problem.what : "bookkeeping");
 	if (ret_seq)
 		*ret_seq = seq;
 	return 0;
@@ -142,9 +143,9 @@ static int write_checkpoint(struct bb_journal *j)
 		return r;
 
 	const struct bb_kv kv[] = {
-		{"origin", j->key.name},
-		{"root", root64},
-		{"sig", sig},
+	    {"origin", j->key.name},
+	    {"root", root64},
+	    {"sig", sig},
 	};
 	r = append_record(j, BB_REC_CHECKPOINT, kv, ARRAY_SIZE(kv), NULL);
 	if (r < 0)
@@ -169,7 +170,7 @@ static int maybe_checkpoint(struct bb_journal *j)
 }
 
 int bb_journal_append(struct bb_journal *j, enum bb_record_type type, const struct bb_kv *kv,
-		      size_t n, uint64_t *ret_seq)
+                      size_t n, uint64_t *ret_seq)
 {
 	int r;
 
@@ -191,7 +192,7 @@ int bb_journal_append(struct bb_journal *j, enum bb_record_type type, const stru
 }
 
 int bb_journal_append_intent(struct bb_journal *j, const struct bb_kv *kv, size_t n,
-			     uint64_t *ret_seq)
+                             uint64_t *ret_seq)
 {
 	int r;
 
@@ -213,7 +214,7 @@ static bool is_pending(const struct bb_journal *j, uint64_t seq)
 
 /* Payload plus intent=SEQ; the caller's own intent= would be a second one. */
 static int append_resolution(struct bb_journal *j, enum bb_record_type type, uint64_t intent_seq,
-			     const struct bb_kv *kv, size_t n, uint64_t *ret_seq)
+                             const struct bb_kv *kv, size_t n, uint64_t *ret_seq)
 {
 	struct bb_kv all[BB_JOURNAL_FIELDS_MAX];
 	char seqbuf[24];
@@ -239,7 +240,7 @@ static int append_resolution(struct bb_journal *j, enum bb_record_type type, uin
 }
 
 int bb_journal_append_result(struct bb_journal *j, uint64_t intent_seq, const struct bb_kv *kv,
-			     size_t n, uint64_t *ret_seq)
+                             size_t n, uint64_t *ret_seq)
 {
 	return append_resolution(j, BB_REC_RESULT, intent_seq, kv, n, ret_seq);
 }
@@ -286,7 +287,7 @@ static int recover_torn_tail(struct bb_journal *j)
 	int r;
 
 	log_warning("journal: cutting an incomplete record of %" PRIu64 " bytes at offset %" PRIu64,
-		    j->st.torn_len, j->st.torn_offset);
+	            j->st.torn_len, j->st.torn_offset);
 	if (ftruncate(j->fd, (off_t)j->st.torn_offset) < 0 || fdatasync(j->fd) < 0)
 		return fail_handle(j, errno, "truncate of the torn record");
 	snprintf(off, sizeof(off), "%" PRIu64, j->st.torn_offset);
@@ -326,7 +327,8 @@ static int recover_pending(struct bb_journal *j)
 			kv[n++] = (struct bb_kv){"state", "unbound"};
 		}
 		log_warning("journal: intent %" PRIu64 " (%s %s) has no result; recording outcome"
-			    " unknown", intent.seq, op ? op : "?", device ? device : "?");
+		            " unknown",
+		            intent.seq, op ? op : "?", device ? device : "?");
 		r = append_resolution(j, BB_REC_OUTCOME_UNKNOWN, intent.seq, kv, n, NULL);
 		if (r < 0)
 			return r;
@@ -342,7 +344,7 @@ static int open_records(struct bb_journal *j)
 	j->fd = openat(j->dirfd, JOURNAL_RECORDS_FILE, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (j->fd < 0 && errno == ENOENT) {
 		j->fd = openat(j->dirfd, JOURNAL_RECORDS_FILE,
-			       O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		               O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		created = true;
 	}
 	if (j->fd < 0)
@@ -360,7 +362,7 @@ static int open_records(struct bb_journal *j)
 }
 
 int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options *opts,
-		    struct bb_journal **ret, struct bb_journal_problem *problem)
+                    struct bb_journal **ret, struct bb_journal_problem *problem)
 {
 	const char *origin = opts->origin ? opts->origin : JOURNAL_DEFAULT_ORIGIN;
 	struct bb_journal *j;
@@ -399,7 +401,7 @@ int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options
 		goto fail;
 	if (!streq(j->key.name, origin)) {
 		r = log_error_errno(EINVAL, "journal: key %s is named %s, not the origin %s",
-				    opts->key_path, j->key.name, origin);
+		                    opts->key_path, j->key.name, origin);
 		goto fail;
 	}
 	r = open_records(j);
@@ -416,7 +418,7 @@ int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options
 		r = scan_finish(&j->st);
 	if (r == -EBADMSG) {
 		log_error("journal %s: tampering at seq %" PRIu64 ", byte %" PRIu64 ": %s", path,
-			  j->st.problem.seq, j->st.problem.offset, j->st.problem.what);
+		          j->st.problem.seq, j->st.problem.offset, j->st.problem.what);
 		if (problem)
 			*problem = j->st.problem;
 		goto fail;

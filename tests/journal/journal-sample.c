@@ -26,11 +26,11 @@ static int device_state(const struct bb_record *intent, char *driver, size_t siz
 int main(int argc, char **argv)
 {
 	struct bb_journal_options o = {
-		.origin = "sample.example/journal",
-		.key_path = "key",
-		.checkpoint_every = 3,
-		.now_usec = fixed_clock,
-		.read_state = device_state,
+	    .origin = "sample.example/journal",
+	    .key_path = "key",
+	    .checkpoint_every = 3,
+	    .now_usec = fixed_clock,
+	    .read_state = device_state,
 	};
 	struct bb_journal *j;
 	uint64_t seq;
@@ -47,14 +47,20 @@ int main(int argc, char **argv)
 	if (bb_journal_open(dirfd, "journal", &o, &j, NULL) < 0)
 		return 1;
 	const struct bb_kv intent[] = {
-		{"op", "bind"}, {"device", "0000:01:00.0"}, {"old-driver", "e1000e"},
-		{"new-driver", "vfio-pci"}, {"ids", "8086:10d3"}, {"suid", "1000"},
-		{"scontext", "staff_u:staff_r:staff_t:s0"},
+	    {"op", "bind"},
+	    {"device", "0000:01:00.0"},
+	    {"old-driver", "e1000e"},
+	    {"new-driver", "vfio-pci"},
+	    {"ids", "8086:10d3"},
+	    {"suid", "1000"},
+	    {"scontext", "staff_u:staff_r:staff_t:s0"},
 	};
 	const struct bb_kv result[] = {{"outcome", "bound"}, {"driver", "vfio-pci"}};
 	const struct bb_kv refuse[] = {
-		{"op", "bind"}, {"device", "0000:02:00.0"}, {"reason", "class-denied"},
-		{"rule", "policy.d/10-gpu.rules:4"},
+	    {"op", "bind"},
+	    {"device", "0000:02:00.0"},
+	    {"reason", "class-denied"},
+	    {"rule", "policy.d/10-gpu.rules:4"},
 	};
 	const struct bb_kv table[] = {{"table", "vendor-nics"}, {"version", "7"}};
 	const struct bb_kv policy[] = {{"files", "3"}, {"rules", "12"}};

@@ -67,10 +67,10 @@ static void test_fsync_error_fails_the_handle(void **state)
 	int kfd = open(keydir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int mfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct bb_journal_options o = {
-		.origin = "test.example/journal",
-		.key_dirfd = kfd,
-		.key_path = "key",
-		.now_usec = fixed_clock,
+	    .origin = "test.example/journal",
+	    .key_dirfd = kfd,
+	    .key_path = "key",
+	    .now_usec = fixed_clock,
 	};
 	struct bb_journal *j;
 	int r = 0, failed_at = -1;
@@ -87,7 +87,8 @@ static void test_fsync_error_fails_the_handle(void **state)
 	memset(pad, 'p', sizeof(pad) - 1);
 	pad[sizeof(pad) - 1] = '\0';
 	for (int i = 0; i < 200 && r == 0; i++) {
-		const struct bb_kv kv[] = {{"op", "bind"}, {"device", "0000:01:00.0"}, {"pad", pad}};
+		const struct bb_kv kv[] = {
+		    {"op", "bind"}, {"device", "0000:01:00.0"}, {"pad", pad}};
 		r = bb_journal_append(j, BB_REC_REFUSE, kv, 3, NULL);
 		if (r < 0)
 			failed_at = i;
@@ -188,7 +189,7 @@ int main(void)
 	}
 
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fsync_error_fails_the_handle),
+	    cmocka_unit_test(test_fsync_error_fails_the_handle),
 	};
 	r = cmocka_run_group_tests(tests, NULL, NULL);
 	return r;

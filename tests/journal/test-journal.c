@@ -68,7 +68,7 @@ static void assert_line_starts(struct lines *l, size_t i, const char *prefix)
 	assert_true(i < l->n);
 	if (strncmp(l->data + l->off[i], prefix, strlen(prefix)) != 0)
 		fail_msg("line %zu is '%.*s', want prefix '%s'", i, (int)l->llen[i],
-			 l->data + l->off[i], prefix);
+		         l->data + l->off[i], prefix);
 }
 
 /* verify and open both refuse, naming SEQ at the byte offset of line SEQ, saying WHAT. */
@@ -81,11 +81,12 @@ static void assert_tamper(struct scratch *s, uint64_t seq, uint64_t offset, cons
 
 	assert_int_equal(verify(s, &rep), -EBADMSG);
 	assert_true(rep.problem.found);
-	if (rep.problem.seq != seq || rep.problem.offset != offset || !strstr(rep.problem.what, what))
+	if (rep.problem.seq != seq || rep.problem.offset != offset ||
+	    !strstr(rep.problem.what, what))
 		fail_msg("verify said seq %llu offset %llu '%s'; want seq %llu offset %llu '%s'",
-			 (unsigned long long)rep.problem.seq, (unsigned long long)rep.problem.offset,
-			 rep.problem.what, (unsigned long long)seq, (unsigned long long)offset,
-			 what);
+		         (unsigned long long)rep.problem.seq,
+		         (unsigned long long)rep.problem.offset, rep.problem.what,
+		         (unsigned long long)seq, (unsigned long long)offset, what);
 	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, &p), -EBADMSG);
 	assert_null(j);
 	assert_int_equal(p.seq, seq);
@@ -113,8 +114,9 @@ static void test_append_reopen_verify(void **state)
 	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, NULL), 0);
 	assert_int_equal(bb_journal_next_seq(j), 13);
 	const struct bb_kv intent[] = {
-		{"op", "bind"}, {"device", DEV}, {"old-driver", "e1000e"},
-		{"new-driver", "vfio-pci"}, {"ids", "8086:10d3"}, {"suid", "1000"},
+	    {"op", "bind"},           {"device", DEV},
+	    {"old-driver", "e1000e"}, {"new-driver", "vfio-pci"},
+	    {"ids", "8086:10d3"},     {"suid", "1000"},
 	};
 	assert_int_equal(bb_journal_append_intent(j, intent, 6, &seq), 0);
 	assert_int_equal(seq, 13);
@@ -128,14 +130,17 @@ static void test_append_reopen_verify(void **state)
 
 	lines_read(s, &l);
 	assert_int_equal(l.n, 16);
-	assert_line_starts(&l, 4, "seq=4 time=1732243575.000000 type=checkpoint "
-				  "origin=test.example/journal root=");
+	assert_line_starts(&l, 4,
+	                   "seq=4 time=1732243575.000000 type=checkpoint "
+	                   "origin=test.example/journal root=");
 	/* Payload keys in byte order, whatever order the caller gave. */
-	assert_line_starts(&l, 13, "seq=13 time=1732243575.000000 type=intent device=0000:01:00.0 "
-				   "ids=8086:10d3 new-driver=vfio-pci old-driver=e1000e op=bind "
-				   "suid=1000 chain=");
-	assert_line_starts(&l, 14, "seq=14 time=1732243575.000000 type=result driver=vfio-pci "
-				   "intent=13 outcome=bound chain=");
+	assert_line_starts(&l, 13,
+	                   "seq=13 time=1732243575.000000 type=intent device=0000:01:00.0 "
+	                   "ids=8086:10d3 new-driver=vfio-pci old-driver=e1000e op=bind "
+	                   "suid=1000 chain=");
+	assert_line_starts(&l, 14,
+	                   "seq=14 time=1732243575.000000 type=result driver=vfio-pci "
+	                   "intent=13 outcome=bound chain=");
 	assert_line_starts(&l, 15, "seq=15 time=1732243575.000000 type=checkpoint");
 	lines_free(&l);
 
@@ -283,8 +288,10 @@ static void test_torn_tail_recovered(void **state)
 	lines_free(&l);
 
 	lines_read(s, &l);
-	snprintf(want, sizeof(want), "seq=15 time=1732243575.000000 type=recovered bytes=%zu "
-		 "offset=%zu chain=", cut - l.off[15], l.off[15]);
+	snprintf(want, sizeof(want),
+	         "seq=15 time=1732243575.000000 type=recovered bytes=%zu "
+	         "offset=%zu chain=",
+	         cut - l.off[15], l.off[15]);
 	assert_line_starts(&l, 15, want);
 	assert_line_starts(&l, 16, "seq=16 time=1732243575.000000 type=checkpoint");
 	lines_free(&l);
@@ -308,7 +315,7 @@ static void test_truncated_checkpoint(void **state)
 
 /* Signs "ORIGIN\nSIZE\nROOT\n" with the secret note key in file KEY; returns base64(hash+sig). */
 static void sign_with(struct scratch *s, const char *key, const char *body, bool keep_hash,
-		      const char *real_sig, char out[93])
+                      const char *real_sig, char out[93])
 {
 	char text[256], *b64, *hash;
 	unsigned char raw[33], sig[68];
@@ -330,9 +337,8 @@ static void sign_with(struct scratch *s, const char *key, const char *body, bool
 	pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, raw + 1, 32);
 	assert_non_null(pk);
 	assert_int_equal(EVP_DigestSignInit(ctx, NULL, NULL, NULL, pk), 1);
-	assert_int_equal(EVP_DigestSign(ctx, sig + 4, &siglen, (const unsigned char *)body,
-					strlen(body)),
-			 1);
+	assert_int_equal(
+	    EVP_DigestSign(ctx, sig + 4, &siglen, (const unsigned char *)body, strlen(body)), 1);
 	if (keep_hash) {
 		unsigned char old[69];
 		assert_int_equal(EVP_DecodeBlock(old, (const unsigned char *)real_sig, 92), 69);
@@ -452,7 +458,9 @@ static void test_kill9_between_intent_and_result(void **state)
 		if (bb_journal_open(s->dirfd, "journal", &co, &j, NULL) < 0)
 			_exit(1);
 		const struct bb_kv kv[] = {
-			{"op", "bind"}, {"device", DEV}, {"new-driver", "vfio-pci"},
+		    {"op", "bind"},
+		    {"device", DEV},
+		    {"new-driver", "vfio-pci"},
 		};
 		if (bb_journal_append_intent(j, kv, 3, &seq) < 0)
 			_exit(2);
@@ -480,11 +488,13 @@ static void test_kill9_between_intent_and_result(void **state)
 	assert_int_equal(bb_journal_close(j), 0);
 
 	lines_read(s, &l);
-	assert_line_starts(&l, 13, "seq=13 time=1732243575.000000 type=intent device=0000:01:00.0 "
-				   "new-driver=vfio-pci op=bind chain=");
-	assert_line_starts(&l, 14, "seq=14 time=1732243575.000000 type=outcome-unknown "
-				   "device=0000:01:00.0 driver=vfio-pci intent=13 op=bind state=bound "
-				   "chain=");
+	assert_line_starts(&l, 13,
+	                   "seq=13 time=1732243575.000000 type=intent device=0000:01:00.0 "
+	                   "new-driver=vfio-pci op=bind chain=");
+	assert_line_starts(&l, 14,
+	                   "seq=14 time=1732243575.000000 type=outcome-unknown "
+	                   "device=0000:01:00.0 driver=vfio-pci intent=13 op=bind state=bound "
+	                   "chain=");
 	lines_free(&l);
 	assert_int_equal(verify(s, &rep), 0);
 
@@ -607,7 +617,8 @@ static void test_show_and_export(void **state)
 		assert_int_equal(strlen(json_object_get_string(v)), 64);
 		if (n == 0) {
 			assert_true(json_object_object_get_ex(obj, "time", &v));
-			assert_string_equal(json_object_get_string(v), "2024-11-22T02:46:15.000000Z");
+			assert_string_equal(json_object_get_string(v),
+			                    "2024-11-22T02:46:15.000000Z");
 			assert_true(json_object_object_get_ex(obj, "device", &v));
 			assert_string_equal(json_object_get_string(v), DEV);
 		}
@@ -622,7 +633,7 @@ static void test_show_and_export(void **state)
 	assert_int_equal(bb_journal_show(s->dirfd, "journal", &f, false, out), 0);
 	fclose(out);
 	assert_string_equal(buf, "2024-11-22T03:46:15.000000Z #2 refuse device=0000:02:00.0 "
-				 "op=bind reason=class-denied rule=rule-0\n");
+	                         "op=bind reason=class-denied rule=rule-0\n");
 	free(buf);
 
 	/* show --since: the hour-later record only. */
@@ -641,31 +652,31 @@ static void test_parser_names_the_problem(void **state)
 	static const struct {
 		const char *line, *err;
 	} cases[] = {
-		{"seq=01 time=1.000000 type=refuse chain=", "column 1: seq is not a canonical"},
-		{"seq=1 time=1.00000 type=refuse", "column 7: time is not"},
-		{"seq=1 time=1.000000 type=bogus", "unknown record type 'bogus'"},
-		{"seq=1 time=1.000000 type=refuse b=1 a=2 chain=", "column 37: key 'a' out of order"},
-		{"seq=1 time=1.000000 type=refuse a=1 a=1 chain=", "key 'a' out of order or repeated"},
-		{"seq=1 time=1.000000 type=refuse a=\"x\" chain=", "column 35: bad value"},
-		{"seq=1 time=1.000000 type=refuse seq=1 chain=", "bad key"},
-		{"seq=1 time=1.000000 type=refuse  a=1 chain=", "expected KEY=VALUE"},
-		{"seq=1 time=1.000000 type=refuse a=1", "missing chain="},
-		{"seq=1 time=1.000000 type=refuse chain=00", "chain= wants 64 hex digits"},
-		{"seq=18446744073709551616 time=1.000000 type=refuse", "seq is not a canonical"},
+	    {"seq=01 time=1.000000 type=refuse chain=", "column 1: seq is not a canonical"},
+	    {"seq=1 time=1.00000 type=refuse", "column 7: time is not"},
+	    {"seq=1 time=1.000000 type=bogus", "unknown record type 'bogus'"},
+	    {"seq=1 time=1.000000 type=refuse b=1 a=2 chain=", "column 37: key 'a' out of order"},
+	    {"seq=1 time=1.000000 type=refuse a=1 a=1 chain=", "key 'a' out of order or repeated"},
+	    {"seq=1 time=1.000000 type=refuse a=\"x\" chain=", "column 35: bad value"},
+	    {"seq=1 time=1.000000 type=refuse seq=1 chain=", "bad key"},
+	    {"seq=1 time=1.000000 type=refuse  a=1 chain=", "expected KEY=VALUE"},
+	    {"seq=1 time=1.000000 type=refuse a=1", "missing chain="},
+	    {"seq=1 time=1.000000 type=refuse chain=00", "chain= wants 64 hex digits"},
+	    {"seq=18446744073709551616 time=1.000000 type=refuse", "seq is not a canonical"},
 	};
 	struct bb_record *r = malloc(sizeof(*r));
 	char err[200];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(bb_record_parse(cases[i].line, strlen(cases[i].line), r, err,
-						 sizeof(err)),
-				 -EBADMSG);
+		assert_int_equal(
+		    bb_record_parse(cases[i].line, strlen(cases[i].line), r, err, sizeof(err)),
+		    -EBADMSG);
 		if (!strstr(err, cases[i].err))
 			fail_msg("'%s': got '%s', want '%s'", cases[i].line, err, cases[i].err);
 	}
 	const char *good = "seq=1 time=1.000001 type=refuse a=1 b=x:y/z chain="
-			   "0000000000000000000000000000000000000000000000000000000000000000";
+	                   "0000000000000000000000000000000000000000000000000000000000000000";
 	assert_int_equal(bb_record_parse(good, strlen(good), r, err, sizeof(err)), 0);
 	assert_int_equal(r->seq, 1);
 	assert_int_equal(r->time_usec, 1000001);
@@ -676,25 +687,23 @@ static void test_parser_names_the_problem(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_append_reopen_verify, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flipped_byte, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flipped_byte_rechained, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deleted_record, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reordered_pair, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_torn_tail_recovered, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_checkpoint, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resigned_checkpoint, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resigned_checkpoint_forged_hint, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_resigned_checkpoint_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kill9_between_intent_and_result, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_exclusive_lock, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_checkpoint_by_count_and_time, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_appends_write_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_mode_enforced, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_show_and_export, setup, teardown),
-		cmocka_unit_test(test_parser_names_the_problem),
+	    cmocka_unit_test_setup_teardown(test_append_reopen_verify, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_flipped_byte, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_flipped_byte_rechained, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deleted_record, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reordered_pair, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_torn_tail_recovered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_truncated_checkpoint, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resigned_checkpoint, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resigned_checkpoint_forged_hint, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resigned_checkpoint_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kill9_between_intent_and_result, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exclusive_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpoint_by_count_and_time, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_appends_write_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_mode_enforced, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_show_and_export, setup, teardown),
+	    cmocka_unit_test(test_parser_names_the_problem),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
