@@ -163,6 +163,24 @@ int bb_journal_append_intent(struct bb_journal *j, const struct bb_kv *kv, size_
 int bb_journal_append_result(struct bb_journal *j, uint64_t intent_seq, const struct bb_kv *kv,
                              size_t n, uint64_t *ret_seq);
 
+#define BB_JOURNAL_GROUP_MAX 256
+
+/* One record of a group commit. */
+struct bb_journal_entry {
+	enum bb_record_type type; /* intent, result, refuse, table-install or policy-reload */
+	uint64_t intent_seq;      /* result: its intent, pending or earlier in the same group */
+	const struct bb_kv *kv;
+	size_t n;
+	uint64_t seq; /* out: the record's seq once durable, else UINT64_MAX */
+};
+
+/*
+ * Group commit for concurrent requests: N records (at most BB_JOURNAL_GROUP_MAX)
+ * written with one write(2) and made durable by one fdatasync, all or none.
+ * Checked first as the single appends are (-EINVAL, -ENOENT, -EBUSY).
+ */
+int bb_journal_append_group(struct bb_journal *j, struct bb_journal_entry *e, size_t n);
+
 /* Appends a checkpoint when NOW_USEC is checkpoint_secs past the last one and records followed. */
 int bb_journal_tick(struct bb_journal *j, uint64_t now_usec);
 

@@ -572,6 +572,63 @@ static void test_bad_appends_write_nothing(void **state)
 	assert_int_equal(bb_journal_close(j), 0);
 }
 
+static void test_group_commit(void **state)
+{
+	struct scratch *s = *state;
+	struct bb_journal_options o = scratch_options(s, 1000);
+	struct bb_journal_verify_report rep;
+	struct bb_journal *j;
+	const uint64_t *pending;
+	struct lines l;
+
+	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, NULL), 0);
+	append_n(j, 1, DEV);
+	const struct bb_kv a[] = {{"op", "bind"}, {"device", DEV}};
+	const struct bb_kv b[] = {{"op", "bind"}, {"device", "0000:02:00.0"}};
+	const struct bb_kv done[] = {{"outcome", "bound"}};
+	/* Two requests' intents, the result of the first, in one write and one sync. */
+	struct bb_journal_entry e[] = {
+	    {.type = BB_REC_INTENT, .kv = a, .n = 2},
+	    {.type = BB_REC_INTENT, .kv = b, .n = 2},
+	    {.type = BB_REC_RESULT, .intent_seq = 1, .kv = done, .n = 1},
+	};
+	assert_int_equal(bb_journal_append_group(j, e, 3), 0);
+	assert_int_equal(e[0].seq, 1);
+	assert_int_equal(e[1].seq, 2);
+	assert_int_equal(e[2].seq, 3);
+	assert_int_equal(bb_journal_pending(j, &pending), 1);
+	assert_int_equal(pending[0], 2);
+
+	/* All or nothing: a second result for intent 1 refuses the whole group. */
+	struct bb_journal_entry bad[] = {
+	    {.type = BB_REC_RESULT, .intent_seq = 2, .kv = done, .n = 1},
+	    {.type = BB_REC_RESULT, .intent_seq = 1, .kv = done, .n = 1},
+	};
+	assert_int_equal(bb_journal_append_group(j, bad, 2), -ENOENT);
+	assert_int_equal(bad[0].seq, UINT64_MAX);
+	struct bb_journal_entry twice[] = {
+	    {.type = BB_REC_RESULT, .intent_seq = 2, .kv = done, .n = 1},
+	    {.type = BB_REC_RESULT, .intent_seq = 2, .kv = done, .n = 1},
+	};
+	assert_int_equal(bb_journal_append_group(j, twice, 2), -ENOENT);
+	struct bb_journal_entry internal[] = {{.type = BB_REC_CHECKPOINT}};
+	assert_int_equal(bb_journal_append_group(j, internal, 1), -EINVAL);
+	assert_int_equal(bb_journal_next_seq(j), 4);
+	assert_int_equal(bb_journal_append_group(j, twice, 1), 0);
+	assert_int_equal(bb_journal_close(j), 0);
+
+	lines_read(s, &l);
+	assert_line_starts(&l, 3,
+	                   "seq=3 time=1732243575.000000 type=result intent=1 outcome=bound "
+	                   "chain=");
+	assert_line_starts(&l, 4,
+	                   "seq=4 time=1732243575.000000 type=result intent=2 outcome=bound "
+	                   "chain=");
+	lines_free(&l);
+	assert_int_equal(verify(s, &rep), 0);
+	assert_int_equal(rep.records, 6);
+}
+
 static void test_key_mode_enforced(void **state)
 {
 	struct scratch *s = *state;
@@ -701,6 +758,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_exclusive_lock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_checkpoint_by_count_and_time, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_appends_write_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_mode_enforced, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_show_and_export, setup, teardown),
 	    cmocka_unit_test(test_parser_names_the_problem),
