@@ -207,6 +207,7 @@ struct bb_journal_verify_report {
 	bool torn_tail;       /* an incomplete last record (a crash, not tampering) */
 	uint64_t torn_offset;
 	uint64_t unsigned_records; /* records after the last checkpoint */
+	uint64_t open_intents;     /* intents without result or outcome-unknown at the end */
 	struct bb_journal_problem problem;
 };
 

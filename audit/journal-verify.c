@@ -47,6 +47,7 @@ int bb_journal_verify(int dirfd, const char *path, int key_dirfd, const char *pu
 	report->torn_tail = st.torn;
 	report->torn_offset = st.torn_offset;
 	report->unsigned_records = st.since_checkpoint;
+	report->open_intents = st.n_pending;
 	report->problem = st.problem;
 	scan_done(&st);
 	note_key_done(&key);

@@ -150,7 +150,20 @@ static void test_append_reopen_verify(void **state)
 	assert_int_equal(rep.checkpoints, 4);
 	assert_int_equal(rep.signed_size, 15);
 	assert_int_equal(rep.unsigned_records, 0);
+	assert_int_equal(rep.open_intents, 0);
 	assert_false(rep.torn_tail);
+
+	/* Offline, on a copy elsewhere, with only the public key beside it. */
+	char cmd[512], copy[80];
+	snprintf(copy, sizeof(copy), "%s/copy", s->dir);
+	snprintf(cmd, sizeof(cmd), "mkdir %s && cp -a %s/journal %s/key.pub %s/", copy, s->dir,
+	         s->dir, copy);
+	assert_int_equal(system(cmd), 0);
+	int cfd = open(copy, O_RDONLY | O_DIRECTORY);
+	assert_true(cfd >= 0);
+	assert_int_equal(bb_journal_verify(cfd, "journal", cfd, "key.pub", &rep), 0);
+	assert_int_equal(rep.records, 16);
+	close(cfd);
 
 	/* The newest checkpoint as a C2SP note: origin, size, root, blank, em dash line. */
 	int fd = openat(s->dirfd, "journal/checkpoint", O_RDONLY);
@@ -477,6 +490,11 @@ static void test_kill9_between_intent_and_result(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
+	/* Offline, before any recovery: intact, one intent open, not yet signed. */
+	assert_int_equal(verify(s, &rep), 0);
+	assert_int_equal(rep.open_intents, 1);
+	assert_int_equal(rep.unsigned_records, 1);
+
 	o.read_state = read_state;
 	o.userdata = &probe;
 	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, NULL), 0);
@@ -627,6 +645,7 @@ static void test_group_commit(void **state)
 	lines_free(&l);
 	assert_int_equal(verify(s, &rep), 0);
 	assert_int_equal(rep.records, 6);
+	assert_int_equal(rep.open_intents, 0);
 }
 
 static void test_key_mode_enforced(void **state)
