@@ -22,6 +22,9 @@
  * Write-ahead: every append is written with one write(2) and fdatasync'ed
  * before the call returns. A failed write or sync marks the handle failed for
  * good (never retried): every later append returns -EIO.
+ *
+ * A handle is used by one thread at a time (the caller serializes); one
+ * process holds a journal directory at a time (flock, else -EBUSY).
  */
 #pragma once
 
@@ -88,8 +91,7 @@ const char *bb_record_get(const struct bb_record *r, const char *key);
  * not check the chain (that needs the previous record). On error returns
  * -EBADMSG and writes what is wrong, with the column, to ERR.
  */
-int bb_record_parse(const char *line, size_t len, struct bb_record *ret, char *err,
-		    size_t errlen);
+int bb_record_parse(const char *line, size_t len, struct bb_record *ret, char *err, size_t errlen);
 
 /* Where a journal check failed: the record (seq, or the one expected there) and byte offset. */
 struct bb_journal_problem {
@@ -105,10 +107,11 @@ struct bb_journal_problem {
  * negative errno; then the outcome-unknown record says state=unreadable.
  */
 typedef int (*bb_journal_state_fn)(const struct bb_record *intent, char *driver, size_t size,
-				   void *userdata);
+                                   void *userdata);
 
 struct bb_journal_options {
-	/* Names the log in checkpoints and is the signing key's name. Default "bindbroker/journal". */
+	/* Names the log in checkpoints and is the signing key's name. Default "bindbroker/journal".
+	 */
 	const char *origin;
 	/*
 	 * The checkpoint signing key (note signer key text, mode 0600), created with
@@ -136,26 +139,47 @@ struct bb_journal;
  * fills PROBLEM (may be NULL) with where. -EBUSY when another process holds it.
  */
 int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options *opts,
-		    struct bb_journal **ret, struct bb_journal_problem *problem);
+                    struct bb_journal **ret, struct bb_journal_problem *problem);
 
 /* Writes a final checkpoint when records followed the last one, then frees. Returns its error. */
 int bb_journal_close(struct bb_journal *j);
 
 /*
- * Appends a record of TYPE with N payload pairs, durable on return. Returns 0
- * and the seq in RET_SEQ (may be NULL); -EINVAL on a bad key, value or type
- * (nothing written); -EIO once the handle failed.
+ * Appends a record of TYPE (refuse, table-install, policy-reload or intent)
+ * with N payload pairs, durable on return. Returns 0 and the seq in RET_SEQ
+ * (may be NULL); -EINVAL on a bad key, value or type (nothing written); the
+ * write or fdatasync error, and -EIO ever after, once the handle failed. When
+ * the record is durable but the checkpoint due after it fails, RET_SEQ is set
+ * and that error is returned: treat it as failure and do not act.
  */
 int bb_journal_append(struct bb_journal *j, enum bb_record_type type, const struct bb_kv *kv,
-		      size_t n, uint64_t *ret_seq);
+                      size_t n, uint64_t *ret_seq);
 
 /* An intent (payload should name device= and op=): durable before the first sysfs write. */
 int bb_journal_append_intent(struct bb_journal *j, const struct bb_kv *kv, size_t n,
-			     uint64_t *ret_seq);
+                             uint64_t *ret_seq);
 
 /* The result of intent INTENT_SEQ (adds intent=SEQ); -ENOENT when that intent is not pending. */
 int bb_journal_append_result(struct bb_journal *j, uint64_t intent_seq, const struct bb_kv *kv,
-			     size_t n, uint64_t *ret_seq);
+                             size_t n, uint64_t *ret_seq);
+
+#define BB_JOURNAL_GROUP_MAX 256
+
+/* One record of a group commit. */
+struct bb_journal_entry {
+	enum bb_record_type type; /* intent, result, refuse, table-install or policy-reload */
+	uint64_t intent_seq;      /* result: its intent, pending or earlier in the same group */
+	const struct bb_kv *kv;
+	size_t n;
+	uint64_t seq; /* out: the record's seq once durable, else UINT64_MAX */
+};
+
+/*
+ * Group commit for concurrent requests: N records (at most BB_JOURNAL_GROUP_MAX)
+ * written with one write(2) and made durable by one fdatasync, all or none.
+ * Checked first as the single appends are (-EINVAL, -ENOENT, -EBUSY).
+ */
+int bb_journal_append_group(struct bb_journal *j, struct bb_journal_entry *e, size_t n);
 
 /* Appends a checkpoint when NOW_USEC is checkpoint_secs past the last one and records followed. */
 int bb_journal_tick(struct bb_journal *j, uint64_t now_usec);
@@ -176,13 +200,14 @@ size_t bb_journal_pending(const struct bb_journal *j, const uint64_t **ret_seqs)
 int bb_journal_keygen(int dirfd, const char *path, const char *name);
 
 struct bb_journal_verify_report {
-	uint64_t records;      /* records that checked out */
-	uint64_t checkpoints;  /* checkpoint records whose signature and root verified */
-	uint64_t signed_size;  /* tree size of the last verified checkpoint */
-	uint64_t bytes;        /* bytes of intact records */
-	bool torn_tail;        /* an incomplete last record (a crash, not tampering) */
+	uint64_t records;     /* records that checked out */
+	uint64_t checkpoints; /* checkpoint records whose signature and root verified */
+	uint64_t signed_size; /* tree size of the last verified checkpoint */
+	uint64_t bytes;       /* bytes of intact records */
+	bool torn_tail;       /* an incomplete last record (a crash, not tampering) */
 	uint64_t torn_offset;
 	uint64_t unsigned_records; /* records after the last checkpoint */
+	uint64_t open_intents;     /* intents without result or outcome-unknown at the end */
 	struct bb_journal_problem problem;
 };
 
@@ -193,7 +218,7 @@ struct bb_journal_verify_report {
  * REPORT->problem naming the first bad record, or another negative errno.
  */
 int bb_journal_verify(int dirfd, const char *path, int key_dirfd, const char *pubkey,
-		      struct bb_journal_verify_report *report);
+                      struct bb_journal_verify_report *report);
 
 struct bb_journal_filter {
 	const char *device;  /* only records with device=DEVICE, or NULL */
@@ -209,7 +234,7 @@ typedef int (*bb_journal_record_fn)(const struct bb_record *r, void *userdata);
  * is skipped. Reads only.
  */
 int bb_journal_foreach(int dirfd, const char *path, const struct bb_journal_filter *filter,
-		       bb_journal_record_fn fn, void *userdata);
+                       bb_journal_record_fn fn, void *userdata);
 
 /* One JSON object (no newline) for R, through json-c. Caller frees. */
 int bb_record_to_json(const struct bb_record *r, char **ret);
@@ -217,7 +242,7 @@ int bb_record_to_json(const struct bb_record *r, char **ret);
 int bb_record_to_text(const struct bb_record *r, char *buf, size_t size);
 
 /* `audit show`: the filtered records to OUT, as text lines or JSON lines. */
-int bb_journal_show(int dirfd, const char *path, const struct bb_journal_filter *filter,
-		    bool json, FILE *out);
+int bb_journal_show(int dirfd, const char *path, const struct bb_journal_filter *filter, bool json,
+                    FILE *out);
 /* `audit export`: every record, checkpoints included, as JSON lines. */
 int bb_journal_export(int dirfd, const char *path, FILE *out);

@@ -15,7 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* As libvirt's audit_level: off never opens audit; best-effort logs without it; required refuses. */
+/* As libvirt's audit_level: off never opens audit; best-effort logs without it; required refuses.
+ */
 enum bb_audit_mode {
 	BB_AUDIT_OFF,
 	BB_AUDIT_BEST_EFFORT,
@@ -42,9 +43,11 @@ bool bb_audit_available(const struct bb_audit *a);
 /* The kernel's enabled flag at open: 0 off (user records dropped), 1 on, 2 locked; -1 unknown. */
 int bb_audit_kernel_enabled(const struct bb_audit *a);
 
-#define BB_AUDIT_NO_ID UINT32_MAX
-
-/* One rebind attempt or refusal; NULL strings and BB_AUDIT_NO_ID numbers are left out. */
+/*
+ * One rebind attempt or refusal. NULL strings are left out; the requester's
+ * numbers only appear with has_requester, so a forgotten field never reads as
+ * root (auid 4294967295 is "unset", as the kernel writes it).
+ */
 struct bb_audit_event {
 	const char *op;            /* bind release quarantine refuse table-install policy-reload */
 	const char *device;        /* "0000:01:00.0" or "BUS:NAME" */
@@ -54,6 +57,7 @@ struct bb_audit_event {
 	const char *table;         /* table= the signed table that decided */
 	const char *rule;          /* rule= the policy rule that decided */
 	const char *reason;        /* reason= a short token for a refusal */
+	bool has_requester;        /* write suid=, sauid=, spid= */
 	uint32_t req_uid;          /* suid= */
 	uint32_t req_auid;         /* sauid= */
 	uint32_t req_pid;          /* spid= */

@@ -21,7 +21,7 @@
 #define EM_DASH "\xe2\x80\x94"
 
 int checkpoint_body(const char *origin, uint64_t size, const uint8_t root[HASH_LEN], char *buf,
-		    size_t bufsize)
+                    size_t bufsize)
 {
 	char b64[ROOT_B64_LEN + 1];
 	int r;
@@ -36,7 +36,7 @@ int checkpoint_body(const char *origin, uint64_t size, const uint8_t root[HASH_L
 }
 
 int checkpoint_sign(const struct note_key *k, const char *body, size_t len,
-		    char sig_b64[SIG_B64_LEN + 1])
+                    char sig_b64[SIG_B64_LEN + 1])
 {
 	uint8_t raw[4 + SIG_LEN];
 	size_t siglen = SIG_LEN;
@@ -58,7 +58,8 @@ int checkpoint_sign(const struct note_key *k, const char *body, size_t len,
 	return base64_encode(raw, sizeof(raw), sig_b64, SIG_B64_LEN + 1) == SIG_B64_LEN ? 0 : -EIO;
 }
 
-static int say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int say(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int say(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -72,20 +73,21 @@ static int say(char *err, size_t errlen, const char *fmt, ...)
 }
 
 int checkpoint_verify(const struct note_key *k, const char *body, size_t len, const char *sig_b64,
-		      char *err, size_t errlen)
+                      char *err, size_t errlen)
 {
 	uint8_t raw[4 + SIG_LEN];
 	EVP_MD_CTX *ctx;
 	int ok;
 
 	if (base64_decode(sig_b64, strlen(sig_b64), raw, sizeof(raw)) != (int)sizeof(raw))
-		return say(err, errlen, "signature is not base64 of a key hash and an Ed25519 signature");
+		return say(err, errlen,
+		           "signature is not base64 of a key hash and an Ed25519 signature");
 	if (memcmp(raw, k->hash, 4) != 0) {
 		char want[9], got[9];
 		hex_encode(k->hash, 4, want);
 		hex_encode(raw, 4, got);
 		return say(err, errlen, "signed by another key (key hash %s, trusted key %s is %s)",
-			   got, k->name, want);
+		           got, k->name, want);
 	}
 	ctx = EVP_MD_CTX_new();
 	if (!ctx)
@@ -99,7 +101,7 @@ int checkpoint_verify(const struct note_key *k, const char *body, size_t len, co
 }
 
 int checkpoint_note(const char *origin, uint64_t size, const uint8_t root[HASH_LEN],
-		    const char *sig_b64, char *buf, size_t bufsize)
+                    const char *sig_b64, char *buf, size_t bufsize)
 {
 	int body, r;
 
@@ -126,7 +128,7 @@ static bool take_line(const char **p, const char *end, const char **line, size_t
 }
 
 int checkpoint_note_parse(const char *text, size_t len, struct checkpoint_parsed *ret, char *err,
-			  size_t errlen)
+                          size_t errlen)
 {
 	const char *p = text, *end = text + len, *line;
 	char num[24], prefix[BB_JOURNAL_ORIGIN_MAX + 8];

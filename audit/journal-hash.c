@@ -7,23 +7,36 @@
 
 #include "journal-internal.h"
 
-/* SHA-256 over up to three byte ranges, one EVP context. */
-static int sha256_parts(const void *a, size_t alen, const void *b, size_t blen, const void *c,
-			size_t clen, uint8_t out[HASH_LEN])
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int outlen = 0;
-	int ok;
+/*
+ * One fetched SHA-256 and one context per thread, reused: an implicit fetch
+ * and a context allocation per call cost more than hashing a short record.
+ */
+static _Thread_local EVP_MD *sha256_md;
+static _Thread_local EVP_MD_CTX *sha256_ctx;
 
-	if (!ctx)
-		return -ENOMEM;
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	     (alen == 0 || EVP_DigestUpdate(ctx, a, alen) == 1) &&
-	     (blen == 0 || EVP_DigestUpdate(ctx, b, blen) == 1) &&
-	     (clen == 0 || EVP_DigestUpdate(ctx, c, clen) == 1) &&
-	     EVP_DigestFinal_ex(ctx, out, &outlen) == 1 && outlen == HASH_LEN;
-	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : -EIO;
+/* SHA-256 over up to three byte ranges. */
+static int sha256_parts(const void *a, size_t alen, const void *b, size_t blen, const void *c,
+                        size_t clen, uint8_t out[HASH_LEN])
+{
+	unsigned int outlen = 0;
+
+	if (!sha256_md) {
+		sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+		if (!sha256_md)
+			return -EIO;
+	}
+	if (!sha256_ctx) {
+		sha256_ctx = EVP_MD_CTX_new();
+		if (!sha256_ctx)
+			return -ENOMEM;
+	}
+	if (EVP_DigestInit_ex(sha256_ctx, sha256_md, NULL) != 1 ||
+	    (alen && EVP_DigestUpdate(sha256_ctx, a, alen) != 1) ||
+	    (blen && EVP_DigestUpdate(sha256_ctx, b, blen) != 1) ||
+	    (clen && EVP_DigestUpdate(sha256_ctx, c, clen) != 1) ||
+	    EVP_DigestFinal_ex(sha256_ctx, out, &outlen) != 1 || outlen != HASH_LEN)
+		return -EIO;
+	return 0;
 }
 
 int hash_sha256(const void *data, size_t len, uint8_t out[HASH_LEN])
@@ -31,8 +44,7 @@ int hash_sha256(const void *data, size_t len, uint8_t out[HASH_LEN])
 	return sha256_parts(data, len, NULL, 0, NULL, 0, out);
 }
 
-int hash_chain(const uint8_t prev[HASH_LEN], const void *body, size_t len,
-	       uint8_t out[HASH_LEN])
+int hash_chain(const uint8_t prev[HASH_LEN], const void *body, size_t len, uint8_t out[HASH_LEN])
 {
 	return sha256_parts(prev, HASH_LEN, body, len, NULL, 0, out);
 }
@@ -45,7 +57,7 @@ int hash_leaf(const void *data, size_t len, uint8_t out[HASH_LEN])
 }
 
 static int hash_node(const uint8_t left[HASH_LEN], const uint8_t right[HASH_LEN],
-		     uint8_t out[HASH_LEN])
+                     uint8_t out[HASH_LEN])
 {
 	static const uint8_t node_prefix = 0x01;
 	return sha256_parts(&node_prefix, 1, left, HASH_LEN, right, HASH_LEN, out);

@@ -20,9 +20,9 @@
 #define JOURNAL_CHECKPOINT_MAX  1024 /* whole checkpoint note */
 #define JOURNAL_KEYFILE_MAX     512
 
-#define HASH_LEN    32
-#define HEX_HASH    (2 * HASH_LEN)
-#define SIG_B64_LEN 92 /* base64 of a 4-byte key hash and a 64-byte Ed25519 signature */
+#define HASH_LEN     32
+#define HEX_HASH     (2 * HASH_LEN)
+#define SIG_B64_LEN  92 /* base64 of a 4-byte key hash and a 64-byte Ed25519 signature */
 #define ROOT_B64_LEN 44
 
 /* ---- journal-record.c ---- */
@@ -33,15 +33,14 @@
  * on bad input or -ENOBUFS when the record would pass BB_JOURNAL_RECORD_MAX.
  */
 int record_format(uint64_t seq, uint64_t time_usec, enum bb_record_type type,
-		  const struct bb_kv *kv, size_t n, const uint8_t prev[HASH_LEN], char *buf,
-		  size_t size, size_t *ret_body_len);
+                  const struct bb_kv *kv, size_t n, const uint8_t prev[HASH_LEN], char *buf,
+                  size_t size, size_t *ret_body_len);
 
 void hex_encode(const uint8_t *data, size_t len, char *out);
 
 /* ---- journal-hash.c ---- */
 
-int hash_chain(const uint8_t prev[HASH_LEN], const void *body, size_t len,
-	       uint8_t out[HASH_LEN]);
+int hash_chain(const uint8_t prev[HASH_LEN], const void *body, size_t len, uint8_t out[HASH_LEN]);
 int hash_leaf(const void *data, size_t len, uint8_t out[HASH_LEN]);
 int hash_sha256(const void *data, size_t len, uint8_t out[HASH_LEN]);
 
@@ -81,15 +80,15 @@ int base64_decode(const char *in, size_t inlen, uint8_t *out, size_t size);
 
 /* "ORIGIN\nSIZE\nBASE64ROOT\n", the text a checkpoint signs. Returns its length. */
 int checkpoint_body(const char *origin, uint64_t size, const uint8_t root[HASH_LEN], char *buf,
-		    size_t bufsize);
+                    size_t bufsize);
 int checkpoint_sign(const struct note_key *k, const char *body, size_t len,
-		    char sig_b64[SIG_B64_LEN + 1]);
+                    char sig_b64[SIG_B64_LEN + 1]);
 /* 0, or -EBADMSG with the reason in ERR (unknown key, bad signature, bad encoding). */
 int checkpoint_verify(const struct note_key *k, const char *body, size_t len, const char *sig_b64,
-		      char *err, size_t errlen);
+                      char *err, size_t errlen);
 /* The whole note: body, blank line, "— ORIGIN SIG". Returns its length. */
 int checkpoint_note(const char *origin, uint64_t size, const uint8_t root[HASH_LEN],
-		    const char *sig_b64, char *buf, size_t bufsize);
+                    const char *sig_b64, char *buf, size_t bufsize);
 
 struct checkpoint_parsed {
 	char origin[BB_JOURNAL_ORIGIN_MAX + 1];
@@ -101,7 +100,7 @@ struct checkpoint_parsed {
 
 /* Strict parse of a note with exactly one signature line. -EBADMSG with ERR. */
 int checkpoint_note_parse(const char *text, size_t len, struct checkpoint_parsed *ret, char *err,
-			  size_t errlen);
+                          size_t errlen);
 
 /* ---- journal-scan.c ---- */
 
@@ -162,4 +161,4 @@ int scan_load_checkpoint_file(struct scan *s, int dirfd);
 int scan_finish(struct scan *s);
 
 int scan_problem(struct scan *s, uint64_t seq, uint64_t offset, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));

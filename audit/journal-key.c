@@ -97,7 +97,8 @@ void note_key_done(struct note_key *k)
 	k->pkey = NULL;
 }
 
-/* Reads a key file: one line, optional final newline; a secret one must not be group/other readable. */
+/* Reads a key file: one line, optional final newline; a secret one must not be group/other
+ * readable. */
 static int read_key_text(int dirfd, const char *path, bool secret, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = -1;
@@ -112,8 +113,9 @@ static int read_key_text(int dirfd, const char *path, bool secret, char *buf, si
 	if (!S_ISREG(st.st_mode))
 		return -EBADF;
 	if (secret && (st.st_mode & 077))
-		return log_error_errno(EPERM, "checkpoint key %s is open to group or others (mode %04o)",
-				       path, (unsigned)(st.st_mode & 07777));
+		return log_error_errno(EPERM,
+		                       "checkpoint key %s is open to group or others (mode %04o)",
+		                       path, (unsigned)(st.st_mode & 07777));
 	n = read(fd, buf, size - 1);
 	if (n < 0)
 		return negative_errno();
@@ -160,8 +162,9 @@ static int parse_key_text(const char *text, bool secret, struct note_key *k)
 	if (r != (int)sizeof(raw) || raw[0] != ALG_ED25519)
 		return -EBADMSG;
 
-	k->pkey = secret ? EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, raw + 1, RAW_KEY_LEN)
-			 : EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw + 1, RAW_KEY_LEN);
+	k->pkey = secret
+	              ? EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, raw + 1, RAW_KEY_LEN)
+	              : EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw + 1, RAW_KEY_LEN);
 	explicit_bzero(raw, sizeof(raw));
 	explicit_bzero(copy + (b64 - copy), strlen(b64));
 	if (!k->pkey)
@@ -190,7 +193,7 @@ static int load(int dirfd, const char *path, bool secret, struct note_key *k)
 		r = parse_key_text(text, secret, k);
 		if (r == -EBADMSG)
 			log_error("checkpoint key %s: not a note %s key of type Ed25519", path,
-				  secret ? "signer" : "verifier");
+			          secret ? "signer" : "verifier");
 	}
 	explicit_bzero(text, sizeof(text));
 	if (r < 0)
@@ -209,7 +212,7 @@ int note_key_load_public(int dirfd, const char *path, struct note_key *k)
 }
 
 static int format_key(const char *name, const uint8_t hash[4], const uint8_t key[RAW_KEY_LEN],
-		      bool secret, char *buf, size_t size)
+                      bool secret, char *buf, size_t size)
 {
 	uint8_t raw[1 + RAW_KEY_LEN];
 	char b64[64], hex[9];

@@ -52,7 +52,7 @@ static int pending_add(struct scan *s, const struct bb_record *r)
 
 	if (s->n_pending == BB_JOURNAL_PENDING_MAX)
 		return scan_problem(s, r->seq, s->end_offset, "more than %d intents without result",
-				    BB_JOURNAL_PENDING_MAX);
+		                    BB_JOURNAL_PENDING_MAX);
 	p = realloc(s->pending, (s->n_pending + 1) * sizeof(*p));
 	if (!p)
 		return -ENOMEM;
@@ -75,8 +75,8 @@ static int pending_resolve(struct scan *s, const struct bb_record *r)
 	uint64_t seq;
 
 	if (!v)
-		return scan_problem(s, r->seq, s->end_offset, "%s record without intent=",
-				    bb_record_type_name(r->type));
+		return scan_problem(s, r->seq, s->end_offset,
+		                    "%s record without intent=", bb_record_type_name(r->type));
 	errno = 0;
 	seq = strtoull(v, &end, 10);
 	if (errno || *end || v[0] < '0' || v[0] > '9' || (v[0] == '0' && v[1]))
@@ -85,50 +85,53 @@ static int pending_resolve(struct scan *s, const struct bb_record *r)
 		if (s->pending_seqs[i] != seq)
 			continue;
 		memmove(&s->pending[i], &s->pending[i + 1],
-			(s->n_pending - i - 1) * sizeof(s->pending[0]));
+		        (s->n_pending - i - 1) * sizeof(s->pending[0]));
 		memmove(&s->pending_seqs[i], &s->pending_seqs[i + 1],
-			(s->n_pending - i - 1) * sizeof(s->pending_seqs[0]));
+		        (s->n_pending - i - 1) * sizeof(s->pending_seqs[0]));
 		s->n_pending--;
 		return 0;
 	}
-	return scan_problem(s, r->seq, s->end_offset, "%s for intent %" PRIu64
-			    " which is not an intent awaiting its result",
-			    bb_record_type_name(r->type), seq);
+	return scan_problem(s, r->seq, s->end_offset,
+	                    "%s for intent %" PRIu64 " which is not an intent awaiting its result",
+	                    bb_record_type_name(r->type), seq);
 }
 
 static int check_checkpoint(struct scan *s, const struct bb_record *r)
 {
 	const char *origin = bb_record_get(r, "origin"), *root64 = bb_record_get(r, "root"),
-		   *sig = bb_record_get(r, "sig");
+	           *sig = bb_record_get(r, "sig");
 	uint8_t root[HASH_LEN], have[HASH_LEN];
 	char body[JOURNAL_CHECKPOINT_MAX], why[200];
 	int len, k;
 
 	if (!origin || !root64 || !sig || r->n_fields != 3)
 		return scan_problem(s, r->seq, s->end_offset,
-				    "checkpoint wants exactly origin=, root= and sig=");
+		                    "checkpoint wants exactly origin=, root= and sig=");
 	if (!note_name_valid(origin) ||
 	    base64_decode(root64, strlen(root64), root, sizeof(root)) != HASH_LEN)
-		return scan_problem(s, r->seq, s->end_offset, "checkpoint origin or root malformed");
+		return scan_problem(s, r->seq, s->end_offset,
+		                    "checkpoint origin or root malformed");
 	k = merkle_root(&s->tree, have);
 	if (k < 0)
 		return k;
 	if (memcmp(root, have, HASH_LEN) != 0)
-		return scan_problem(s, r->seq, s->end_offset,
-				    "checkpoint root does not match the tree of records 0..%" PRIu64,
-				    r->seq ? r->seq - 1 : 0);
+		return scan_problem(
+		    s, r->seq, s->end_offset,
+		    "checkpoint root does not match the tree of records 0..%" PRIu64,
+		    r->seq ? r->seq - 1 : 0);
 	if (s->file_set && s->file.size == r->seq) {
 		if (memcmp(s->file.root, root, HASH_LEN) != 0 || !streq(s->file.origin, origin))
-			return scan_problem(s, r->seq, s->end_offset,
-					    "checkpoint differs from the checkpoint file of the same size");
+			return scan_problem(
+			    s, r->seq, s->end_offset,
+			    "checkpoint differs from the checkpoint file of the same size");
 		s->file_matched = true;
 	}
 	if (!s->key)
 		return 0;
 	if (!streq(origin, s->key->name))
 		return scan_problem(s, r->seq, s->end_offset,
-				    "checkpoint origin %s is not the key's name %s", origin,
-				    s->key->name);
+		                    "checkpoint origin %s is not the key's name %s", origin,
+		                    s->key->name);
 	len = checkpoint_body(origin, r->seq, root, body, sizeof(body));
 	if (len < 0)
 		return len;
@@ -145,15 +148,15 @@ int scan_accept(struct scan *s, const struct bb_record *r, const char *line, siz
 
 	if (r->seq != s->next_seq)
 		return scan_problem(s, s->next_seq, s->end_offset,
-				    "expected seq %" PRIu64 ", found seq %" PRIu64
-				    " (records missing or out of order)",
-				    s->next_seq, r->seq);
+		                    "expected seq %" PRIu64 ", found seq %" PRIu64
+		                    " (records missing or out of order)",
+		                    s->next_seq, r->seq);
 	k = hash_chain(s->chain, line, r->body_len, chain);
 	if (k < 0)
 		return k;
 	if (memcmp(chain, r->chain, HASH_LEN) != 0)
 		return scan_problem(s, r->seq, s->end_offset,
-				    "chain hash mismatch (record altered, or one before it)");
+		                    "chain hash mismatch (record altered, or one before it)");
 
 	switch (r->type) {
 	case BB_REC_CHECKPOINT:
@@ -231,8 +234,8 @@ int scan_fd(struct scan *s, int fd)
 			size_t len = (size_t)(nl - (buf + start)) + 1;
 			if (len > BB_JOURNAL_RECORD_MAX)
 				return scan_problem(s, s->next_seq, s->end_offset,
-						    "record longer than %d bytes",
-						    BB_JOURNAL_RECORD_MAX);
+				                    "record longer than %d bytes",
+				                    BB_JOURNAL_RECORD_MAX);
 			k = scan_line(s, buf + start, len, rec);
 			if (k < 0)
 				return k;
@@ -241,7 +244,7 @@ int scan_fd(struct scan *s, int fd)
 		}
 		if (have - start >= BB_JOURNAL_RECORD_MAX)
 			return scan_problem(s, s->next_seq, s->end_offset,
-					    "record longer than %d bytes", BB_JOURNAL_RECORD_MAX);
+			                    "record longer than %d bytes", BB_JOURNAL_RECORD_MAX);
 		if (eof)
 			break;
 		memmove(buf, buf + start, have - start);
@@ -279,7 +282,7 @@ int scan_load_checkpoint_file(struct scan *s, int dirfd)
 		return 0;
 	if (k == -EFBIG)
 		return scan_problem(s, 0, 0, "checkpoint file: larger than %d bytes",
-				    JOURNAL_CHECKPOINT_MAX);
+		                    JOURNAL_CHECKPOINT_MAX);
 	if (k < 0)
 		return k;
 	k = checkpoint_note_parse(text, len, &s->file, why, sizeof(why));
@@ -290,10 +293,10 @@ int scan_load_checkpoint_file(struct scan *s, int dirfd)
 	if (s->key) {
 		if (!streq(s->file.origin, s->key->name))
 			return scan_problem(s, s->file.size, 0,
-					    "checkpoint file: origin %s is not the key's name %s",
-					    s->file.origin, s->key->name);
+			                    "checkpoint file: origin %s is not the key's name %s",
+			                    s->file.origin, s->key->name);
 		k = checkpoint_verify(s->key, text, s->file.body_len, s->file.sig_b64, why,
-				      sizeof(why));
+		                      sizeof(why));
 		if (k == -EBADMSG)
 			return scan_problem(s, s->file.size, 0, "checkpoint file: %s", why);
 		if (k < 0)
@@ -307,9 +310,9 @@ int scan_finish(struct scan *s)
 {
 	if (s->file_set && !s->file_matched)
 		return scan_problem(s, s->next_seq, s->end_offset,
-				    "the checkpoint file signs %" PRIu64 " records but the journal"
-				    " has no checkpoint record at seq %" PRIu64
-				    " (records were cut off or replaced)",
-				    s->file.size, s->file.size);
+		                    "the checkpoint file signs %" PRIu64 " records but the journal"
+		                    " has no checkpoint record at seq %" PRIu64
+		                    " (records were cut off or replaced)",
+		                    s->file.size, s->file.size);
 	return 0;
 }

@@ -38,7 +38,8 @@ int bb_record_to_text(const struct bb_record *r, char *buf, size_t size)
 	if (k < 0)
 		return k;
 	pos = (size_t)k;
-	k = snprintf(buf + pos, size - pos, " #%" PRIu64 " %s", r->seq, bb_record_type_name(r->type));
+	k = snprintf(buf + pos, size - pos, " #%" PRIu64 " %s", r->seq,
+	             bb_record_type_name(r->type));
 	if (k < 0 || (size_t)k >= size - pos)
 		return -ENOBUFS;
 	pos += (size_t)k;
@@ -69,15 +70,16 @@ int bb_record_to_json(const struct bb_record *r, char **ret)
 	if (json_object_object_add(o, "seq", json_object_new_uint64(r->seq)) < 0 ||
 	    json_object_object_add(o, "time", json_object_new_string(when)) < 0 ||
 	    json_object_object_add(o, "type",
-				   json_object_new_string(bb_record_type_name(r->type))) < 0)
+	                           json_object_new_string(bb_record_type_name(r->type))) < 0)
 		goto out;
 	for (size_t i = 0; i < r->n_fields; i++)
 		if (json_object_object_add(o, r->fields[i].key,
-					   json_object_new_string(r->fields[i].value)) < 0)
+		                           json_object_new_string(r->fields[i].value)) < 0)
 			goto out;
 	if (json_object_object_add(o, "chain", json_object_new_string(chain)) < 0)
 		goto out;
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(o,
+	                                   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (s && (*ret = strdup(s)))
 		k = 0;
 out:
@@ -109,7 +111,7 @@ static int filter_record(const struct bb_record *r, void *userdata)
 }
 
 int bb_journal_foreach(int dirfd, const char *path, const struct bb_journal_filter *filter,
-		       bb_journal_record_fn fn, void *userdata)
+                       bb_journal_record_fn fn, void *userdata)
 {
 	_cleanup_close_ int jdir = -1, fd = -1;
 	struct filter_ctx ctx = {filter, fn, userdata};
@@ -157,8 +159,8 @@ static int print_record(const struct bb_record *r, void *userdata)
 	return k < 0 ? -EIO : 0;
 }
 
-int bb_journal_show(int dirfd, const char *path, const struct bb_journal_filter *filter,
-		    bool json, FILE *out)
+int bb_journal_show(int dirfd, const char *path, const struct bb_journal_filter *filter, bool json,
+                    FILE *out)
 {
 	struct print_ctx p = {out, json};
 	int r;

@@ -10,7 +10,7 @@
 #include "journal-internal.h"
 
 int bb_journal_verify(int dirfd, const char *path, int key_dirfd, const char *pubkey,
-		      struct bb_journal_verify_report *report)
+                      struct bb_journal_verify_report *report)
 {
 	_cleanup_close_ int jdir = -1, fd = -1;
 	struct note_key key;
@@ -47,6 +47,7 @@ int bb_journal_verify(int dirfd, const char *path, int key_dirfd, const char *pu
 	report->torn_tail = st.torn;
 	report->torn_offset = st.torn_offset;
 	report->unsigned_records = st.since_checkpoint;
+	report->open_intents = st.n_pending;
 	report->problem = st.problem;
 	scan_done(&st);
 	note_key_done(&key);

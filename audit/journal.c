@@ -86,36 +86,72 @@ static int write_line(struct bb_journal *j, const char *line, size_t len)
 	return 0;
 }
 
-static int append_record(struct bb_journal *j, enum bb_record_type type, const struct bb_kv *kv,
-			 size_t n, uint64_t *ret_seq)
+/* One record to commit; resolutions already carry their intent=. */
+struct staged {
+	enum bb_record_type type;
+	const struct bb_kv *kv;
+	size_t n;
+};
+
+/*
+ * Group commit: formats the records with consecutive seqs and a running chain,
+ * writes them with one write(2) and one fdatasync, then applies them to the
+ * state. Nothing is written when any record is malformed.
+ */
+static int commit(struct bb_journal *j, const struct staged *st, size_t n, uint64_t *ret_first)
 {
-	char line[BB_JOURNAL_RECORD_MAX];
-	_cleanup_free_ struct bb_record *rec = NULL;
-	uint64_t seq = j->st.next_seq;
-	size_t body_len;
-	int len, r;
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ struct bb_record *recs = NULL;
+	_cleanup_free_ size_t *lens = NULL;
+	uint64_t seq = j->st.next_seq, t = now(j);
+	uint8_t chain[HASH_LEN];
+	size_t total = 0, off = 0;
+	int r;
 
 	if (j->failed)
 		return -EIO;
-	len = record_format(seq, now(j), type, kv, n, j->st.chain, line, sizeof(line), &body_len);
-	if (len < 0)
-		return len;
-	/* Parse our own line back: what is written is exactly what open and verify accept. */
-	rec = malloc(sizeof(*rec));
-	if (!rec)
+	buf = malloc(n * BB_JOURNAL_RECORD_MAX);
+	recs = malloc(n * sizeof(*recs));
+	lens = malloc(n * sizeof(*lens));
+	if (!buf || !recs || !lens)
 		return -ENOMEM;
-	r = bb_record_parse(line, (size_t)len - 1, rec, NULL, 0);
-	if (r < 0)
-		return log_error_errno(EINVAL, "journal: formatted record does not parse back");
-	r = write_line(j, line, (size_t)len);
+	memcpy(chain, j->st.chain, HASH_LEN);
+	for (size_t i = 0; i < n; i++) {
+		size_t body_len;
+		int len = record_format(seq + i, t, st[i].type, st[i].kv, st[i].n, chain,
+		                        buf + total, BB_JOURNAL_RECORD_MAX, &body_len);
+		if (len < 0)
+			return len;
+		/* Parse our own line back: what is written is exactly what open and verify accept.
+		 */
+		r = bb_record_parse(buf + total, (size_t)len - 1, &recs[i], NULL, 0);
+		if (r < 0)
+			return log_error_errno(EINVAL,
+			                       "journal: formatted record does not parse back");
+		memcpy(chain, recs[i].chain, HASH_LEN);
+		lens[i] = (size_t)len;
+		total += (size_t)len;
+	}
+	r = write_line(j, buf, total);
 	if (r < 0)
 		return r;
-	r = scan_accept(&j->st, rec, line, (size_t)len);
-	if (r < 0)
-		return fail_handle(j, EIO, j->st.problem.found ? j->st.problem.what : "bookkeeping");
-	if (ret_seq)
-		*ret_seq = seq;
+	for (size_t i = 0; i < n; i++) {
+		r = scan_accept(&j->st, &recs[i], buf + off, lens[i]);
+		if (r < 0)
+			return fail_handle(
+			    j, EIO, j->st.problem.found ? j->st.problem.what : "bookkeeping");
+		off += lens[i];
+	}
+	if (ret_first)
+		*ret_first = seq;
 	return 0;
+}
+
+static int append_record(struct bb_journal *j, enum bb_record_type type, const struct bb_kv *kv,
+                         size_t n, uint64_t *ret_seq)
+{
+	const struct staged st = {type, kv, n};
+	return commit(j, &st, 1, ret_seq);
 }
 
 static int write_checkpoint(struct bb_journal *j)
@@ -142,9 +178,9 @@ static int write_checkpoint(struct bb_journal *j)
 		return r;
 
 	const struct bb_kv kv[] = {
-		{"origin", j->key.name},
-		{"root", root64},
-		{"sig", sig},
+	    {"origin", j->key.name},
+	    {"root", root64},
+	    {"sig", sig},
 	};
 	r = append_record(j, BB_REC_CHECKPOINT, kv, ARRAY_SIZE(kv), NULL);
 	if (r < 0)
@@ -168,41 +204,6 @@ static int maybe_checkpoint(struct bb_journal *j)
 	return 0;
 }
 
-int bb_journal_append(struct bb_journal *j, enum bb_record_type type, const struct bb_kv *kv,
-		      size_t n, uint64_t *ret_seq)
-{
-	int r;
-
-	/* Results, recoveries and checkpoints have their own doors, which keep them consistent. */
-	switch (type) {
-	case BB_REC_INTENT:
-		return bb_journal_append_intent(j, kv, n, ret_seq);
-	case BB_REC_REFUSE:
-	case BB_REC_TABLE_INSTALL:
-	case BB_REC_POLICY_RELOAD:
-		break;
-	default:
-		return -EINVAL;
-	}
-	r = append_record(j, type, kv, n, ret_seq);
-	if (r < 0)
-		return r;
-	return maybe_checkpoint(j);
-}
-
-int bb_journal_append_intent(struct bb_journal *j, const struct bb_kv *kv, size_t n,
-			     uint64_t *ret_seq)
-{
-	int r;
-
-	if (j->st.n_pending >= BB_JOURNAL_PENDING_MAX)
-		return -EBUSY;
-	r = append_record(j, BB_REC_INTENT, kv, n, ret_seq);
-	if (r < 0)
-		return r;
-	return maybe_checkpoint(j);
-}
-
 static bool is_pending(const struct bb_journal *j, uint64_t seq)
 {
 	for (size_t i = 0; i < j->st.n_pending; i++)
@@ -211,37 +212,119 @@ static bool is_pending(const struct bb_journal *j, uint64_t seq)
 	return false;
 }
 
-/* Payload plus intent=SEQ; the caller's own intent= would be a second one. */
-static int append_resolution(struct bb_journal *j, enum bb_record_type type, uint64_t intent_seq,
-			     const struct bb_kv *kv, size_t n, uint64_t *ret_seq)
+/* A result in a group may resolve a pending intent or one earlier in the same group, once. */
+static bool resolvable(const struct bb_journal *j, const struct bb_journal_entry *e, size_t i)
 {
-	struct bb_kv all[BB_JOURNAL_FIELDS_MAX];
-	char seqbuf[24];
+	uint64_t want = e[i].intent_seq;
+	bool found = want < j->st.next_seq && is_pending(j, want);
+
+	for (size_t k = 0; k < i; k++) {
+		if (e[k].type == BB_REC_RESULT && e[k].intent_seq == want)
+			return false;
+		if (e[k].type == BB_REC_INTENT && j->st.next_seq + k == want)
+			found = true;
+	}
+	return found;
+}
+
+int bb_journal_append_group(struct bb_journal *j, struct bb_journal_entry *e, size_t n)
+{
+	_cleanup_free_ struct staged *st = NULL;
+	_cleanup_free_ struct bb_kv(*kvs)[BB_JOURNAL_FIELDS_MAX] = NULL;
+	_cleanup_free_ char(*seqs)[24] = NULL;
+	size_t intents = 0;
+	uint64_t first;
 	int r;
 
 	if (j->failed)
 		return -EIO;
-	if (!is_pending(j, intent_seq))
-		return -ENOENT;
-	if (n + 1 > BB_JOURNAL_FIELDS_MAX || (n > 0 && !kv))
+	if (n == 0)
+		return 0;
+	if (n > BB_JOURNAL_GROUP_MAX || !e)
 		return -EINVAL;
+	st = calloc(n, sizeof(*st));
+	kvs = calloc(n, sizeof(*kvs));
+	seqs = calloc(n, sizeof(*seqs));
+	if (!st || !kvs || !seqs)
+		return -ENOMEM;
+
+	/* Results, recoveries and checkpoints are the journal's to word; callers get these. */
 	for (size_t i = 0; i < n; i++) {
-		if (kv[i].key && streq(kv[i].key, "intent"))
+		e[i].seq = UINT64_MAX;
+		if (e[i].n > 0 && !e[i].kv)
 			return -EINVAL;
-		all[i] = kv[i];
+		st[i] = (struct staged){e[i].type, e[i].kv, e[i].n};
+		switch (e[i].type) {
+		case BB_REC_INTENT:
+			intents++;
+			break;
+		case BB_REC_REFUSE:
+		case BB_REC_TABLE_INSTALL:
+		case BB_REC_POLICY_RELOAD:
+			break;
+		case BB_REC_RESULT:
+			if (!resolvable(j, e, i))
+				return -ENOENT;
+			/* The payload plus intent=SEQ; a caller's own intent= would be a second. */
+			if (e[i].n + 1 > BB_JOURNAL_FIELDS_MAX)
+				return -EINVAL;
+			for (size_t k = 0; k < e[i].n; k++) {
+				if (e[i].kv[k].key && streq(e[i].kv[k].key, "intent"))
+					return -EINVAL;
+				kvs[i][k] = e[i].kv[k];
+			}
+			snprintf(seqs[i], sizeof(seqs[i]), "%" PRIu64, e[i].intent_seq);
+			kvs[i][e[i].n] = (struct bb_kv){"intent", seqs[i]};
+			st[i] = (struct staged){BB_REC_RESULT, kvs[i], e[i].n + 1};
+			break;
+		default:
+			return -EINVAL;
+		}
 	}
-	snprintf(seqbuf, sizeof(seqbuf), "%" PRIu64, intent_seq);
-	all[n] = (struct bb_kv){"intent", seqbuf};
-	r = append_record(j, type, all, n + 1, ret_seq);
+	if (j->st.n_pending + intents > BB_JOURNAL_PENDING_MAX)
+		return -EBUSY;
+
+	r = commit(j, st, n, &first);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < n; i++)
+		e[i].seq = first + i;
 	return maybe_checkpoint(j);
 }
 
-int bb_journal_append_result(struct bb_journal *j, uint64_t intent_seq, const struct bb_kv *kv,
-			     size_t n, uint64_t *ret_seq)
+/* One record through the group door; RET_SEQ is set whenever the record became durable. */
+static int append_one(struct bb_journal *j, struct bb_journal_entry *e, uint64_t *ret_seq)
 {
-	return append_resolution(j, BB_REC_RESULT, intent_seq, kv, n, ret_seq);
+	int r = bb_journal_append_group(j, e, 1);
+
+	if (ret_seq && e->seq != UINT64_MAX)
+		*ret_seq = e->seq;
+	return r;
+}
+
+int bb_journal_append(struct bb_journal *j, enum bb_record_type type, const struct bb_kv *kv,
+                      size_t n, uint64_t *ret_seq)
+{
+	struct bb_journal_entry e = {.type = type, .kv = kv, .n = n};
+
+	if (type == BB_REC_RESULT)
+		return -EINVAL; /* results name their intent: bb_journal_append_result() */
+	return append_one(j, &e, ret_seq);
+}
+
+int bb_journal_append_intent(struct bb_journal *j, const struct bb_kv *kv, size_t n,
+                             uint64_t *ret_seq)
+{
+	struct bb_journal_entry e = {.type = BB_REC_INTENT, .kv = kv, .n = n};
+	return append_one(j, &e, ret_seq);
+}
+
+int bb_journal_append_result(struct bb_journal *j, uint64_t intent_seq, const struct bb_kv *kv,
+                             size_t n, uint64_t *ret_seq)
+{
+	struct bb_journal_entry e = {
+	    .type = BB_REC_RESULT, .intent_seq = intent_seq, .kv = kv, .n = n};
+	return append_one(j, &e, ret_seq);
 }
 
 int bb_journal_checkpoint(struct bb_journal *j)
@@ -286,7 +369,7 @@ static int recover_torn_tail(struct bb_journal *j)
 	int r;
 
 	log_warning("journal: cutting an incomplete record of %" PRIu64 " bytes at offset %" PRIu64,
-		    j->st.torn_len, j->st.torn_offset);
+	            j->st.torn_len, j->st.torn_offset);
 	if (ftruncate(j->fd, (off_t)j->st.torn_offset) < 0 || fdatasync(j->fd) < 0)
 		return fail_handle(j, errno, "truncate of the torn record");
 	snprintf(off, sizeof(off), "%" PRIu64, j->st.torn_offset);
@@ -306,8 +389,8 @@ static int recover_pending(struct bb_journal *j)
 		struct bb_record intent = j->st.pending[0];
 		const char *device = bb_record_get(&intent, "device");
 		const char *op = bb_record_get(&intent, "op");
-		char driver[BB_JOURNAL_VALUE_MAX + 1] = "";
-		struct bb_kv kv[4];
+		char driver[BB_JOURNAL_VALUE_MAX + 1] = "", seqbuf[24];
+		struct bb_kv kv[5];
 		size_t n = 0;
 		int r = -ENOSYS;
 
@@ -326,8 +409,13 @@ static int recover_pending(struct bb_journal *j)
 			kv[n++] = (struct bb_kv){"state", "unbound"};
 		}
 		log_warning("journal: intent %" PRIu64 " (%s %s) has no result; recording outcome"
-			    " unknown", intent.seq, op ? op : "?", device ? device : "?");
-		r = append_resolution(j, BB_REC_OUTCOME_UNKNOWN, intent.seq, kv, n, NULL);
+		            " unknown",
+		            intent.seq, op ? op : "?", device ? device : "?");
+		snprintf(seqbuf, sizeof(seqbuf), "%" PRIu64, intent.seq);
+		kv[n++] = (struct bb_kv){"intent", seqbuf};
+		r = append_record(j, BB_REC_OUTCOME_UNKNOWN, kv, n, NULL);
+		if (r >= 0)
+			r = maybe_checkpoint(j);
 		if (r < 0)
 			return r;
 	}
@@ -342,7 +430,7 @@ static int open_records(struct bb_journal *j)
 	j->fd = openat(j->dirfd, JOURNAL_RECORDS_FILE, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (j->fd < 0 && errno == ENOENT) {
 		j->fd = openat(j->dirfd, JOURNAL_RECORDS_FILE,
-			       O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		               O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		created = true;
 	}
 	if (j->fd < 0)
@@ -360,7 +448,7 @@ static int open_records(struct bb_journal *j)
 }
 
 int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options *opts,
-		    struct bb_journal **ret, struct bb_journal_problem *problem)
+                    struct bb_journal **ret, struct bb_journal_problem *problem)
 {
 	const char *origin = opts->origin ? opts->origin : JOURNAL_DEFAULT_ORIGIN;
 	struct bb_journal *j;
@@ -399,7 +487,7 @@ int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options
 		goto fail;
 	if (!streq(j->key.name, origin)) {
 		r = log_error_errno(EINVAL, "journal: key %s is named %s, not the origin %s",
-				    opts->key_path, j->key.name, origin);
+		                    opts->key_path, j->key.name, origin);
 		goto fail;
 	}
 	r = open_records(j);
@@ -416,7 +504,7 @@ int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options
 		r = scan_finish(&j->st);
 	if (r == -EBADMSG) {
 		log_error("journal %s: tampering at seq %" PRIu64 ", byte %" PRIu64 ": %s", path,
-			  j->st.problem.seq, j->st.problem.offset, j->st.problem.what);
+		          j->st.problem.seq, j->st.problem.offset, j->st.problem.what);
 		if (problem)
 			*problem = j->st.problem;
 		goto fail;

@@ -25,13 +25,13 @@ struct bb_audit {
 };
 
 static const char *const mode_names[] = {
-	[BB_AUDIT_OFF] = "off",
-	[BB_AUDIT_BEST_EFFORT] = "best-effort",
-	[BB_AUDIT_REQUIRED] = "required",
+    [BB_AUDIT_OFF] = "off",
+    [BB_AUDIT_BEST_EFFORT] = "best-effort",
+    [BB_AUDIT_REQUIRED] = "required",
 };
 
 static const char *const ops[] = {
-	"bind", "release", "quarantine", "refuse", "table-install", "policy-reload",
+    "bind", "release", "quarantine", "refuse", "table-install", "policy-reload",
 };
 
 int bb_audit_mode_from_string(const char *s)
@@ -104,15 +104,16 @@ int bb_audit_open(enum bb_audit_mode mode, struct bb_audit **ret)
 	if (err == 0) {
 		a->available = true;
 		if (a->enabled == 0)
-			log_warning("audit: the kernel has audit disabled; records are dropped until"
-				    " it is enabled (auditctl -e 1)");
+			log_warning(
+			    "audit: the kernel has audit disabled; records are dropped until"
+			    " it is enabled (auditctl -e 1)");
 	} else if (mode == BB_AUDIT_REQUIRED) {
 		bb_audit_close(a);
 		return log_error_errno(ENOTSUP, "audit required but unavailable: %s",
-				       strerror(err));
+		                       strerror(err));
 	} else {
 		log_warning("audit: unavailable (%s)%s, continuing without", strerror(err),
-			    no_audit_errno(err) ? "" : " for an unexpected reason");
+		            no_audit_errno(err) ? "" : " for an unexpected reason");
 		if (a->fd >= 0)
 			audit_close(a->fd);
 		a->fd = -1;
@@ -208,7 +209,7 @@ static void add_number(struct msg *m, const char *name, uint32_t value)
 {
 	int r;
 
-	if (m->err || value == BB_AUDIT_NO_ID)
+	if (m->err)
 		return;
 	r = snprintf(m->buf + m->pos, m->size - m->pos, " %s=%" PRIu32, name, value);
 	if (r < 0 || (size_t)r >= m->size - m->pos)
@@ -232,18 +233,20 @@ int bb_audit_format(const struct bb_audit_event *e, char *buf, size_t size)
 		return -ENOBUFS;
 	add_string(&m, "device", e->device, e->device && charset(e->device, 64, "._:-"));
 	add_string(&m, "old-driver", e->old_driver,
-		   e->old_driver && bb_valid_driver_name(e->old_driver));
+	           e->old_driver && bb_valid_driver_name(e->old_driver));
 	add_string(&m, "new-driver", e->new_driver,
-		   e->new_driver && bb_valid_driver_name(e->new_driver));
+	           e->new_driver && bb_valid_driver_name(e->new_driver));
 	add_string(&m, "ids", e->vendor_device, e->vendor_device && valid_ids(e->vendor_device));
 	add_string(&m, "table", e->table, e->table && charset(e->table, 128, "._:/@+-"));
 	add_string(&m, "rule", e->rule, e->rule && charset(e->rule, 128, "._:/@+-"));
 	add_string(&m, "reason", e->reason, e->reason && charset(e->reason, 64, "_-"));
-	add_number(&m, "suid", e->req_uid);
-	add_number(&m, "sauid", e->req_auid);
-	add_number(&m, "spid", e->req_pid);
+	if (e->has_requester) {
+		add_number(&m, "suid", e->req_uid);
+		add_number(&m, "sauid", e->req_auid);
+		add_number(&m, "spid", e->req_pid);
+	}
 	add_string(&m, "scontext", e->req_context,
-		   e->req_context && charset(e->req_context, 255, "._:,-"));
+	           e->req_context && charset(e->req_context, 255, "._:,-"));
 	if (m.err)
 		return m.err;
 	return (int)m.pos;
@@ -261,7 +264,7 @@ int bb_audit_log(struct bb_audit *a, const struct bb_audit_event *e)
 		return 0;
 	/* NULL host, address and terminal: libaudit fills hostname=? addr=? terminal=? and exe=. */
 	r = audit_log_user_message(a->fd, AUDIT_USER_DEVICE, msg, NULL, NULL, NULL,
-				   e->success ? 1 : 0);
+	                           e->success ? 1 : 0);
 	if (r > 0)
 		return 0;
 	err = errno ? errno : EIO;

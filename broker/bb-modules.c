@@ -21,6 +21,8 @@ struct bb_modules {
 };
 
 static void kmod_log_to_bb(void *data, int priority, const char *file, int line, const char *fn,
+			   const char *format, va_list args) _printf_(6, 0);
+static void kmod_log_to_bb(void *data, int priority, const char *file, int line, const char *fn,
 			   const char *format, va_list args)
 {
 	char msg[512];

@@ -107,11 +107,12 @@ int bb_server_listen(const char *path, BbListener *ret)
 	if (fd < 0)
 		return log_error_errno(errno, "socket: %m");
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return log_error_errno(errno, "cannot bind %s: %m", path);
+		return log_error_errno(errno, "cannot bind %s: %m", sa.sun_path);
 	/* Every local user may ask; acting calls are authorized per request. */
-	if (chmod(path, 0666) < 0 || lstat(path, &st) < 0 || listen(fd, SOMAXCONN) < 0) {
-		r = log_error_errno(errno, "cannot listen on %s: %m", path);
-		unlink(path);
+	if (chmod(sa.sun_path, 0666) < 0 || lstat(sa.sun_path, &st) < 0 ||
+	    listen(fd, SOMAXCONN) < 0) {
+		r = log_error_errno(errno, "cannot listen on %s: %m", sa.sun_path);
+		unlink(sa.sun_path);
 		return r;
 	}
 	*ret = (BbListener){.fd = TAKE_FD(fd), .dev = st.st_dev, .ino = st.st_ino};

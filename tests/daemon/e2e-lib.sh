@@ -186,6 +186,16 @@ PY
 }
 
 finish() {
+	# The daemon must exit cleanly, and (in sanitizer builds) without a report.
+	if [ -n "$DAEMON_PID" ]; then
+		stop_daemon
+		RC=$DAEMON_RC OUT= ERR=
+		expect_rc 0 "bindbrokerd exits cleanly on SIGTERM"
+	fi
+	if grep -Eq 'Sanitizer|runtime error:' "$TMP/daemon.log" 2>/dev/null; then
+		RC=0 OUT= ERR=$(grep -E -A8 'Sanitizer|runtime error:' "$TMP/daemon.log")
+		not_ok "daemon log has no sanitizer report"
+	fi
 	echo "1..$CHECKS"
 	if [ "$FAILURES" -ne 0 ]; then
 		echo "# $FAILURES of $CHECKS checks failed; daemon log:"

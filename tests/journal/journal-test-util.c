@@ -45,12 +45,12 @@ void scratch_remove(struct scratch *s)
 struct bb_journal_options scratch_options(struct scratch *s, unsigned every)
 {
 	return (struct bb_journal_options){
-		.origin = "test.example/journal",
-		.key_dirfd = s->dirfd,
-		.key_path = s->key,
-		.checkpoint_every = every,
-		.checkpoint_secs = 60,
-		.now_usec = test_clock,
+	    .origin = "test.example/journal",
+	    .key_dirfd = s->dirfd,
+	    .key_path = s->key,
+	    .checkpoint_every = every,
+	    .checkpoint_secs = 60,
+	    .now_usec = test_clock,
 	};
 }
 
@@ -133,7 +133,10 @@ void append_n(struct bb_journal *j, unsigned n, const char *device)
 		char rule[32];
 		snprintf(rule, sizeof(rule), "rule-%u", i);
 		const struct bb_kv kv[] = {
-			{"op", "bind"}, {"device", device}, {"reason", "class-denied"}, {"rule", rule},
+		    {"op", "bind"},
+		    {"device", device},
+		    {"reason", "class-denied"},
+		    {"rule", rule},
 		};
 		assert_int_equal(bb_journal_append(j, BB_REC_REFUSE, kv, 4, NULL), 0);
 	}

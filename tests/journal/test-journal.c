@@ -68,7 +68,7 @@ static void assert_line_starts(struct lines *l, size_t i, const char *prefix)
 	assert_true(i < l->n);
 	if (strncmp(l->data + l->off[i], prefix, strlen(prefix)) != 0)
 		fail_msg("line %zu is '%.*s', want prefix '%s'", i, (int)l->llen[i],
-			 l->data + l->off[i], prefix);
+		         l->data + l->off[i], prefix);
 }
 
 /* verify and open both refuse, naming SEQ at the byte offset of line SEQ, saying WHAT. */
@@ -81,11 +81,12 @@ static void assert_tamper(struct scratch *s, uint64_t seq, uint64_t offset, cons
 
 	assert_int_equal(verify(s, &rep), -EBADMSG);
 	assert_true(rep.problem.found);
-	if (rep.problem.seq != seq || rep.problem.offset != offset || !strstr(rep.problem.what, what))
+	if (rep.problem.seq != seq || rep.problem.offset != offset ||
+	    !strstr(rep.problem.what, what))
 		fail_msg("verify said seq %llu offset %llu '%s'; want seq %llu offset %llu '%s'",
-			 (unsigned long long)rep.problem.seq, (unsigned long long)rep.problem.offset,
-			 rep.problem.what, (unsigned long long)seq, (unsigned long long)offset,
-			 what);
+		         (unsigned long long)rep.problem.seq,
+		         (unsigned long long)rep.problem.offset, rep.problem.what,
+		         (unsigned long long)seq, (unsigned long long)offset, what);
 	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, &p), -EBADMSG);
 	assert_null(j);
 	assert_int_equal(p.seq, seq);
@@ -113,8 +114,9 @@ static void test_append_reopen_verify(void **state)
 	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, NULL), 0);
 	assert_int_equal(bb_journal_next_seq(j), 13);
 	const struct bb_kv intent[] = {
-		{"op", "bind"}, {"device", DEV}, {"old-driver", "e1000e"},
-		{"new-driver", "vfio-pci"}, {"ids", "8086:10d3"}, {"suid", "1000"},
+	    {"op", "bind"},           {"device", DEV},
+	    {"old-driver", "e1000e"}, {"new-driver", "vfio-pci"},
+	    {"ids", "8086:10d3"},     {"suid", "1000"},
 	};
 	assert_int_equal(bb_journal_append_intent(j, intent, 6, &seq), 0);
 	assert_int_equal(seq, 13);
@@ -128,14 +130,17 @@ static void test_append_reopen_verify(void **state)
 
 	lines_read(s, &l);
 	assert_int_equal(l.n, 16);
-	assert_line_starts(&l, 4, "seq=4 time=1732243575.000000 type=checkpoint "
-				  "origin=test.example/journal root=");
+	assert_line_starts(&l, 4,
+	                   "seq=4 time=1732243575.000000 type=checkpoint "
+	                   "origin=test.example/journal root=");
 	/* Payload keys in byte order, whatever order the caller gave. */
-	assert_line_starts(&l, 13, "seq=13 time=1732243575.000000 type=intent device=0000:01:00.0 "
-				   "ids=8086:10d3 new-driver=vfio-pci old-driver=e1000e op=bind "
-				   "suid=1000 chain=");
-	assert_line_starts(&l, 14, "seq=14 time=1732243575.000000 type=result driver=vfio-pci "
-				   "intent=13 outcome=bound chain=");
+	assert_line_starts(&l, 13,
+	                   "seq=13 time=1732243575.000000 type=intent device=0000:01:00.0 "
+	                   "ids=8086:10d3 new-driver=vfio-pci old-driver=e1000e op=bind "
+	                   "suid=1000 chain=");
+	assert_line_starts(&l, 14,
+	                   "seq=14 time=1732243575.000000 type=result driver=vfio-pci "
+	                   "intent=13 outcome=bound chain=");
 	assert_line_starts(&l, 15, "seq=15 time=1732243575.000000 type=checkpoint");
 	lines_free(&l);
 
@@ -145,7 +150,20 @@ static void test_append_reopen_verify(void **state)
 	assert_int_equal(rep.checkpoints, 4);
 	assert_int_equal(rep.signed_size, 15);
 	assert_int_equal(rep.unsigned_records, 0);
+	assert_int_equal(rep.open_intents, 0);
 	assert_false(rep.torn_tail);
+
+	/* Offline, on a copy elsewhere, with only the public key beside it. */
+	char cmd[512], copy[80];
+	snprintf(copy, sizeof(copy), "%s/copy", s->dir);
+	snprintf(cmd, sizeof(cmd), "mkdir %s && cp -a %s/journal %s/key.pub %s/", copy, s->dir,
+	         s->dir, copy);
+	assert_int_equal(system(cmd), 0);
+	int cfd = open(copy, O_RDONLY | O_DIRECTORY);
+	assert_true(cfd >= 0);
+	assert_int_equal(bb_journal_verify(cfd, "journal", cfd, "key.pub", &rep), 0);
+	assert_int_equal(rep.records, 16);
+	close(cfd);
 
 	/* The newest checkpoint as a C2SP note: origin, size, root, blank, em dash line. */
 	int fd = openat(s->dirfd, "journal/checkpoint", O_RDONLY);
@@ -283,8 +301,10 @@ static void test_torn_tail_recovered(void **state)
 	lines_free(&l);
 
 	lines_read(s, &l);
-	snprintf(want, sizeof(want), "seq=15 time=1732243575.000000 type=recovered bytes=%zu "
-		 "offset=%zu chain=", cut - l.off[15], l.off[15]);
+	snprintf(want, sizeof(want),
+	         "seq=15 time=1732243575.000000 type=recovered bytes=%zu "
+	         "offset=%zu chain=",
+	         cut - l.off[15], l.off[15]);
 	assert_line_starts(&l, 15, want);
 	assert_line_starts(&l, 16, "seq=16 time=1732243575.000000 type=checkpoint");
 	lines_free(&l);
@@ -308,7 +328,7 @@ static void test_truncated_checkpoint(void **state)
 
 /* Signs "ORIGIN\nSIZE\nROOT\n" with the secret note key in file KEY; returns base64(hash+sig). */
 static void sign_with(struct scratch *s, const char *key, const char *body, bool keep_hash,
-		      const char *real_sig, char out[93])
+                      const char *real_sig, char out[93])
 {
 	char text[256], *b64, *hash;
 	unsigned char raw[33], sig[68];
@@ -330,9 +350,8 @@ static void sign_with(struct scratch *s, const char *key, const char *body, bool
 	pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, raw + 1, 32);
 	assert_non_null(pk);
 	assert_int_equal(EVP_DigestSignInit(ctx, NULL, NULL, NULL, pk), 1);
-	assert_int_equal(EVP_DigestSign(ctx, sig + 4, &siglen, (const unsigned char *)body,
-					strlen(body)),
-			 1);
+	assert_int_equal(
+	    EVP_DigestSign(ctx, sig + 4, &siglen, (const unsigned char *)body, strlen(body)), 1);
 	if (keep_hash) {
 		unsigned char old[69];
 		assert_int_equal(EVP_DecodeBlock(old, (const unsigned char *)real_sig, 92), 69);
@@ -452,7 +471,9 @@ static void test_kill9_between_intent_and_result(void **state)
 		if (bb_journal_open(s->dirfd, "journal", &co, &j, NULL) < 0)
 			_exit(1);
 		const struct bb_kv kv[] = {
-			{"op", "bind"}, {"device", DEV}, {"new-driver", "vfio-pci"},
+		    {"op", "bind"},
+		    {"device", DEV},
+		    {"new-driver", "vfio-pci"},
 		};
 		if (bb_journal_append_intent(j, kv, 3, &seq) < 0)
 			_exit(2);
@@ -469,6 +490,11 @@ static void test_kill9_between_intent_and_result(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
+	/* Offline, before any recovery: intact, one intent open, not yet signed. */
+	assert_int_equal(verify(s, &rep), 0);
+	assert_int_equal(rep.open_intents, 1);
+	assert_int_equal(rep.unsigned_records, 1);
+
 	o.read_state = read_state;
 	o.userdata = &probe;
 	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, NULL), 0);
@@ -480,11 +506,13 @@ static void test_kill9_between_intent_and_result(void **state)
 	assert_int_equal(bb_journal_close(j), 0);
 
 	lines_read(s, &l);
-	assert_line_starts(&l, 13, "seq=13 time=1732243575.000000 type=intent device=0000:01:00.0 "
-				   "new-driver=vfio-pci op=bind chain=");
-	assert_line_starts(&l, 14, "seq=14 time=1732243575.000000 type=outcome-unknown "
-				   "device=0000:01:00.0 driver=vfio-pci intent=13 op=bind state=bound "
-				   "chain=");
+	assert_line_starts(&l, 13,
+	                   "seq=13 time=1732243575.000000 type=intent device=0000:01:00.0 "
+	                   "new-driver=vfio-pci op=bind chain=");
+	assert_line_starts(&l, 14,
+	                   "seq=14 time=1732243575.000000 type=outcome-unknown "
+	                   "device=0000:01:00.0 driver=vfio-pci intent=13 op=bind state=bound "
+	                   "chain=");
 	lines_free(&l);
 	assert_int_equal(verify(s, &rep), 0);
 
@@ -562,6 +590,64 @@ static void test_bad_appends_write_nothing(void **state)
 	assert_int_equal(bb_journal_close(j), 0);
 }
 
+static void test_group_commit(void **state)
+{
+	struct scratch *s = *state;
+	struct bb_journal_options o = scratch_options(s, 1000);
+	struct bb_journal_verify_report rep;
+	struct bb_journal *j;
+	const uint64_t *pending;
+	struct lines l;
+
+	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, NULL), 0);
+	append_n(j, 1, DEV);
+	const struct bb_kv a[] = {{"op", "bind"}, {"device", DEV}};
+	const struct bb_kv b[] = {{"op", "bind"}, {"device", "0000:02:00.0"}};
+	const struct bb_kv done[] = {{"outcome", "bound"}};
+	/* Two requests' intents, the result of the first, in one write and one sync. */
+	struct bb_journal_entry e[] = {
+	    {.type = BB_REC_INTENT, .kv = a, .n = 2},
+	    {.type = BB_REC_INTENT, .kv = b, .n = 2},
+	    {.type = BB_REC_RESULT, .intent_seq = 1, .kv = done, .n = 1},
+	};
+	assert_int_equal(bb_journal_append_group(j, e, 3), 0);
+	assert_int_equal(e[0].seq, 1);
+	assert_int_equal(e[1].seq, 2);
+	assert_int_equal(e[2].seq, 3);
+	assert_int_equal(bb_journal_pending(j, &pending), 1);
+	assert_int_equal(pending[0], 2);
+
+	/* All or nothing: a second result for intent 1 refuses the whole group. */
+	struct bb_journal_entry bad[] = {
+	    {.type = BB_REC_RESULT, .intent_seq = 2, .kv = done, .n = 1},
+	    {.type = BB_REC_RESULT, .intent_seq = 1, .kv = done, .n = 1},
+	};
+	assert_int_equal(bb_journal_append_group(j, bad, 2), -ENOENT);
+	assert_int_equal(bad[0].seq, UINT64_MAX);
+	struct bb_journal_entry twice[] = {
+	    {.type = BB_REC_RESULT, .intent_seq = 2, .kv = done, .n = 1},
+	    {.type = BB_REC_RESULT, .intent_seq = 2, .kv = done, .n = 1},
+	};
+	assert_int_equal(bb_journal_append_group(j, twice, 2), -ENOENT);
+	struct bb_journal_entry internal[] = {{.type = BB_REC_CHECKPOINT}};
+	assert_int_equal(bb_journal_append_group(j, internal, 1), -EINVAL);
+	assert_int_equal(bb_journal_next_seq(j), 4);
+	assert_int_equal(bb_journal_append_group(j, twice, 1), 0);
+	assert_int_equal(bb_journal_close(j), 0);
+
+	lines_read(s, &l);
+	assert_line_starts(&l, 3,
+	                   "seq=3 time=1732243575.000000 type=result intent=1 outcome=bound "
+	                   "chain=");
+	assert_line_starts(&l, 4,
+	                   "seq=4 time=1732243575.000000 type=result intent=2 outcome=bound "
+	                   "chain=");
+	lines_free(&l);
+	assert_int_equal(verify(s, &rep), 0);
+	assert_int_equal(rep.records, 6);
+	assert_int_equal(rep.open_intents, 0);
+}
+
 static void test_key_mode_enforced(void **state)
 {
 	struct scratch *s = *state;
@@ -607,7 +693,8 @@ static void test_show_and_export(void **state)
 		assert_int_equal(strlen(json_object_get_string(v)), 64);
 		if (n == 0) {
 			assert_true(json_object_object_get_ex(obj, "time", &v));
-			assert_string_equal(json_object_get_string(v), "2024-11-22T02:46:15.000000Z");
+			assert_string_equal(json_object_get_string(v),
+			                    "2024-11-22T02:46:15.000000Z");
 			assert_true(json_object_object_get_ex(obj, "device", &v));
 			assert_string_equal(json_object_get_string(v), DEV);
 		}
@@ -622,7 +709,7 @@ static void test_show_and_export(void **state)
 	assert_int_equal(bb_journal_show(s->dirfd, "journal", &f, false, out), 0);
 	fclose(out);
 	assert_string_equal(buf, "2024-11-22T03:46:15.000000Z #2 refuse device=0000:02:00.0 "
-				 "op=bind reason=class-denied rule=rule-0\n");
+	                         "op=bind reason=class-denied rule=rule-0\n");
 	free(buf);
 
 	/* show --since: the hour-later record only. */
@@ -641,31 +728,31 @@ static void test_parser_names_the_problem(void **state)
 	static const struct {
 		const char *line, *err;
 	} cases[] = {
-		{"seq=01 time=1.000000 type=refuse chain=", "column 1: seq is not a canonical"},
-		{"seq=1 time=1.00000 type=refuse", "column 7: time is not"},
-		{"seq=1 time=1.000000 type=bogus", "unknown record type 'bogus'"},
-		{"seq=1 time=1.000000 type=refuse b=1 a=2 chain=", "column 37: key 'a' out of order"},
-		{"seq=1 time=1.000000 type=refuse a=1 a=1 chain=", "key 'a' out of order or repeated"},
-		{"seq=1 time=1.000000 type=refuse a=\"x\" chain=", "column 35: bad value"},
-		{"seq=1 time=1.000000 type=refuse seq=1 chain=", "bad key"},
-		{"seq=1 time=1.000000 type=refuse  a=1 chain=", "expected KEY=VALUE"},
-		{"seq=1 time=1.000000 type=refuse a=1", "missing chain="},
-		{"seq=1 time=1.000000 type=refuse chain=00", "chain= wants 64 hex digits"},
-		{"seq=18446744073709551616 time=1.000000 type=refuse", "seq is not a canonical"},
+	    {"seq=01 time=1.000000 type=refuse chain=", "column 1: seq is not a canonical"},
+	    {"seq=1 time=1.00000 type=refuse", "column 7: time is not"},
+	    {"seq=1 time=1.000000 type=bogus", "unknown record type 'bogus'"},
+	    {"seq=1 time=1.000000 type=refuse b=1 a=2 chain=", "column 37: key 'a' out of order"},
+	    {"seq=1 time=1.000000 type=refuse a=1 a=1 chain=", "key 'a' out of order or repeated"},
+	    {"seq=1 time=1.000000 type=refuse a=\"x\" chain=", "column 35: bad value"},
+	    {"seq=1 time=1.000000 type=refuse seq=1 chain=", "bad key"},
+	    {"seq=1 time=1.000000 type=refuse  a=1 chain=", "expected KEY=VALUE"},
+	    {"seq=1 time=1.000000 type=refuse a=1", "missing chain="},
+	    {"seq=1 time=1.000000 type=refuse chain=00", "chain= wants 64 hex digits"},
+	    {"seq=18446744073709551616 time=1.000000 type=refuse", "seq is not a canonical"},
 	};
 	struct bb_record *r = malloc(sizeof(*r));
 	char err[200];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(bb_record_parse(cases[i].line, strlen(cases[i].line), r, err,
-						 sizeof(err)),
-				 -EBADMSG);
+		assert_int_equal(
+		    bb_record_parse(cases[i].line, strlen(cases[i].line), r, err, sizeof(err)),
+		    -EBADMSG);
 		if (!strstr(err, cases[i].err))
 			fail_msg("'%s': got '%s', want '%s'", cases[i].line, err, cases[i].err);
 	}
 	const char *good = "seq=1 time=1.000001 type=refuse a=1 b=x:y/z chain="
-			   "0000000000000000000000000000000000000000000000000000000000000000";
+	                   "0000000000000000000000000000000000000000000000000000000000000000";
 	assert_int_equal(bb_record_parse(good, strlen(good), r, err, sizeof(err)), 0);
 	assert_int_equal(r->seq, 1);
 	assert_int_equal(r->time_usec, 1000001);
@@ -676,25 +763,24 @@ static void test_parser_names_the_problem(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_append_reopen_verify, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flipped_byte, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flipped_byte_rechained, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deleted_record, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reordered_pair, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_torn_tail_recovered, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_checkpoint, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resigned_checkpoint, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resigned_checkpoint_forged_hint, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_resigned_checkpoint_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kill9_between_intent_and_result, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_exclusive_lock, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_checkpoint_by_count_and_time, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_appends_write_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_mode_enforced, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_show_and_export, setup, teardown),
-		cmocka_unit_test(test_parser_names_the_problem),
+	    cmocka_unit_test_setup_teardown(test_append_reopen_verify, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_flipped_byte, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_flipped_byte_rechained, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_deleted_record, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reordered_pair, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_torn_tail_recovered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_truncated_checkpoint, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resigned_checkpoint, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resigned_checkpoint_forged_hint, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resigned_checkpoint_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kill9_between_intent_and_result, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exclusive_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpoint_by_count_and_time, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_appends_write_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_mode_enforced, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_show_and_export, setup, teardown),
+	    cmocka_unit_test(test_parser_names_the_problem),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,7 +50,8 @@ static int kernel_enabled(int fd)
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, 100) <= 0)
 			continue;
-		if (audit_get_reply(fd, &rep, GET_REPLY_NONBLOCKING, 0) > 0 && rep.type == AUDIT_GET)
+		if (audit_get_reply(fd, &rep, GET_REPLY_NONBLOCKING, 0) > 0 &&
+		    rep.type == AUDIT_GET)
 			return (int)rep.status->enabled;
 	}
 	return -1;
@@ -105,8 +106,8 @@ static void run(const char *cmd, char *out, size_t size)
 /* The message part msg='...' must not carry fields the kernel owns. */
 static void assert_no_kernel_field_names(const char *record)
 {
-	static const char *owned[] = {" uid=", " pid=", " auid=", " ses=", " subj=", "'uid=",
-				      "'pid=", "'auid=", "'ses=", "'subj="};
+	static const char *owned[] = {" uid=", " pid=", " auid=", " ses=", " subj=",
+	                              "'uid=", "'pid=", "'auid=", "'ses=", "'subj="};
 	const char *msg = strstr(record, "msg='");
 
 	assert_non_null(msg);
@@ -117,8 +118,8 @@ static void assert_no_kernel_field_names(const char *record)
 
 static void test_every_op_reaches_ausearch(void **state)
 {
-	static const char *ops[] = {"bind",    "release",       "quarantine",
-				    "refuse",  "table-install", "policy-reload"};
+	static const char *ops[] = {"bind",   "release",       "quarantine",
+	                            "refuse", "table-install", "policy-reload"};
 	char logpath[] = "/tmp/bb-audit-log-XXXXXX";
 	char cmd[256], out[16384], marker[64];
 	struct bb_audit *a;
@@ -133,19 +134,20 @@ static void test_every_op_reaches_ausearch(void **state)
 	for (size_t i = 0; i < 6; i++) {
 		snprintf(marker, sizeof(marker), "bbtest-%ld-%zu", (long)getpid(), i);
 		struct bb_audit_event e = {
-			.op = ops[i],
-			.device = DEV,
-			.old_driver = "e1000e",
-			.new_driver = i == 2 ? NULL : "vfio-pci",
-			.vendor_device = "8086:10d3",
-			.table = marker,
-			.rule = "nic-passthrough",
-			.reason = i == 3 ? "class-denied" : NULL,
-			.req_uid = 0,
-			.req_auid = 0,
-			.req_pid = 4242,
-			.req_context = "unconfined_u:unconfined_r:unconfined_t:s0-s0:c0.c1023",
-			.success = i % 2 == 0,
+		    .op = ops[i],
+		    .device = DEV,
+		    .old_driver = "e1000e",
+		    .new_driver = i == 2 ? NULL : "vfio-pci",
+		    .vendor_device = "8086:10d3",
+		    .table = marker,
+		    .rule = "nic-passthrough",
+		    .reason = i == 3 ? "class-denied" : NULL,
+		    .has_requester = true,
+		    .req_uid = 0,
+		    .req_auid = 0,
+		    .req_pid = 4242,
+		    .req_context = "unconfined_u:unconfined_r:unconfined_t:s0-s0:c0.c1023",
+		    .success = i % 2 == 0,
 		};
 		assert_int_equal(bb_audit_log(a, &e), 0);
 		char *rec = capture(marker);
@@ -162,8 +164,8 @@ static void test_every_op_reaches_ausearch(void **state)
 		char want[128];
 		snprintf(want, sizeof(want), ",USER_DEVICE,");
 		assert_non_null(strstr(out, want));
-		snprintf(want, sizeof(want), ",%s,%s,%s,", ops[i], i % 2 == 0 ? "success" : "failed",
-			 DEV);
+		snprintf(want, sizeof(want), ",%s,%s,%s,", ops[i],
+		         i % 2 == 0 ? "success" : "failed", DEV);
 		if (!strstr(out, want))
 			fail_msg("ausearch csv lacks '%s':\n%s", want, out);
 	}
@@ -174,7 +176,7 @@ static void test_every_op_reaches_ausearch(void **state)
 	for (size_t i = 0; i < 6; i++) {
 		char want[160];
 		snprintf(want, sizeof(want), "msg='op=%s device=" DEV " old-driver=\"e1000e\"",
-			 ops[i]);
+		         ops[i]);
 		if (!strstr(out, want))
 			fail_msg("ausearch -i lacks '%s':\n%s", want, out);
 	}
@@ -192,26 +194,28 @@ static void test_format_and_strict_values(void **state)
 {
 	char buf[1024];
 	struct bb_audit_event e = {
-		.op = "bind",
-		.device = DEV,
-		.old_driver = "e1000e",
-		.new_driver = "vfio-pci",
-		.vendor_device = "8086:10d3",
-		.table = "vendor-nics.table",
-		.rule = "policy.d/10-nic.rules:3",
-		.req_uid = 1000,
-		.req_auid = 1000,
-		.req_pid = 77,
-		.req_context = "staff_u:staff_r:staff_t:s0",
-		.success = true,
+	    .op = "bind",
+	    .device = DEV,
+	    .old_driver = "e1000e",
+	    .new_driver = "vfio-pci",
+	    .vendor_device = "8086:10d3",
+	    .table = "vendor-nics.table",
+	    .rule = "policy.d/10-nic.rules:3",
+	    .has_requester = true,
+	    .req_uid = 1000,
+	    .req_auid = 4294967295u,
+	    .req_pid = 77,
+	    .req_context = "staff_u:staff_r:staff_t:s0",
+	    .success = true,
 	};
 
 	(void)state;
 	assert_true(bb_audit_format(&e, buf, sizeof(buf)) > 0);
-	assert_string_equal(buf, "op=bind device=\"0000:01:00.0\" old-driver=\"e1000e\" "
-				 "new-driver=\"vfio-pci\" ids=\"8086:10d3\" "
-				 "table=\"vendor-nics.table\" rule=\"policy.d/10-nic.rules:3\" "
-				 "suid=1000 sauid=1000 spid=77 scontext=\"staff_u:staff_r:staff_t:s0\"");
+	assert_string_equal(
+	    buf, "op=bind device=\"0000:01:00.0\" old-driver=\"e1000e\" "
+	         "new-driver=\"vfio-pci\" ids=\"8086:10d3\" "
+	         "table=\"vendor-nics.table\" rule=\"policy.d/10-nic.rules:3\" "
+	         "suid=1000 sauid=4294967295 spid=77 scontext=\"staff_u:staff_r:staff_t:s0\"");
 
 	struct bb_audit_event bad;
 	bad = e, bad.device = "0000:01:00.0 res=success";
@@ -232,9 +236,8 @@ static void test_format_and_strict_values(void **state)
 	assert_int_equal(bb_audit_format(&bad, buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(bb_audit_format(&e, buf, 40), -ENOBUFS);
 
-	/* Unset ids and strings are left out. */
-	struct bb_audit_event min = {.op = "refuse", .device = DEV, .req_uid = BB_AUDIT_NO_ID,
-				     .req_auid = BB_AUDIT_NO_ID, .req_pid = BB_AUDIT_NO_ID};
+	/* Without has_requester no ids are written, and NULL strings are left out. */
+	struct bb_audit_event min = {.op = "refuse", .device = DEV};
 	assert_true(bb_audit_format(&min, buf, sizeof(buf)) > 0);
 	assert_string_equal(buf, "op=refuse device=\"0000:01:00.0\"");
 }
@@ -290,7 +293,7 @@ static void test_modes(void **state)
 int main(void)
 {
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
-				 .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
+	                         .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
 	int r;
 
 	if (geteuid() != 0) {
@@ -333,10 +336,10 @@ int main(void)
 	}
 
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_op_reaches_ausearch),
-		cmocka_unit_test(test_format_and_strict_values),
-		cmocka_unit_test(test_user_namespace_means_no_audit),
-		cmocka_unit_test(test_modes),
+	    cmocka_unit_test(test_every_op_reaches_ausearch),
+	    cmocka_unit_test(test_format_and_strict_values),
+	    cmocka_unit_test(test_user_namespace_means_no_audit),
+	    cmocka_unit_test(test_modes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

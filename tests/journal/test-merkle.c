@@ -47,24 +47,24 @@ static void test_rfc6962_vectors(void **state)
 		const char *data;
 		size_t len;
 	} leaves[] = {
-		{"", 0},
-		{"\x00", 1},
-		{"\x10", 1},
-		{"\x20\x21", 2},
-		{"\x30\x31", 2},
-		{"\x40\x41\x42\x43", 4},
-		{"\x50\x51\x52\x53\x54\x55\x56\x57", 8},
-		{"\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f", 16},
+	    {"", 0},
+	    {"\x00", 1},
+	    {"\x10", 1},
+	    {"\x20\x21", 2},
+	    {"\x30\x31", 2},
+	    {"\x40\x41\x42\x43", 4},
+	    {"\x50\x51\x52\x53\x54\x55\x56\x57", 8},
+	    {"\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f", 16},
 	};
 	static const char *roots[] = {
-		"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-		"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-		"aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-		"d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-		"4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-		"76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-		"ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-		"5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+	    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+	    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+	    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+	    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+	    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+	    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+	    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+	    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
 	};
 	struct merkle m = {0};
 	uint8_t leaf[32], root[32];
@@ -108,7 +108,8 @@ static void test_base64_strict(void **state)
 	assert_int_equal(base64_decode("AAEC", 4, out, sizeof(out)), 3);
 	assert_int_equal(base64_decode("AAE=", 4, out, sizeof(out)), 2);
 	assert_int_equal(base64_decode("AA==", 4, out, sizeof(out)), 1);
-	assert_int_equal(base64_decode("AAF=", 4, out, sizeof(out)), -EBADMSG); /* non-zero pad bits */
+	assert_int_equal(base64_decode("AAF=", 4, out, sizeof(out)),
+	                 -EBADMSG); /* non-zero pad bits */
 	assert_int_equal(base64_decode(" AAE", 4, out, sizeof(out)), -EBADMSG);
 	assert_int_equal(base64_decode("AAE", 3, out, sizeof(out)), -EBADMSG);
 	assert_int_equal(base64_decode("A=AA", 4, out, sizeof(out)), -EBADMSG);
@@ -135,22 +136,23 @@ static void test_checkpoint_note_parse(void **state)
 	note[len - 1] = 'x'; /* no final newline */
 	assert_int_equal(checkpoint_note_parse(note, (size_t)len, &p, err, sizeof(err)), -EBADMSG);
 	assert_non_null(strstr(err, "line 5"));
-	const char *ext = "example.com/log\n42\nAQIDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nextra\n\n";
+	const char *ext =
+	    "example.com/log\n42\nAQIDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nextra\n\n";
 	assert_int_equal(checkpoint_note_parse(ext, strlen(ext), &p, err, sizeof(err)), -EBADMSG);
 	assert_non_null(strstr(err, "line 4"));
 	const char *lead0 = "example.com/log\n042\n";
 	assert_int_equal(checkpoint_note_parse(lead0, strlen(lead0), &p, err, sizeof(err)),
-			 -EBADMSG);
+	                 -EBADMSG);
 	assert_non_null(strstr(err, "line 2"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rfc6962_vectors),
-		cmocka_unit_test(test_incremental_equals_recursive),
-		cmocka_unit_test(test_base64_strict),
-		cmocka_unit_test(test_checkpoint_note_parse),
+	    cmocka_unit_test(test_rfc6962_vectors),
+	    cmocka_unit_test(test_incremental_equals_recursive),
+	    cmocka_unit_test(test_base64_strict),
+	    cmocka_unit_test(test_checkpoint_note_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
