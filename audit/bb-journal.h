@@ -136,7 +136,9 @@ struct bb_journal;
  * past the last checkpoint is cut off and a `recovered` record appended; each
  * intent without result gets an `outcome-unknown` record with the state that
  * read_state reports. Any other mismatch is tampering: returns -EBADMSG and
- * fills PROBLEM (may be NULL) with where. -EBUSY when another process holds it.
+ * fills PROBLEM (may be NULL) with where. -EBUSY when another process holds it,
+ * -EKEYREJECTED for a key file that is no Ed25519 note signer key, -EPERM for
+ * one that group or others may read.
  */
 int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options *opts,
                     struct bb_journal **ret, struct bb_journal_problem *problem);
@@ -215,7 +217,8 @@ struct bb_journal_verify_report {
  * Checks a journal directory offline (a copy works; nothing is written) with
  * the public key file PUBKEY (note verifier text). Returns 0 when intact (a
  * torn tail past the last checkpoint is reported but allowed), -EBADMSG with
- * REPORT->problem naming the first bad record, or another negative errno.
+ * REPORT->problem naming the first bad record, -EKEYREJECTED when PUBKEY is no
+ * Ed25519 note verifier key, or another negative errno.
  */
 int bb_journal_verify(int dirfd, const char *path, int key_dirfd, const char *pubkey,
                       struct bb_journal_verify_report *report);

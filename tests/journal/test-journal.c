@@ -658,6 +658,15 @@ static void test_key_mode_enforced(void **state)
 	assert_int_equal(fchmodat(s->dirfd, s->key, 0644, 0), 0);
 	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, NULL), -EPERM);
 	assert_null(j);
+
+	/* A verifier key where a signer key belongs, and the other way round. */
+	struct bb_journal_verify_report rep;
+	assert_int_equal(bb_journal_verify(s->dirfd, "journal", s->dirfd, s->key, &rep),
+	                 -EKEYREJECTED);
+	assert_false(rep.problem.found);
+	o.key_path = s->pubkey;
+	assert_int_equal(fchmodat(s->dirfd, s->pubkey, 0600, 0), 0);
+	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, NULL), -EKEYREJECTED);
 }
 
 static void test_show_and_export(void **state)
