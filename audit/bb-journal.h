@@ -93,7 +93,11 @@ const char *bb_record_get(const struct bb_record *r, const char *key);
  */
 int bb_record_parse(const char *line, size_t len, struct bb_record *ret, char *err, size_t errlen);
 
-/* Where a journal check failed: the record (seq, or the one expected there) and byte offset. */
+/*
+ * Where a journal check failed: the record's seq (or the seq expected there) and
+ * the byte offset of its line in journal/records. A problem with the note in
+ * journal/checkpoint says "checkpoint file: ..." with its tree size as seq and offset 0.
+ */
 struct bb_journal_problem {
 	bool found;
 	uint64_t seq;
