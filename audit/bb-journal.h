@@ -227,6 +227,13 @@ struct bb_journal_verify_report {
 int bb_journal_verify(int dirfd, const char *path, int key_dirfd, const char *pubkey,
                       struct bb_journal_verify_report *report);
 
+/*
+ * One line for `audit verify` (no newline): "intact: ..." for result 0,
+ * "TAMPERED at seq N (byte B): ..." for -EBADMSG, else the error. Returns its length.
+ */
+int bb_journal_verify_describe(const struct bb_journal_verify_report *report, int result, char *buf,
+                               size_t size);
+
 struct bb_journal_filter {
 	const char *device;  /* only records with device=DEVICE, or NULL */
 	uint64_t since_usec; /* only records at or after this time */

@@ -79,8 +79,14 @@ static void assert_tamper(struct scratch *s, uint64_t seq, uint64_t offset, cons
 	struct bb_journal_problem p;
 	struct bb_journal *j = NULL;
 
+	char line[400], want[64];
+
 	assert_int_equal(verify(s, &rep), -EBADMSG);
 	assert_true(rep.problem.found);
+	assert_true(bb_journal_verify_describe(&rep, -EBADMSG, line, sizeof(line)) > 0);
+	snprintf(want, sizeof(want), "TAMPERED at seq %llu (byte %llu): ", (unsigned long long)seq,
+	         (unsigned long long)offset);
+	assert_true(strncmp(line, want, strlen(want)) == 0);
 	if (rep.problem.seq != seq || rep.problem.offset != offset ||
 	    !strstr(rep.problem.what, what))
 		fail_msg("verify said seq %llu offset %llu '%s'; want seq %llu offset %llu '%s'",
@@ -152,6 +158,10 @@ static void test_append_reopen_verify(void **state)
 	assert_int_equal(rep.unsigned_records, 0);
 	assert_int_equal(rep.open_intents, 0);
 	assert_false(rep.torn_tail);
+	char line[400];
+	assert_true(bb_journal_verify_describe(&rep, 0, line, sizeof(line)) > 0);
+	assert_string_equal(line, "intact: 16 records, 4 checkpoints, signed through 15, "
+	                          "0 unsigned, 0 intents open");
 
 	/* Offline, on a copy elsewhere, with only the public key beside it. */
 	char cmd[512], copy[80];
