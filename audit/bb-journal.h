@@ -93,7 +93,11 @@ const char *bb_record_get(const struct bb_record *r, const char *key);
  */
 int bb_record_parse(const char *line, size_t len, struct bb_record *ret, char *err, size_t errlen);
 
-/* Where a journal check failed: the record (seq, or the one expected there) and byte offset. */
+/*
+ * Where a journal check failed: the record's seq (or the seq expected there) and
+ * the byte offset of its line in journal/records. A problem with the note in
+ * journal/checkpoint says "checkpoint file: ..." with its tree size as seq and offset 0.
+ */
 struct bb_journal_problem {
 	bool found;
 	uint64_t seq;
@@ -136,7 +140,9 @@ struct bb_journal;
  * past the last checkpoint is cut off and a `recovered` record appended; each
  * intent without result gets an `outcome-unknown` record with the state that
  * read_state reports. Any other mismatch is tampering: returns -EBADMSG and
- * fills PROBLEM (may be NULL) with where. -EBUSY when another process holds it.
+ * fills PROBLEM (may be NULL) with where. -EBUSY when another process holds it,
+ * -EKEYREJECTED for a key file that is no Ed25519 note signer key, -EPERM for
+ * one that group or others may read.
  */
 int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options *opts,
                     struct bb_journal **ret, struct bb_journal_problem *problem);
@@ -215,10 +221,18 @@ struct bb_journal_verify_report {
  * Checks a journal directory offline (a copy works; nothing is written) with
  * the public key file PUBKEY (note verifier text). Returns 0 when intact (a
  * torn tail past the last checkpoint is reported but allowed), -EBADMSG with
- * REPORT->problem naming the first bad record, or another negative errno.
+ * REPORT->problem naming the first bad record, -EKEYREJECTED when PUBKEY is no
+ * Ed25519 note verifier key, or another negative errno.
  */
 int bb_journal_verify(int dirfd, const char *path, int key_dirfd, const char *pubkey,
                       struct bb_journal_verify_report *report);
+
+/*
+ * One line for `audit verify` (no newline): "intact: ..." for result 0,
+ * "TAMPERED at seq N (byte B): ..." for -EBADMSG, else the error. Returns its length.
+ */
+int bb_journal_verify_describe(const struct bb_journal_verify_report *report, int result, char *buf,
+                               size_t size);
 
 struct bb_journal_filter {
 	const char *device;  /* only records with device=DEVICE, or NULL */

@@ -67,6 +67,8 @@ struct note_key {
 	bool secret;
 };
 
+/* -EKEYREJECTED when the file is not a note key of type Ed25519; -EPERM for a secret open to
+ * others. */
 int note_key_load_private(int dirfd, const char *path, struct note_key *k);
 int note_key_load_public(int dirfd, const char *path, struct note_key *k);
 void note_key_done(struct note_key *k);

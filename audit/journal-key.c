@@ -192,6 +192,9 @@ static int load(int dirfd, const char *path, bool secret, struct note_key *k)
 	if (r >= 0) {
 		r = parse_key_text(text, secret, k);
 		if (r == -EBADMSG)
+			/* A bad key file is not a bad journal: keep -EBADMSG for tampering. */
+			r = -EKEYREJECTED;
+		if (r == -EKEYREJECTED)
 			log_error("checkpoint key %s: not a note %s key of type Ed25519", path,
 			          secret ? "signer" : "verifier");
 	}

@@ -219,6 +219,7 @@ int scan_fd(struct scan *s, int fd)
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_free_ struct bb_record *rec = NULL;
 	size_t have = 0, start = 0;
+	uint64_t overlong = 0; /* bytes of a newline-free run already passed over */
 	bool eof = false;
 	int k;
 
@@ -232,7 +233,7 @@ int scan_fd(struct scan *s, int fd)
 
 		if (nl) {
 			size_t len = (size_t)(nl - (buf + start)) + 1;
-			if (len > BB_JOURNAL_RECORD_MAX)
+			if (overlong > 0 || len > BB_JOURNAL_RECORD_MAX)
 				return scan_problem(s, s->next_seq, s->end_offset,
 				                    "record longer than %d bytes",
 				                    BB_JOURNAL_RECORD_MAX);
@@ -242,9 +243,15 @@ int scan_fd(struct scan *s, int fd)
 			start += len;
 			continue;
 		}
-		if (have - start >= BB_JOURNAL_RECORD_MAX)
-			return scan_problem(s, s->next_seq, s->end_offset,
-			                    "record longer than %d bytes", BB_JOURNAL_RECORD_MAX);
+		/*
+		 * Too long for a record and no newline yet: tampering if a newline
+		 * follows, a torn tail if the file ends first (a crash can leave a
+		 * group commit's tail, or zeros, of any length). Pass over it.
+		 */
+		if (have - start >= BB_JOURNAL_RECORD_MAX) {
+			overlong += have - start;
+			start = have;
+		}
 		if (eof)
 			break;
 		memmove(buf, buf + start, have - start);
@@ -262,10 +269,10 @@ int scan_fd(struct scan *s, int fd)
 	}
 
 	/* Bytes after the last newline: a write the crash cut short. */
-	if (have > start) {
+	if (overlong + (have - start) > 0) {
 		s->torn = true;
 		s->torn_offset = s->end_offset;
-		s->torn_len = have - start;
+		s->torn_len = overlong + (have - start);
 	}
 	return 0;
 }

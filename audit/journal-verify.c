@@ -2,6 +2,8 @@
 /* Offline verification of a journal directory (or a copy of one) with a public key. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -51,5 +53,31 @@ int bb_journal_verify(int dirfd, const char *path, int key_dirfd, const char *pu
 	report->problem = st.problem;
 	scan_done(&st);
 	note_key_done(&key);
+	return r;
+}
+
+int bb_journal_verify_describe(const struct bb_journal_verify_report *rep, int result, char *buf,
+                               size_t size)
+{
+	int r;
+
+	if (result == 0)
+		r = snprintf(buf, size,
+		             "intact: %" PRIu64 " records, %" PRIu64 " checkpoints, signed through"
+		             " %" PRIu64 ", %" PRIu64 " unsigned, %" PRIu64 " intents open%s",
+		             rep->records, rep->checkpoints, rep->signed_size,
+		             rep->unsigned_records, rep->open_intents,
+		             rep->torn_tail ? ", incomplete last record (a crash; open recovers it)"
+		                            : "");
+	else if (result == -EBADMSG && rep->problem.found)
+		r = snprintf(buf, size, "TAMPERED at seq %" PRIu64 " (byte %" PRIu64 "): %s",
+		             rep->problem.seq, rep->problem.offset, rep->problem.what);
+	else if (result == -EKEYREJECTED)
+		r = snprintf(buf, size,
+		             "cannot verify: the key is not an Ed25519 note verifier key");
+	else
+		r = snprintf(buf, size, "cannot verify: %s", strerror(-result));
+	if (r < 0)
+		return -EIO;
 	return r;
 }

@@ -470,7 +470,15 @@ int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options
 	j->userdata = opts->userdata;
 	j->now_usec = opts->now_usec ? opts->now_usec : realtime_usec;
 
-	if (mkdirat(dirfd, path, 0700) < 0 && errno != EEXIST) {
+	if (mkdirat(dirfd, path, 0700) == 0) {
+		/* The new directory's name must be durable before records go in it. */
+		_cleanup_close_ int parent = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (parent < 0 || fsync(parent) < 0) {
+			r = log_error_errno(errno, "journal: cannot sync the parent of %s: %m",
+			                    path);
+			goto fail;
+		}
+	} else if (errno != EEXIST) {
 		r = log_error_errno(errno, "journal: cannot create %s: %m", path);
 		goto fail;
 	}

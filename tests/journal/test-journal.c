@@ -79,8 +79,14 @@ static void assert_tamper(struct scratch *s, uint64_t seq, uint64_t offset, cons
 	struct bb_journal_problem p;
 	struct bb_journal *j = NULL;
 
+	char line[400], want[64];
+
 	assert_int_equal(verify(s, &rep), -EBADMSG);
 	assert_true(rep.problem.found);
+	assert_true(bb_journal_verify_describe(&rep, -EBADMSG, line, sizeof(line)) > 0);
+	snprintf(want, sizeof(want), "TAMPERED at seq %llu (byte %llu): ", (unsigned long long)seq,
+	         (unsigned long long)offset);
+	assert_true(strncmp(line, want, strlen(want)) == 0);
 	if (rep.problem.seq != seq || rep.problem.offset != offset ||
 	    !strstr(rep.problem.what, what))
 		fail_msg("verify said seq %llu offset %llu '%s'; want seq %llu offset %llu '%s'",
@@ -152,6 +158,10 @@ static void test_append_reopen_verify(void **state)
 	assert_int_equal(rep.unsigned_records, 0);
 	assert_int_equal(rep.open_intents, 0);
 	assert_false(rep.torn_tail);
+	char line[400];
+	assert_true(bb_journal_verify_describe(&rep, 0, line, sizeof(line)) > 0);
+	assert_string_equal(line, "intact: 16 records, 4 checkpoints, signed through 15, "
+	                          "0 unsigned, 0 intents open");
 
 	/* Offline, on a copy elsewhere, with only the public key beside it. */
 	char cmd[512], copy[80];
@@ -311,6 +321,61 @@ static void test_torn_tail_recovered(void **state)
 	assert_int_equal(verify(s, &rep), 0);
 	assert_false(rep.torn_tail);
 	assert_int_equal(rep.records, 17);
+}
+
+/* A crash can leave zeros past the end of the last write: a torn tail of any length. */
+static void test_zero_tail_recovered(void **state)
+{
+	struct scratch *s = *state;
+	struct bb_journal_options o = scratch_options(s, 1000);
+	struct bb_journal_verify_report rep;
+	struct bb_journal *j;
+	struct lines l;
+	char zeros[10000] = {0}, want[96];
+	int fd;
+
+	build(s);
+	append_and_die(s, 1);
+	fd = openat(s->dirfd, "journal/records", O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, zeros, sizeof(zeros)), (ssize_t)sizeof(zeros));
+	close(fd);
+	lines_read(s, &l);
+	assert_int_equal(verify(s, &rep), 0);
+	assert_true(rep.torn_tail);
+	assert_int_equal(rep.torn_offset, l.len - sizeof(zeros));
+
+	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, NULL), 0);
+	assert_int_equal(bb_journal_close(j), 0);
+	snprintf(want, sizeof(want),
+	         "seq=14 time=1732243575.000000 type=recovered bytes=%zu "
+	         "offset=%zu chain=",
+	         sizeof(zeros), l.len - sizeof(zeros));
+	lines_free(&l);
+	lines_read(s, &l);
+	assert_line_starts(&l, 14, want);
+	lines_free(&l);
+}
+
+/* An over-long line in the middle is tampering, not a torn tail. */
+static void test_overlong_line_in_the_middle(void **state)
+{
+	struct scratch *s = *state;
+	struct lines l;
+	char *data;
+	size_t pad = 5000;
+
+	build(s);
+	lines_read(s, &l);
+	data = malloc(l.len + pad);
+	assert_non_null(data);
+	memcpy(data, l.data, l.off[6]);
+	memset(data + l.off[6], 'x', pad);
+	memcpy(data + l.off[6] + pad, l.data + l.off[6], l.len - l.off[6]);
+	lines_write(s, data, l.len + pad);
+	assert_tamper(s, 6, l.off[6], "record longer than 4096 bytes");
+	free(data);
+	lines_free(&l);
 }
 
 /* Whole records cut off at a line boundary, the last checkpoint with them. */
@@ -658,6 +723,15 @@ static void test_key_mode_enforced(void **state)
 	assert_int_equal(fchmodat(s->dirfd, s->key, 0644, 0), 0);
 	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, NULL), -EPERM);
 	assert_null(j);
+
+	/* A verifier key where a signer key belongs, and the other way round. */
+	struct bb_journal_verify_report rep;
+	assert_int_equal(bb_journal_verify(s->dirfd, "journal", s->dirfd, s->key, &rep),
+	                 -EKEYREJECTED);
+	assert_false(rep.problem.found);
+	o.key_path = s->pubkey;
+	assert_int_equal(fchmodat(s->dirfd, s->pubkey, 0600, 0), 0);
+	assert_int_equal(bb_journal_open(s->dirfd, "journal", &o, &j, NULL), -EKEYREJECTED);
 }
 
 static void test_show_and_export(void **state)
@@ -769,6 +843,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deleted_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reordered_pair, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_torn_tail_recovered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_zero_tail_recovered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_overlong_line_in_the_middle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_truncated_checkpoint, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resigned_checkpoint, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resigned_checkpoint_forged_hint, setup, teardown),
