@@ -114,7 +114,7 @@ typedef struct BbListener {
 int bb_server_listen(const char *path, BbListener *ret);
 /* Closes the socket and removes its file if we created it. */
 void bb_server_close(const char *path, BbListener *l);
-/* Serves until SIGTERM or SIGINT (blocked by the caller). */
+/* Serves until SIGTERM or SIGINT; SIGHUP is logged. All three are blocked by the caller. */
 int bb_server_run(BbDaemon *d, int listen_fd);
 
 const char *bb_audit_mode_to_string(BbAuditMode m);

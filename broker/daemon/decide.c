@@ -21,6 +21,21 @@ static void verdict(struct bb_decision *ret, bool allowed, const char *rule, con
 	va_end(ap);
 }
 
+static const char *bridge_kind(unsigned subclass)
+{
+	switch (subclass) {
+	case 0x00:
+		return "host bridge";
+	case 0x01:
+		return "ISA bridge";
+	case 0x04:
+	case 0x09:
+		return "PCI bridge";
+	default:
+		return "bridge";
+	}
+}
+
 const char *bb_action_to_string(BbAction a)
 {
 	switch (a) {
@@ -45,13 +60,15 @@ void decide(const struct bb_decide_input *in, struct bb_decision *ret)
 		verdict(ret, true, "release-to-host", "%s goes back to the host's own driver", addr);
 		return;
 	}
-	if (bb_class_is_bridge(dev->class_code)) {
-		bool host = (dev->class_code >> 8) == 0x0600;
+	/* Every bridge class (base class 0x06), not only those the binder skips in a group. */
+	if (bb_class_is_bridge(dev->class_code) || (dev->class_code >> 16) == 0x06) {
+		unsigned sub = (dev->class_code >> 8) & 0xff;
+		bool host = sub == 0x00;
 
 		verdict(ret, false, host ? "host-bridge" : "bridge",
 			"%s is a %s (class %06x): taking it from its driver would cut off the "
 			"devices behind it",
-			addr, host ? "host bridge" : "PCI bridge", (unsigned)dev->class_code);
+			addr, bridge_kind(sub), (unsigned)dev->class_code);
 		return;
 	}
 	if (dev->boot_vga == 1) {

@@ -301,6 +301,7 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0)
 		return log_error_errno(errno, "signalfd: %m");
@@ -322,8 +323,14 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sfd, &si, sizeof(si)) == sizeof(si))
-				log_info("received signal %u, exiting", si.ssi_signo);
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				/* Reloading configuration, policy and tables comes with them. */
+				log_notice("SIGHUP: nothing to reload yet");
+				continue;
+			}
+			log_info("received signal %u, exiting", si.ssi_signo);
 			break;
 		}
 

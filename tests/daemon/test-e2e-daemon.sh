@@ -27,6 +27,17 @@ expect_err "another broker is listening on $SOCK" "the second daemon says why"
 bb status
 expect_rc 0 "the first daemon still serves"
 
+kill -HUP "$DAEMON_PID"
+i=0
+while ! grep -q "SIGHUP" "$TMP/daemon.log" && kill -0 "$DAEMON_PID" 2>/dev/null && [ $i -lt 500 ]; do
+	i=$((i + 1))
+	sleep 0.02
+done
+if grep -q "SIGHUP: nothing to reload yet" "$TMP/daemon.log"; then ok "SIGHUP is handled"; else
+	not_ok "SIGHUP is handled"; fi
+bb status
+expect_rc 0 "SIGHUP does not stop the daemon"
+
 stop_daemon
 if [ "$DAEMON_RC" -eq 0 ]; then ok "SIGTERM exits 0"; else not_ok "SIGTERM exits 0 (got $DAEMON_RC)"; fi
 if [ -e "$SOCK" ]; then not_ok "SIGTERM removed the socket"; else ok "SIGTERM removed the socket"; fi
