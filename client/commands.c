@@ -278,8 +278,12 @@ static int print_bind(const Client *c, const CommandArgs *a, struct json_object 
 		return EXIT_DONE;
 	for (size_t i = 0; i < jlen(outcomes); i++) {
 		struct json_object *o = json_object_array_get_idx(outcomes, i);
-		printf("bound %s to %s (was %s)\n", jstr(o, "device"), jstr(o, "new_driver"),
-		       or_none(jstr(o, "old_driver"), "no driver"));
+
+		if (streq(jstr(o, "old_driver"), jstr(o, "new_driver")))
+			printf("%s is already on %s\n", jstr(o, "device"), jstr(o, "new_driver"));
+		else
+			printf("bound %s to %s (was %s)\n", jstr(o, "device"),
+			       jstr(o, "new_driver"), or_none(jstr(o, "old_driver"), "no driver"));
 	}
 	if (jbool(p, "persisted"))
 		puts("persisted: apply re-applies this binding at boot and on hot-add");
