@@ -25,8 +25,7 @@ struct op {
 	bool touched; /* some write happened: a failure needs a rollback */
 };
 
-int bb_binder_new(bb_sysfs *s, bb_modules *m, const struct bb_binder_options *opts,
-		  bb_binder **ret)
+int bb_binder_new(bb_sysfs *s, bb_modules *m, const struct bb_binder_options *opts, bb_binder **ret)
 {
 	bb_binder *b = calloc(1, sizeof(*b));
 
@@ -58,19 +57,19 @@ bb_sysfs *bb_binder_sysfs(const bb_binder *b)
 const char *bb_failure_to_string(bb_failure f)
 {
 	static const char *const names[] = {
-		[BB_FAIL_NONE] = "none",
-		[BB_FAIL_INVALID] = "invalid request",
-		[BB_FAIL_NO_DEVICE] = "no such device",
-		[BB_FAIL_MODULE] = "driver module missing or not loadable",
-		[BB_FAIL_OBSERVER] = "step refused by the journal",
-		[BB_FAIL_OVERRIDE] = "writing driver_override failed",
-		[BB_FAIL_UNBIND] = "unbinding the current driver failed",
-		[BB_FAIL_PROBE] = "writing drivers_probe failed",
-		[BB_FAIL_NOT_BOUND] = "no driver bound (probe failed)",
-		[BB_FAIL_WRONG_DRIVER] = "another driver bound",
-		[BB_FAIL_DEVICE_CHANGED] = "device vanished or was replaced",
-		[BB_FAIL_STILL_BOUND] = "a driver still holds the device",
-		[BB_FAIL_GROUP] = "another member of the IOMMU group failed",
+	    [BB_FAIL_NONE] = "none",
+	    [BB_FAIL_INVALID] = "invalid request",
+	    [BB_FAIL_NO_DEVICE] = "no such device",
+	    [BB_FAIL_MODULE] = "driver module missing or not loadable",
+	    [BB_FAIL_OBSERVER] = "step refused by the journal",
+	    [BB_FAIL_OVERRIDE] = "writing driver_override failed",
+	    [BB_FAIL_UNBIND] = "unbinding the current driver failed",
+	    [BB_FAIL_PROBE] = "writing drivers_probe failed",
+	    [BB_FAIL_NOT_BOUND] = "no driver bound (probe failed)",
+	    [BB_FAIL_WRONG_DRIVER] = "another driver bound",
+	    [BB_FAIL_DEVICE_CHANGED] = "device vanished or was replaced",
+	    [BB_FAIL_STILL_BOUND] = "a driver still holds the device",
+	    [BB_FAIL_GROUP] = "another member of the IOMMU group failed",
 	};
 	if ((size_t)f < ARRAY_SIZE(names) && names[f])
 		return names[f];
@@ -111,16 +110,16 @@ static long long now_ms(void)
 }
 
 /* Calls the observer, then writes. Returns the observer's or the write's error. */
-static int step(struct op *op, const char *name, const char *path, const char *value,
-		bool rollback, bool *observer_refused)
+static int step(struct op *op, const char *name, const char *path, const char *value, bool rollback,
+                bool *observer_refused)
 {
 	const bb_binder *b = op->b;
 	struct bb_step st = {
-		.name = name,
-		.address = op->res->address.s,
-		.path = path,
-		.value = value,
-		.rollback = rollback,
+	    .name = name,
+	    .address = op->res->address.s,
+	    .path = path,
+	    .value = value,
+	    .rollback = rollback,
 	};
 	int r;
 
@@ -148,8 +147,7 @@ enum wait_for { WAIT_NAME, WAIT_ANY, WAIT_NONE };
  * WAIT_NAME stops early when another driver holds the device (it will not
  * let go by itself). Returns -ENODEV when the device is gone.
  */
-static int wait_driver(struct op *op, enum wait_for what, const char *name, char *buf,
-		       size_t size)
+static int wait_driver(struct op *op, enum wait_for what, const char *name, char *buf, size_t size)
 {
 	const bb_binder *b = op->b;
 	long long deadline = now_ms() + b->opts.verify_timeout_ms;
@@ -281,7 +279,7 @@ out:
 	res->rollback_error = r;
 	if (r < 0)
 		log_warning_errno(r, "%s: rollback did not restore driver \"%s\": %m",
-				  res->address.s, want);
+		                  res->address.s, want);
 }
 
 static void describe_failure(struct op *op, const char *what)
@@ -290,17 +288,16 @@ static void describe_failure(struct op *op, const char *what)
 	const char *old = res->old_driver[0] ? res->old_driver : "(none)";
 
 	if (!res->rollback_attempted)
-		set_message(res, "%s %s failed: %s (%s); nothing was changed", what,
-			    res->address.s, bb_failure_to_string(res->failure),
-			    strerror(-res->error));
+		set_message(res, "%s %s failed: %s (%s); nothing was changed", what, res->address.s,
+		            bb_failure_to_string(res->failure), strerror(-res->error));
 	else if (res->rollback_ok)
 		set_message(res, "%s %s failed: %s (%s); rolled back to %s", what, res->address.s,
-			    bb_failure_to_string(res->failure), strerror(-res->error), old);
+		            bb_failure_to_string(res->failure), strerror(-res->error), old);
 	else
 		set_message(res, "%s %s failed: %s (%s); ROLLBACK FAILED (%s), driver now %s", what,
-			    res->address.s, bb_failure_to_string(res->failure),
-			    strerror(-res->error), strerror(-res->rollback_error),
-			    res->new_driver[0] ? res->new_driver : "(none)");
+		            res->address.s, bb_failure_to_string(res->failure),
+		            strerror(-res->error), strerror(-res->rollback_error),
+		            res->new_driver[0] ? res->new_driver : "(none)");
 }
 
 static int finish_failure(struct op *op, const char *what)
@@ -338,7 +335,7 @@ static int verify_bound(struct op *op, const char *driver)
 }
 
 int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
-		   struct bb_bind_result *res)
+                   struct bb_bind_result *res)
 {
 	struct op op;
 	bool refused;
@@ -402,7 +399,7 @@ int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
 	if (r < 0)
 		return finish_failure(&op, "bind");
 	set_message(res, "%s bound to %s (was %s)", res->address.s, driver,
-		    res->old_driver[0] ? res->old_driver : "(none)");
+	            res->old_driver[0] ? res->old_driver : "(none)");
 	return 0;
 }
 
@@ -420,7 +417,7 @@ int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *
 	if (op.before.driver_override[0] == '\0' && !op.before.override_unusual &&
 	    op.before.driver[0] != '\0') {
 		set_message(res, "%s is already with the host driver %s", res->address.s,
-			    op.before.driver);
+		            op.before.driver);
 		return 0;
 	}
 	r = step(&op, "clear-override", op.override_path, "\n", false, &refused);
@@ -448,7 +445,7 @@ int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *
 	}
 	strcpy(res->new_driver, cur);
 	set_message(res, "%s released from %s; the host picked %s", res->address.s,
-		    res->old_driver[0] ? res->old_driver : "(none)", cur[0] ? cur : "no driver");
+	            res->old_driver[0] ? res->old_driver : "(none)", cur[0] ? cur : "no driver");
 	return 0;
 }
 
@@ -466,7 +463,7 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 	/* The ABI keeps a device driverless only while no driver has the override's name. */
 	if (bb_sysfs_driver_present(b->sysfs, BB_QUARANTINE_OVERRIDE)) {
 		set_message(res, "a driver named %s exists; cannot quarantine",
-			    BB_QUARANTINE_OVERRIDE);
+		            BB_QUARANTINE_OVERRIDE);
 		return fail(&op, BB_FAIL_INVALID, NULL, -EEXIST);
 	}
 	r = step(&op, "override", op.override_path, BB_QUARANTINE_OVERRIDE, false, &refused);
@@ -497,20 +494,20 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 		return finish_failure(&op, "quarantine");
 	}
 	set_message(res, "%s quarantined (was %s); no driver holds it", res->address.s,
-		    res->old_driver[0] ? res->old_driver : "(none)");
+	            res->old_driver[0] ? res->old_driver : "(none)");
 	return 0;
 }
 
 /* Undoes a member that was bound successfully earlier in a group bind. */
 static void rollback_member(bb_binder *b, struct bb_bind_result *res,
-			    const struct bb_device *before)
+                            const struct bb_device *before)
 {
 	char path[BB_SYSFS_PATH_MAX];
 	struct op op = {.b = b, .res = res, .before = *before, .touched = true};
 
 	if (bb_sysfs_device_path(b->sysfs, &res->address, path, sizeof(path)) < 0 ||
 	    snprintf(op.override_path, sizeof(op.override_path), "%s/driver_override", path) >=
-		    (int)sizeof(op.override_path)) {
+	        (int)sizeof(op.override_path)) {
 		res->rollback_attempted = true;
 		res->rollback_ok = false;
 		res->rollback_error = -ENODEV;
@@ -520,7 +517,7 @@ static void rollback_member(bb_binder *b, struct bb_bind_result *res,
 }
 
 int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
-			 struct bb_group_result *ret)
+                         struct bb_group_result *ret)
 {
 	_cleanup_free_ struct bb_device *dev = NULL, *before = NULL;
 	size_t failed_at = SIZE_MAX;
@@ -532,7 +529,7 @@ int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
 	if (driver && (!bb_valid_driver_name(driver) || !bb_driver_is_vfio(driver))) {
 		ret->failure = BB_FAIL_INVALID;
 		snprintf(ret->message, sizeof(ret->message),
-			 "group bind takes a vfio driver (vfio-pci or a *_vfio_pci variant)");
+		         "group bind takes a vfio driver (vfio-pci or a *_vfio_pci variant)");
 		return -EINVAL;
 	}
 	dev = malloc(sizeof(*dev));
@@ -543,14 +540,14 @@ int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
 	if (r < 0) {
 		ret->failure = r == -EINVAL ? BB_FAIL_INVALID : BB_FAIL_NO_DEVICE;
 		snprintf(ret->message, sizeof(ret->message), "cannot read the device: %s",
-			 strerror(-r));
+		         strerror(-r));
 		return r;
 	}
 	ret->iommu_group = dev->iommu_group;
 	if (dev->iommu_group < 0) {
 		ret->failure = BB_FAIL_INVALID;
 		snprintf(ret->message, sizeof(ret->message), "%s has no IOMMU group",
-			 dev->address.s);
+		         dev->address.s);
 		return -ENOENT;
 	}
 
@@ -567,7 +564,7 @@ int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
 			strcpy(target, driver);
 		else if (r >= 0)
 			r = bb_modules_best_vfio_driver(b->modules, before[ret->n - 1].modalias,
-							target, sizeof(target));
+			                                target, sizeof(target));
 		if (r >= 0)
 			r = bb_binder_bind(b, gm->address.s, target, res);
 		else {
@@ -588,7 +585,7 @@ int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
 	}
 	if (failed_at == SIZE_MAX) {
 		snprintf(ret->message, sizeof(ret->message),
-			 "IOMMU group %d: %zu device(s) bound to vfio", ret->iommu_group, ret->n);
+		         "IOMMU group %d: %zu device(s) bound to vfio", ret->iommu_group, ret->n);
 		return 0;
 	}
 	/* One member failed (and rolled itself back): return the others to where they were. */
@@ -601,10 +598,10 @@ int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
 		if (!res->rollback_ok)
 			ret->rollback_ok = false;
 	}
-	snprintf(ret->message, sizeof(ret->message),
-		 "IOMMU group %d: %s failed: %s; %s", ret->iommu_group,
-		 ret->members[failed_at].address.s, bb_failure_to_string(ret->failure),
-		 ret->rollback_ok ? "every member rolled back to its original driver"
-				  : "ROLLBACK INCOMPLETE");
+	snprintf(ret->message, sizeof(ret->message), "IOMMU group %d: %s failed: %s; %s",
+	         ret->iommu_group, ret->members[failed_at].address.s,
+	         bb_failure_to_string(ret->failure),
+	         ret->rollback_ok ? "every member rolled back to its original driver"
+	                          : "ROLLBACK INCOMPLETE");
 	return err;
 }

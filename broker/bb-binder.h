@@ -58,7 +58,7 @@ struct bb_binder_options {
 /* Outcome of one bind/release/quarantine of one device. */
 struct bb_bind_result {
 	bb_address address;
-	char target[BB_DRIVER_NAME_MAX + 1];     /* the driver asked for ("" for release/quarantine) */
+	char target[BB_DRIVER_NAME_MAX + 1]; /* the driver asked for ("" for release/quarantine) */
 	char old_driver[BB_DRIVER_NAME_MAX + 1]; /* before ("" = none) */
 	char new_driver[BB_DRIVER_NAME_MAX + 1]; /* after, rollback included ("" = none) */
 	bb_failure failure;                      /* BB_FAIL_NONE on success */
@@ -74,7 +74,7 @@ typedef struct bb_binder bb_binder;
 
 /* Creates a binder over S and M (M may be NULL on simsys); both must outlive it. */
 int bb_binder_new(bb_sysfs *s, bb_modules *m, const struct bb_binder_options *opts,
-		  bb_binder **ret);
+                  bb_binder **ret);
 
 /* Frees the binder; returns NULL. Accepts NULL. */
 bb_binder *bb_binder_free(bb_binder *b);
@@ -88,7 +88,7 @@ bb_sysfs *bb_binder_sysfs(const bb_binder *b);
  * or the negative errno also stored in RET->error; RET is always filled.
  */
 int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
-		   struct bb_bind_result *ret);
+                   struct bb_bind_result *ret);
 
 /* Clears the override and reprobes; RET->new_driver is what the host picked ("" = none). */
 int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *ret);
@@ -111,7 +111,7 @@ struct bb_group_result {
  * NULL) to each member's best vfio variant, as one unit: if one fails, all go back.
  */
 int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
-			 struct bb_group_result *ret);
+                         struct bb_group_result *ret);
 
 /* Human name of a failure ("probe failed", ...). */
 const char *bb_failure_to_string(bb_failure f);

@@ -30,9 +30,9 @@ static int parse_hex_attr(const char *s, unsigned width, uint32_t *ret)
 	for (unsigned i = 2; i < 2 + width; i++) {
 		char c = s[i];
 		int d = (c >= '0' && c <= '9')   ? c - '0'
-			: (c >= 'a' && c <= 'f') ? c - 'a' + 10
-			: (c >= 'A' && c <= 'F') ? c - 'A' + 10
-						 : -1;
+		        : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+		        : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+		                                 : -1;
 		if (d < 0)
 			return -EBADMSG;
 		v = v * 16 + (uint32_t)d;
@@ -68,20 +68,18 @@ static int read_driver_link(int dfd, const bb_address *a, int depth, char *buf, 
 	}
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot read the driver link: %m", a->s);
-	r = bb_link_below_root(link, (unsigned)depth, "bus/pci/drivers/", NULL, path,
-			       sizeof(path));
+	r = bb_link_below_root(link, (unsigned)depth, "bus/pci/drivers/", NULL, path, sizeof(path));
 	name = bb_path_basename(path);
 	if (r < 0 || path_depth(path) != 4 || !bb_valid_driver_name(name))
-		return log_error_errno(EBADMSG, "%s: driver link has an unexpected shape: %s",
-				       a->s, link);
+		return log_error_errno(EBADMSG, "%s: driver link has an unexpected shape: %s", a->s,
+		                       link);
 	if (strlen(name) >= size)
 		return -ENAMETOOLONG;
 	strcpy(buf, name);
 	return 0;
 }
 
-static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a,
-			 struct bb_device *d)
+static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a, struct bb_device *d)
 {
 	char buf[BB_ATTR_MAX];
 	uint32_t v;
@@ -188,7 +186,7 @@ bool bb_device_same_identity(const struct bb_device *a, const struct bb_device *
 static int member_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct bb_group_member *)a)->address.s,
-		      ((const struct bb_group_member *)b)->address.s);
+	              ((const struct bb_group_member *)b)->address.s);
 }
 
 static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
@@ -208,14 +206,14 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot read iommu_group: %m", d->address.s);
 	r = bb_link_below_root(link, (unsigned)depth, "kernel/iommu_groups/", NULL, path,
-			       sizeof(path));
+	                       sizeof(path));
 	num = bb_path_basename(path);
 	errno = 0;
 	n = strtol(num, &end, 10);
-	if (r < 0 || path_depth(path) != 3 || *num == '\0' || *end != '\0' || errno != 0 ||
-	    n < 0 || n > 1000000 || (num[0] == '0' && num[1] != '\0'))
+	if (r < 0 || path_depth(path) != 3 || *num == '\0' || *end != '\0' || errno != 0 || n < 0 ||
+	    n > 1000000 || (num[0] == '0' && num[1] != '\0'))
 		return log_error_errno(EBADMSG, "%s: iommu_group link has an unexpected shape: %s",
-				       d->address.s, link);
+		                       d->address.s, link);
 	d->iommu_group = (int)n;
 
 	strncat(path, "/devices", sizeof(path) - strlen(path) - 1);
@@ -235,12 +233,12 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 			continue;
 		if (!bb_valid_pci_address(de->d_name)) {
 			r = log_error_errno(EBADMSG, "IOMMU group %d lists %s: not a PCI address",
-					    d->iommu_group, de->d_name);
+			                    d->iommu_group, de->d_name);
 			break;
 		}
 		if (d->n_group == BB_MAX_GROUP_MEMBERS) {
 			r = log_error_errno(E2BIG, "IOMMU group %d has more than %d members",
-					    d->iommu_group, BB_MAX_GROUP_MEMBERS);
+			                    d->iommu_group, BB_MAX_GROUP_MEMBERS);
 			break;
 		}
 		gm = &d->group[d->n_group];
@@ -267,7 +265,7 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 typedef void (*child_fn)(struct bb_device *d, const char *name, void *userdata);
 
 static int read_class_children(bb_sysfs *s, const char *devpath, const char *klass,
-			       struct bb_device *d, size_t *count, child_fn fn, void *userdata)
+                               struct bb_device *d, size_t *count, child_fn fn, void *userdata)
 {
 	char cpath[64], link[BB_SYSFS_PATH_MAX], path[BB_SYSFS_PATH_MAX];
 	size_t dlen = strlen(devpath);
@@ -316,7 +314,7 @@ static int read_class_children(bb_sysfs *s, const char *devpath, const char *kla
 		if (*count == BB_MAX_CHILDREN) {
 			closedir(dir);
 			return log_error_errno(E2BIG, "%s: more than %d %s children", d->address.s,
-					       BB_MAX_CHILDREN, klass);
+			                       BB_MAX_CHILDREN, klass);
 		}
 		fn(d, de->d_name, userdata);
 	}

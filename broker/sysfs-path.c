@@ -27,7 +27,7 @@ int bb_path_is_clean(const char *path)
 }
 
 int bb_link_below_root(const char *link, unsigned up, const char *prefix, const char *tail,
-		       char *buf, size_t size)
+                       char *buf, size_t size)
 {
 	const char *p = link;
 	size_t len, tlen;

@@ -14,7 +14,7 @@
  * Writes the path below the root to BUF. -EBADMSG when the shape is wrong.
  */
 int bb_link_below_root(const char *link, unsigned up, const char *prefix, const char *tail,
-		       char *buf, size_t size);
+                       char *buf, size_t size);
 
 /* True when PATH is a clean relative path: no "." / ".." / empty parts, <= depth limit. */
 int bb_path_is_clean(const char *path);

@@ -34,7 +34,7 @@ struct env {
 	bb_sysfs *s;
 	bb_modules *m;
 	bb_binder *b;
-	char steps[1024]; /* names the observer saw, space separated */
+	char steps[1024];   /* names the observer saw, space separated */
 	const char *refuse; /* step name the observer refuses */
 };
 
@@ -62,7 +62,7 @@ static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
 	struct bb_binder_options o = {
-		.verify_timeout_ms = 300, .poll_interval_ms = 5, .observer = observer};
+	    .verify_timeout_ms = 300, .poll_interval_ms = 5, .observer = observer};
 	char cmd[512];
 
 	if (!e)
@@ -91,7 +91,7 @@ static int teardown(void **state)
 	bb_modules_free(e->m);
 	bb_sysfs_free(e->s);
 	snprintf(cmd, sizeof(cmd), "fusermount3 -u '%s' && rmdir '%s' && rm -rf '%s'", e->mnt,
-		 e->mnt, e->state);
+	         e->mnt, e->state);
 	free(e);
 	return run(cmd) == 0 ? 0 : -1;
 }
@@ -231,7 +231,7 @@ static void assert_only_allowed_writes(const struct env *e, size_t from)
 }
 
 static void assert_restored(const struct env *e, const struct bb_bind_result *r, const char *addr,
-			    const char *driver)
+                            const char *driver)
 {
 	assert_true(r->rollback_attempted);
 	assert_true(r->rollback_ok);
@@ -374,9 +374,9 @@ static void test_swapped_mid_bind(void **state)
 
 	/* Same address, same driver match, other subsystem ids: another card. */
 	control(e, "swap-on-unbind 0000:01:00.0 {\"address\": \"0000:01:00.0\", \"vendor\": "
-		   "\"8086\", \"device\": \"10d3\", \"subsystem_vendor\": \"8086\", "
-		   "\"subsystem_device\": \"beef\", \"class\": \"020000\", \"revision\": \"00\", "
-		   "\"iommu_group\": 1, \"parent\": \"0000:00:01.0\"}");
+	           "\"8086\", \"device\": \"10d3\", \"subsystem_vendor\": \"8086\", "
+	           "\"subsystem_device\": \"beef\", \"class\": \"020000\", \"revision\": \"00\", "
+	           "\"iommu_group\": 1, \"parent\": \"0000:00:01.0\"}");
 	assert_true(bb_binder_bind(e->b, "0000:01:00.0", "vfio-pci", &r) < 0);
 	assert_int_equal(r.failure, BB_FAIL_DEVICE_CHANGED);
 	assert_restored(e, &r, "0000:01:00.0", "e1000e");
@@ -402,13 +402,27 @@ static void test_module_missing(void **state)
 static void test_bad_input_touches_nothing(void **state)
 {
 	static const char *const addrs[] = {
-		"../../", "0000:03:00.0\n", "0000:0g:00.0", "0000:01:00.0/../../..",
-		"0000:01:00.00", "000:01:00.0", "0000:01:20.0", "0000:01:00.8", "",
-		"0000:01:00.0 vfio-pci", "00000000000000000000000000000000000000000000000000000"};
+	    "../../",
+	    "0000:03:00.0\n",
+	    "0000:0g:00.0",
+	    "0000:01:00.0/../../..",
+	    "0000:01:00.00",
+	    "000:01:00.0",
+	    "0000:01:20.0",
+	    "0000:01:00.8",
+	    "",
+	    "0000:01:00.0 vfio-pci",
+	    "00000000000000000000000000000000000000000000000000000"};
 	static const char *const drivers[] = {
-		"../../", "vfio-pci\n", "vfio-pci\nx", "vfio pci", "", "vfio/pci",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		BB_QUARANTINE_OVERRIDE, "(null)"};
+	    "../../",
+	    "vfio-pci\n",
+	    "vfio-pci\nx",
+	    "vfio pci",
+	    "",
+	    "vfio/pci",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    BB_QUARANTINE_OVERRIDE,
+	    "(null)"};
 	struct env *e = *state;
 	struct bb_bind_result r;
 	struct bb_group_result g;
@@ -425,7 +439,8 @@ static void test_bad_input_touches_nothing(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++) {
 		assert_int_equal(bb_binder_bind(e->b, "0000:01:00.0", drivers[i], &r), -EINVAL);
 		assert_int_equal(r.failure, BB_FAIL_INVALID);
-		assert_int_equal(bb_binder_bind_group(e->b, "0000:01:00.0", drivers[i], &g), -EINVAL);
+		assert_int_equal(bb_binder_bind_group(e->b, "0000:01:00.0", drivers[i], &g),
+		                 -EINVAL);
 	}
 	/* A host driver is no group-bind target. */
 	assert_int_equal(bb_binder_bind_group(e->b, "0000:01:00.0", "e1000e", &g), -EINVAL);
@@ -558,11 +573,12 @@ static void test_persist_and_apply(void **state)
 	assert_int_equal(bb_overrides_apply(e->b, o, NULL, NULL, NULL, rep), 0);
 	assert_int_equal(rep->items[0].action, BB_APPLY_ALREADY);
 
-	/* A device hot-added into group 1, which vfio holds: the host grabs it, apply takes it away. */
+	/* A device hot-added into group 1, which vfio holds: the host grabs it, apply takes it
+	 * away. */
 	control(e, "add-device {\"address\": \"0000:01:00.2\", \"vendor\": \"8086\", \"device\": "
-		   "\"10d3\", \"subsystem_vendor\": \"8086\", \"subsystem_device\": \"a01f\", "
-		   "\"class\": \"020000\", \"revision\": \"00\", \"iommu_group\": 1, \"parent\": "
-		   "\"0000:00:01.0\"}");
+	           "\"10d3\", \"subsystem_vendor\": \"8086\", \"subsystem_device\": \"a01f\", "
+	           "\"class\": \"020000\", \"revision\": \"00\", \"iommu_group\": 1, \"parent\": "
+	           "\"0000:00:01.0\"}");
 	assert_string_equal(link_driver(e, "0000:01:00.2"), "e1000e");
 	rc = bb_overrides_apply(e->b, o, "0000:01:00.2", NULL, NULL, rep);
 	if (rc < 0)
@@ -584,20 +600,20 @@ int main(int argc, char **argv)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_facts),
-		T(test_bind),
-		T(test_bind_loads_module),
-		T(test_probe_fail),
-		T(test_slow_unbind),
-		T(test_swapped_mid_bind),
-		T(test_module_missing),
-		T(test_bad_input_touches_nothing),
-		T(test_observer_refuses),
-		T(test_group_bind),
-		T(test_group_rollback),
-		T(test_release),
-		T(test_quarantine),
-		T(test_persist_and_apply),
+	    T(test_facts),
+	    T(test_bind),
+	    T(test_bind_loads_module),
+	    T(test_probe_fail),
+	    T(test_slow_unbind),
+	    T(test_swapped_mid_bind),
+	    T(test_module_missing),
+	    T(test_bad_input_touches_nothing),
+	    T(test_observer_refuses),
+	    T(test_group_bind),
+	    T(test_group_rollback),
+	    T(test_release),
+	    T(test_quarantine),
+	    T(test_persist_and_apply),
 	};
 	simsys_bin = getenv("BB_SIMSYS");
 	topology = getenv("BB_TOPOLOGY");

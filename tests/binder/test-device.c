@@ -64,7 +64,7 @@ static void ln(const char *target, const char *rel)
 }
 
 static void device(const char *dir, const char *vendor, const char *dev, const char *cls,
-		   const char *modalias, const char *override)
+                   const char *modalias, const char *override)
 {
 	char p[512];
 
@@ -268,10 +268,10 @@ static void test_list_and_lockdown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_facts),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_bad_driver_link),
-		cmocka_unit_test(test_list_and_lockdown),
+	    cmocka_unit_test(test_facts),
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_bad_driver_link),
+	    cmocka_unit_test(test_list_and_lockdown),
 	};
 	bb_log_set_max_priority(LOG_CRIT);
 	return cmocka_run_group_tests(tests, setup, teardown);
