@@ -44,10 +44,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mount_simsys() { # TOPOLOGY_NAME
+mount_simsys() { # TOPOLOGY_NAME (in tests/topologies) or a path to a topology file
+	topo=$TOPOLOGIES/$1.json
+	case $1 in */*) topo=$1 ;; esac
 	mkdir -p "$MNT"
-	"$SIMSYS" "$MNT" --topology "$TOPOLOGIES/$1.json" ||
-		{ echo "FATAL: simsys did not mount $1"; exit 1; }
+	"$SIMSYS" "$MNT" --topology "$topo" || { echo "FATAL: simsys did not mount $1"; exit 1; }
 }
 
 unmount_simsys() {

@@ -84,6 +84,12 @@ fi
 raw_call '{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"com.example.Nope"}}\0' >"$TMP/out"
 OUT=$(cat "$TMP/out")
 expect_out 'InterfaceNotFound.*com.example.Nope' "an unknown interface is named"
+raw_call '{"method":"io.bindbroker.Broker.GetStatus","oneway":true}\0{"method":"org.varlink.service.GetInfo"}\0' >"$TMP/out"
+if [ "$(wc -l <"$TMP/out")" -eq 1 ] && grep -q '"product":"bindbrokerd"' "$TMP/out"; then
+	ok "a oneway call gets no reply"; else OUT=$(cat "$TMP/out"); not_ok "a oneway call gets no reply"; fi
+raw_call '{"method":"io.bindbroker.Broker.ListDevices","more":true}\0' >"$TMP/out"
+OUT=$(cat "$TMP/out")
+expect_out 'ProtocolError.*\\"more\\" is not supported' "streamed replies are refused"
 bb status
 expect_rc 0 "the broker still serves after the garbage"
 

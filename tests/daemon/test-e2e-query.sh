@@ -81,4 +81,23 @@ expect_json "j['allowed'] and j['driver'] == 'vfio-pci' and \
 sorted(m['device'] for m in j['members']) == ['0000:03:00.0', '0000:03:00.1']" \
 	"group check decides on every member"
 
+# A machine with 600 NICs: the list reply (well over the 64 KiB call limit) arrives whole.
+stop_daemon
+unmount_simsys
+python3 -c "
+import json
+devs = [{'address': '0000:%02x:%02x.%x' % (1 + i // 64, (i // 8) % 8, i % 8), 'vendor': '8086',
+         'device': '10d3', 'subsystem_vendor': '8086', 'subsystem_device': '0000',
+         'class': '020000', 'revision': '00', 'iommu_group': i} for i in range(600)]
+drv = [{'name': 'e1000e', 'module': 'e1000e', 'ids': [{'vendor': '8086', 'device': '10d3'}]}]
+print(json.dumps({'lockdown': 'none', 'drivers': drv, 'devices': devs}))" >"$TMP/many.json"
+mount_simsys "$TMP/many.json"
+start_daemon
+bb --json list
+expect_rc 0 "list of 600 devices"
+if [ "$(wc -c <"$TMP/out")" -gt 65536 ]; then ok "the reply is larger than 64 KiB"; else
+	not_ok "the reply is larger than 64 KiB"; fi
+expect_json "len(j['devices']) == 600 and all(d['driver'] == 'e1000e' for d in j['devices'])" \
+	"all 600 devices arrive"
+
 finish
