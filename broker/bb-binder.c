@@ -96,6 +96,21 @@ static int fail(struct op *op, bb_failure f, const char *step, int err)
 	return op->res->error;
 }
 
+/*
+ * A failed write: refused by the observer, or the device is gone (the write
+ * failed because nothing sits at the address any more), or the step itself.
+ */
+static int fail_write(struct op *op, bool refused, bb_failure f, const char *step, int err)
+{
+	char drv[BB_DRIVER_NAME_MAX + 1];
+
+	if (refused)
+		return fail(op, BB_FAIL_OBSERVER, step, err);
+	if (bb_device_read_driver(op->b->sysfs, &op->res->address, drv, sizeof(drv)) == -ENODEV)
+		return fail(op, BB_FAIL_DEVICE_CHANGED, step, err);
+	return fail(op, f, step, err);
+}
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -378,20 +393,20 @@ int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
 
 	r = step(&op, "override", op.override_path, driver, false, &refused);
 	if (r < 0) {
-		fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_OVERRIDE, "override", r);
+		fail_write(&op, refused, BB_FAIL_OVERRIDE, "override", r);
 		return finish_failure(&op, "bind");
 	}
 	if (op.before.driver[0] && !streq(op.before.driver, driver)) {
 		r = unbind_current(&op, op.before.driver, false, &refused);
 		if (r < 0) {
-			fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_UNBIND, "unbind", r);
+			fail_write(&op, refused, BB_FAIL_UNBIND, "unbind", r);
 			return finish_failure(&op, "bind");
 		}
 	}
 	if (!streq(op.before.driver, driver)) {
 		r = probe(&op, false, &refused);
 		if (r < 0) {
-			fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_PROBE, "probe", r);
+			fail_write(&op, refused, BB_FAIL_PROBE, "probe", r);
 			return finish_failure(&op, "bind");
 		}
 	}
@@ -422,19 +437,19 @@ int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *
 	}
 	r = step(&op, "clear-override", op.override_path, "\n", false, &refused);
 	if (r < 0) {
-		fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_OVERRIDE, "clear-override", r);
+		fail_write(&op, refused, BB_FAIL_OVERRIDE, "clear-override", r);
 		return finish_failure(&op, "release");
 	}
 	if (op.before.driver[0]) {
 		r = unbind_current(&op, op.before.driver, false, &refused);
 		if (r < 0) {
-			fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_UNBIND, "unbind", r);
+			fail_write(&op, refused, BB_FAIL_UNBIND, "unbind", r);
 			return finish_failure(&op, "release");
 		}
 	}
 	r = probe(&op, false, &refused);
 	if (r < 0) {
-		fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_PROBE, "probe", r);
+		fail_write(&op, refused, BB_FAIL_PROBE, "probe", r);
 		return finish_failure(&op, "release");
 	}
 	r = wait_driver(&op, WAIT_ANY, NULL, cur, sizeof(cur));
@@ -468,13 +483,13 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 	}
 	r = step(&op, "override", op.override_path, BB_QUARANTINE_OVERRIDE, false, &refused);
 	if (r < 0) {
-		fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_OVERRIDE, "override", r);
+		fail_write(&op, refused, BB_FAIL_OVERRIDE, "override", r);
 		return finish_failure(&op, "quarantine");
 	}
 	if (op.before.driver[0]) {
 		r = unbind_current(&op, op.before.driver, false, &refused);
 		if (r < 0) {
-			fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_UNBIND, "unbind", r);
+			fail_write(&op, refused, BB_FAIL_UNBIND, "unbind", r);
 			return finish_failure(&op, "quarantine");
 		}
 	}

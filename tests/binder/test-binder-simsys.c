@@ -36,7 +36,11 @@ struct env {
 	bb_binder *b;
 	char steps[1024];   /* names the observer saw, space separated */
 	const char *refuse; /* step name the observer refuses */
+	const char *act_on; /* step name before which ACT is written to .simsys/control */
+	const char *act;
 };
+
+static void control(const struct env *e, const char *cmd);
 
 static int observer(const struct bb_step *st, void *userdata)
 {
@@ -49,6 +53,10 @@ static int observer(const struct bb_step *st, void *userdata)
 	}
 	if (e->refuse && streq(e->refuse, st->name) && !st->rollback)
 		return -EROFS;
+	if (e->act_on && streq(e->act_on, st->name) && !st->rollback) {
+		control(e, e->act);
+		e->act_on = NULL;
+	}
 	return 0;
 }
 
@@ -383,6 +391,25 @@ static void test_swapped_mid_bind(void **state)
 	assert_only_allowed_writes(e, from);
 }
 
+static void test_vanished_mid_bind(void **state)
+{
+	struct env *e = *state;
+	struct bb_bind_result r;
+	size_t from = log_len(e);
+
+	/* The card is pulled after the unbind, before drivers_probe. */
+	e->act_on = "probe";
+	e->act = "remove-device 0000:01:00.1";
+	assert_int_equal(bb_binder_bind(e->b, "0000:01:00.1", "vfio-pci", &r), -ENODEV);
+	assert_int_equal(r.failure, BB_FAIL_DEVICE_CHANGED);
+	assert_string_equal(r.failed_step, "probe");
+	/* Nothing to restore, and the result says so instead of claiming success. */
+	assert_true(r.rollback_attempted);
+	assert_false(r.rollback_ok);
+	assert_non_null(strstr(r.message, "ROLLBACK FAILED"));
+	assert_only_allowed_writes(e, from);
+}
+
 static void test_module_missing(void **state)
 {
 	struct env *e = *state;
@@ -606,6 +633,7 @@ int main(int argc, char **argv)
 	    T(test_probe_fail),
 	    T(test_slow_unbind),
 	    T(test_swapped_mid_bind),
+	    T(test_vanished_mid_bind),
 	    T(test_module_missing),
 	    T(test_bad_input_touches_nothing),
 	    T(test_observer_refuses),
