@@ -199,6 +199,51 @@ static void test_file_modes_like_sysfs(void **state)
 	assert_file_eq("module/vfio_pci/initstate", "live\n");
 }
 
+static void test_each_write_is_one_store_at_any_offset(void **state)
+{
+	(void)state;
+	/* sysfs ignores the file position: a second write on the same fd is a new store */
+	_cleanup_free_ char *p = mpath("bus/pci/drivers/hostdrv/unbind");
+	_cleanup_close_ int fd = open(p, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, DEV_A "\n", 13), 13);
+	assert_int_equal(write(fd, DEV_B, 12), 12);
+	ASSERT_UNBOUND_FROM(DEV_A, "hostdrv");
+	ASSERT_UNBOUND_FROM(DEV_B, "hostdrv");
+	/* the shell's way: open with O_TRUNC|O_CREAT on the existing attribute */
+	_cleanup_free_ char *b = mpath("bus/pci/drivers/hostdrv/bind");
+	_cleanup_close_ int fd2 = open(b, O_WRONLY | O_TRUNC | O_CREAT, 0644);
+	assert_true(fd2 >= 0);
+	assert_int_equal(write(fd2, DEV_A, 12), 12);
+	ASSERT_BOUND(DEV_A, "hostdrv");
+}
+
+static void test_attribute_reads_at_any_offset(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *p = mpath("bus/pci/devices/" DEV_NVME "/modalias");
+	_cleanup_close_ int fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	char one[64] = { 0 };
+	size_t n = 0;
+	/* byte by byte, as a careless reader would */
+	while (n < sizeof(one) - 1 && read(fd, one + n, 1) == 1)
+		n++;
+	assert_string_equal(one, "pci:v0000144Dd0000A80Asv0000144Dsd0000A801bc01sc08i02\n");
+	char tail[16] = { 0 };
+	assert_int_equal(pread(fd, tail, 6, 46), 6);
+	assert_string_equal(tail, "sc08i0");
+	assert_int_equal(pread(fd, tail, sizeof(tail), 4096), 0);
+	_cleanup_free_ char *cfg = mpath("bus/pci/devices/" DEV_NVME "/config");
+	_cleanup_close_ int cfd = open(cfg, O_RDONLY);
+	assert_true(cfd >= 0);
+	uint8_t sub[4];
+	assert_int_equal(pread(cfd, sub, 4, 0x2c), 4);
+	assert_int_equal(sub[0] | sub[1] << 8, 0x144d);
+	assert_int_equal(sub[2] | sub[3] << 8, 0xa801);
+	assert_int_equal(pread(cfd, sub, 4, 256), 0);
+}
+
 static void test_iommu_group_links_both_ways(void **state)
 {
 	(void)state;
@@ -1159,6 +1204,8 @@ int main(void)
 		T(test_device_attributes_have_kernel_formats),
 		T(test_config_space_header_carries_ids_and_class),
 		T(test_file_modes_like_sysfs),
+		T(test_each_write_is_one_store_at_any_offset),
+		T(test_attribute_reads_at_any_offset),
 		T(test_iommu_group_links_both_ways),
 		T(test_net_and_block_children_and_class_links),
 		T(test_proc_facts_in_proc_formats),
