@@ -603,6 +603,9 @@ static int parse_json(const char *data, size_t len, json_object **ret, char *err
 			*ret = o;
 			return 0;
 		}
+		/* Point at the offending character: the trailing data, or where parsing stopped. */
+		if (o && jerr == json_tokener_success)
+			off = rest;
 		for (size_t i = 0; i < off && i < len; i++) {
 			if (data[i] == '\n') {
 				line++;
