@@ -28,7 +28,7 @@ static struct bb_device *nic(void)
 static struct bb_decision run(BbAction action, const struct bb_device *dev, const char *driver)
 {
 	struct bb_decide_input in = {
-		.action = action, .device = dev, .driver = driver, .lockdown = BB_LOCKDOWN_NONE};
+	    .action = action, .device = dev, .driver = driver, .lockdown = BB_LOCKDOWN_NONE};
 	struct bb_decision d;
 
 	memset(&d, 0xa5, sizeof(d)); /* every field must be written */
@@ -91,8 +91,8 @@ static void test_boot_vga_refused(void **state)
 	d = run(BB_ACTION_BIND, dev, "vfio-pci");
 	assert_false(d.allowed);
 	assert_string_equal(d.rule, "boot-vga");
-	assert_string_equal(d.reason,
-			    "0000:18:00.1 is the boot VGA device (the console); refusing to bind it");
+	assert_string_equal(
+	    d.reason, "0000:18:00.1 is the boot VGA device (the console); refusing to bind it");
 }
 
 static void test_host_storage_and_route_refused(void **state)
@@ -146,11 +146,11 @@ static void test_release_always_allowed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain_nic_allowed),
-		cmocka_unit_test(test_bridges_refused),
-		cmocka_unit_test(test_boot_vga_refused),
-		cmocka_unit_test(test_host_storage_and_route_refused),
-		cmocka_unit_test(test_release_always_allowed),
+	    cmocka_unit_test(test_plain_nic_allowed),
+	    cmocka_unit_test(test_bridges_refused),
+	    cmocka_unit_test(test_boot_vga_refused),
+	    cmocka_unit_test(test_host_storage_and_route_refused),
+	    cmocka_unit_test(test_release_always_allowed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
