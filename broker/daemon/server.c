@@ -28,6 +28,7 @@ typedef struct Conn {
 	char *out;
 	size_t out_len, out_off;
 	bool closing; /* close once the pending reply is written */
+	bool eof;     /* the peer is done sending: answer what it sent, then close */
 } Conn;
 
 static int make_parent_dir(const char *path)
@@ -276,10 +277,8 @@ static int conn_readable(BbDaemon *d, Conn *c)
 	if (r == -EAGAIN || r == -EINTR)
 		return 0;
 	if (r == 0) {
-		/* The peer is done sending; answer what it sent, then close. */
-		r = conn_process(d, c);
-		c->closing = true;
-		return r < 0 ? r : 0;
+		c->eof = true;
+		return conn_process(d, c);
 	}
 	if (r == -EMSGSIZE)
 		return conn_protocol_error(c, "message longer than 65536 bytes");
@@ -349,7 +348,7 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 			} else {
 				r = 0;
 			}
-			if (r < 0 || (c->closing && !c->out)) {
+			if (r < 0 || (!c->out && (c->closing || c->eof))) {
 				conn_free(c);
 				conns[i] = conns[--n];
 			}
