@@ -9,7 +9,7 @@
 struct error_class {
 	const char *name;
 	int status;
-	const char *label; /* what the human message starts with */
+	const char *label; /* what the human message starts with, if anything */
 };
 
 static const struct error_class error_classes[] = {
@@ -22,7 +22,7 @@ static const struct error_class error_classes[] = {
     {BB_VARLINK_ERROR_METHOD_NOT_FOUND, EXIT_USAGE, "the broker does not know this call"},
     {BB_VARLINK_ERROR_INTERFACE_NOT_FOUND, EXIT_USAGE, "the broker does not know this call"},
     {BB_BROKER_ERROR_PROTOCOL, EXIT_USAGE, "protocol error"},
-    {BB_BROKER_ERROR_OPERATION_FAILED, EXIT_FAILED, "failed"},
+    {BB_BROKER_ERROR_OPERATION_FAILED, EXIT_FAILED, NULL}, /* its reason says "failed" */
     {BB_BROKER_ERROR_INTERNAL, EXIT_FAILED, "broker error"},
 };
 
@@ -108,7 +108,9 @@ static void print_human_error(const struct error_class *cls, const char *error,
 {
 	struct json_object *outcomes;
 
-	fprintf(stderr, "bindbroker: %s: ", cls->label);
+	fputs("bindbroker: ", stderr);
+	if (cls->label)
+		fprintf(stderr, "%s: ", cls->label);
 	if (streq(error, BB_BROKER_ERROR_DENIED)) {
 		print_safe(stderr, jstr(params, "reason"));
 		fputs(" (rule ", stderr);

@@ -10,6 +10,16 @@ RC=$? OUT= ERR=$(cat "$TMP/err")
 expect_rc 2 "bad --audit value"
 expect_err "--audit takes required, best-effort or off" "the bad option is named"
 
+"$BINDBROKERD" --sysfs-root "$TMP/no-such-dir" --state-dir "$STATE" --socket "$SOCK" 2>"$TMP/err"
+RC=$? ERR=$(cat "$TMP/err")
+expect_rc 1 "a missing sysfs root stops start-up"
+expect_err "cannot open sysfs root $TMP/no-such-dir" "the missing root is named"
+if [ -e "$SOCK" ]; then not_ok "no socket left by a failed start"; else ok "no socket left by a failed start"; fi
+"$BINDBROKERD" --sysfs-root "$MNT" extra 2>"$TMP/err"
+RC=$? ERR=$(cat "$TMP/err")
+expect_rc 2 "a stray argument"
+expect_err 'unexpected argument "extra"' "the stray argument is named"
+
 # A socket file left by a dead daemon is replaced.
 python3 -c "
 import socket, sys
