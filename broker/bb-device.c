@@ -8,7 +8,7 @@
 #include "bb-fileio.h"
 #include "bb-log.h"
 #include "bb-macro.h"
-#include "proc-facts.h"
+#include "children.h"
 #include "sysfs-path.h"
 
 static int path_depth(const char *path)
@@ -258,108 +258,10 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 	return r;
 }
 
-/*
- * Lists the entries of class/CLASS whose link resolves below the device (and
- * not below another PCI device under it, such as a bridge's children).
- */
-typedef void (*child_fn)(struct bb_device *d, const char *name, void *userdata);
-
-static int read_class_children(bb_sysfs *s, const char *devpath, const char *klass,
-                               struct bb_device *d, size_t *count, child_fn fn, void *userdata)
-{
-	char cpath[64], link[BB_SYSFS_PATH_MAX], path[BB_SYSFS_PATH_MAX];
-	size_t dlen = strlen(devpath);
-	DIR *dir;
-	struct dirent *de;
-	int fd;
-
-	snprintf(cpath, sizeof(cpath), "class/%s", klass);
-	fd = bb_open_path_at(bb_sysfs_root_fd(s), cpath);
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return log_error_errno(fd, "Cannot open %s: %m", cpath);
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return negative_errno();
-	}
-	while ((de = readdir(dir))) {
-		const char *rest;
-		bool nested = false;
-
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= BB_CHILD_NAME_MAX)
-			continue;
-		if (bb_readlink_at(dirfd(dir), de->d_name, link, sizeof(link)) < 0)
-			continue;
-		if (bb_link_below_root(link, 2, "devices/", de->d_name, path, sizeof(path)) < 0)
-			continue;
-		if (strncmp(path, devpath, dlen) != 0 || path[dlen] != '/')
-			continue;
-		rest = path + dlen + 1;
-		/* A PCI address further down means the child belongs to a device below us. */
-		for (const char *p = rest; *p;) {
-			const char *e = strchrnul(p, '/');
-			char part[BB_PCI_ADDRESS_LEN + 1];
-			if (e - p == BB_PCI_ADDRESS_LEN) {
-				memcpy(part, p, BB_PCI_ADDRESS_LEN);
-				part[BB_PCI_ADDRESS_LEN] = '\0';
-				if (bb_valid_pci_address(part))
-					nested = true;
-			}
-			p = *e ? e + 1 : e;
-		}
-		if (nested)
-			continue;
-		if (*count == BB_MAX_CHILDREN) {
-			closedir(dir);
-			return log_error_errno(E2BIG, "%s: more than %d %s children", d->address.s,
-			                       BB_MAX_CHILDREN, klass);
-		}
-		fn(d, de->d_name, userdata);
-	}
-	closedir(dir);
-	return 0;
-}
-
-struct proc_texts {
-	char *route, *mounts, *swaps;
-};
-
-static void add_net(struct bb_device *d, const char *name, void *userdata)
-{
-	struct proc_texts *t = userdata;
-	struct bb_net_child *c = &d->net[d->n_net++];
-
-	strcpy(c->name, name);
-	c->default_route = t->route && bb_route_text_has_default(t->route, name);
-}
-
-static void add_block(struct bb_device *d, const char *name, void *userdata)
-{
-	struct proc_texts *t = userdata;
-	struct bb_block_child *c = &d->block[d->n_block++];
-
-	strcpy(c->name, name);
-	c->mounted = t->mounts && bb_mounts_text_uses(t->mounts, name);
-	c->swap = t->swaps && bb_swaps_text_uses(t->swaps, name);
-}
-
-/* A missing /proc file leaves the fact false; that is reported in the debug log. */
-static char *read_proc(bb_sysfs *s, const char *name)
-{
-	char *text = NULL;
-	int r = bb_read_proc_file(bb_sysfs_proc_fd(s), name, &text);
-	if (r < 0)
-		log_warning_errno(r, "Cannot read proc %s: %m", name);
-	return text;
-}
-
 int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret)
 {
 	char path[BB_SYSFS_PATH_MAX], buf[16];
 	_cleanup_close_ int dfd = -1;
-	struct proc_texts t = {0};
 	bb_address a;
 	int depth, r;
 
@@ -391,14 +293,6 @@ int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret)
 	if (r < 0)
 		return r;
 
-	t.route = read_proc(s, "net/route");
-	t.mounts = read_proc(s, "mounts");
-	t.swaps = read_proc(s, "swaps");
-	r = read_class_children(s, path, "net", ret, &ret->n_net, add_net, &t);
-	if (r >= 0)
-		r = read_class_children(s, path, "block", ret, &ret->n_block, add_block, &t);
-	free(t.route);
-	free(t.mounts);
-	free(t.swaps);
+	r = bb_read_children(s, path, ret);
 	return r < 0 ? r : 0;
 }

@@ -44,6 +44,17 @@ static void test_link_shape(void **state)
 	assert_int_equal(bb_link_below_root("/sys/devices/0000:01:00.0", 0, "devices/",
 	                                    "0000:01:00.0", buf, sizeof(buf)),
 	                 -EBADMSG);
+	assert_int_equal(bb_resolve_link("devices/virtual/nvme-subsystem/nvme-subsys0",
+	                                 "../../../pci0000:00/0000:3d:00.0/nvme/nvme0", buf,
+	                                 sizeof(buf)),
+	                 0);
+	assert_string_equal(buf, "devices/pci0000:00/0000:3d:00.0/nvme/nvme0");
+	assert_int_equal(bb_resolve_link("class/block", "../../../etc", buf, sizeof(buf)),
+	                 -EBADMSG);
+	assert_int_equal(bb_resolve_link("class/block", "/etc", buf, sizeof(buf)), -EBADMSG);
+	assert_int_equal(bb_resolve_link("class/block", "../..", buf, sizeof(buf)), -EBADMSG);
+	assert_int_equal(bb_resolve_link("class/block", "..//x", buf, sizeof(buf)), -EBADMSG);
+	assert_int_equal(bb_resolve_link("class/../block", "x", buf, sizeof(buf)), -EBADMSG);
 	assert_false(bb_path_is_clean("a/./b"));
 	assert_false(bb_path_is_clean("a/b/"));
 	assert_true(bb_path_is_clean("kernel/iommu_groups/12"));
