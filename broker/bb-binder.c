@@ -428,9 +428,10 @@ int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *
 	r = begin(b, &op, address, res);
 	if (r < 0)
 		return r;
-	/* Already with the host: no override and a driver of the host's choosing. */
+	/* Already with the host: no override and a host driver (vfio is never the host's choice).
+	 */
 	if (op.before.driver_override[0] == '\0' && !op.before.override_unusual &&
-	    op.before.driver[0] != '\0') {
+	    op.before.driver[0] != '\0' && !bb_driver_is_vfio(op.before.driver)) {
 		set_message(res, "%s is already with the host driver %s", res->address.s,
 		            op.before.driver);
 		return 0;

@@ -5,6 +5,8 @@
  * driver's unbind and bus/pci/drivers_probe (never new_id, remove_id, another
  * driver's bind or drivers_autoprobe), reads the outcome back from the driver
  * link, and rolls back to the original driver on any failure.
+ * One operation at a time: a binder is not thread-safe, and the caller keeps
+ * other writers off the device (the daemon serializes requests).
  */
 #pragma once
 
@@ -90,7 +92,11 @@ bb_sysfs *bb_binder_sysfs(const bb_binder *b);
 int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
                    struct bb_bind_result *ret);
 
-/* Clears the override and reprobes; RET->new_driver is what the host picked ("" = none). */
+/*
+ * Clears the override, unbinds the current driver and reprobes; RET->new_driver
+ * is what the host picked ("" = none, not a failure). A device with no override
+ * on a non-vfio driver is left alone.
+ */
 int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *ret);
 
 /* Overrides to BB_QUARANTINE_OVERRIDE, unbinds, verifies no driver holds the device. */

@@ -168,6 +168,18 @@ const char *sim_override_of(const struct env *e, const char *addr)
 	return buf;
 }
 
+void sim_write(const struct env *e, const char *rel, const char *value)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", e->mnt, rel);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, value, strlen(value)), (ssize_t)strlen(value));
+	close(fd);
+}
+
 void sim_control(const struct env *e, const char *cmd)
 {
 	char path[128];

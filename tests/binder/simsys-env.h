@@ -34,6 +34,9 @@ const char *sim_link_driver(const struct env *e, const char *addr);
 /* The driver_override text of ADDR, newline included; a static buffer. */
 const char *sim_override_of(const struct env *e, const char *addr);
 
+/* Writes VALUE to REL below the mount as a test harness (not the broker) would. */
+void sim_write(const struct env *e, const char *rel, const char *value);
+
 /* Writes one command to .simsys/control; asserts it was taken. */
 void sim_control(const struct env *e, const char *cmd);
 

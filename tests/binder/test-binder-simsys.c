@@ -325,6 +325,15 @@ static void test_release(void **state)
 	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "e1000e");
 	assert_string_equal(sim_override_of(e, "0000:01:00.0"), "(null)\n");
 
+	/* On vfio-pci with no override (someone else's doing): release still hands it back. */
+	assert_int_equal(bb_binder_bind(e->b, "0000:01:00.0", "vfio-pci", &r), 0);
+	/* The test itself writes the override away, as a stray tool would. */
+	sim_write(e, "bus/pci/devices/0000:01:00.0/driver_override", "\n");
+	assert_string_equal(sim_override_of(e, "0000:01:00.0"), "(null)\n");
+	assert_int_equal(bb_binder_release(e->b, "0000:01:00.0", &r), 0);
+	assert_string_equal(r.new_driver, "e1000e");
+	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "e1000e");
+
 	/* A device no host driver wants: released to no driver, which is reported, not failed. */
 	assert_int_equal(bb_binder_bind(e->b, "0000:04:00.0", "vfio-pci", &r), 0);
 	assert_int_equal(bb_binder_release(e->b, "0000:04:00.0", &r), 0);
