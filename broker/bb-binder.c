@@ -291,6 +291,8 @@ static void rollback(struct op *op)
 	res->rollback_ok = true;
 	r = 0;
 out:
+	if (r == -ENODEV)
+		res->new_driver[0] = '\0'; /* nothing left at the address */
 	res->rollback_error = r;
 	if (r < 0)
 		log_warning_errno(r, "%s: rollback did not restore driver \"%s\": %m",
