@@ -69,7 +69,7 @@ static int read_driver_link(int dfd, const bb_address *a, int depth, char *buf, 
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot read the driver link: %m", a->s);
 	r = bb_link_below_root(link, (unsigned)depth, "bus/pci/drivers/", NULL, path, sizeof(path));
-	name = bb_path_basename(path);
+	name = r < 0 ? "" : bb_path_basename(path);
 	if (r < 0 || path_depth(path) != 4 || !bb_valid_driver_name(name))
 		return log_error_errno(EBADMSG, "%s: driver link has an unexpected shape: %s", a->s,
 		                       link);
@@ -207,6 +207,8 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 		return log_error_errno(r, "%s: cannot read iommu_group: %m", d->address.s);
 	r = bb_link_below_root(link, (unsigned)depth, "kernel/iommu_groups/", NULL, path,
 	                       sizeof(path));
+	if (r < 0)
+		path[0] = '\0';
 	num = bb_path_basename(path);
 	errno = 0;
 	n = strtol(num, &end, 10);

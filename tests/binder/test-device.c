@@ -293,6 +293,19 @@ static void test_bad_driver_link(void **state)
 	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), -EBADMSG);
 	unlink(path);
 	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), 0);
+
+	/* The same for iommu_group. */
+	snprintf(path, sizeof(path), "%s/%s/iommu_group", root, FN1);
+	unlink(path);
+	assert_int_equal(symlink("../../../../kernel/iommu_groups/../../etc", path), 0);
+	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), -EBADMSG);
+	unlink(path);
+	assert_int_equal(symlink("../../../../kernel/iommu_groups/01", path), 0);
+	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), -EBADMSG);
+	unlink(path);
+	assert_int_equal(symlink("../../../../kernel/iommu_groups/1", path), 0);
+	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), 0);
+	assert_int_equal(d.iommu_group, 1);
 }
 
 static void test_list_and_lockdown(void **state)
