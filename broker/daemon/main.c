@@ -111,9 +111,22 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 /* Every sysfs write the binder makes is logged before it happens (the journal's seam). */
 static int log_step(const struct bb_step *step, void *userdata)
 {
+	char value[64];
+	size_t n = 0;
 	(void)userdata;
+
+	/* The value as written, on one line: "\n" (which clears an override) shown escaped. */
+	for (const char *p = step->value; p && *p && n + 3 < sizeof(value); p++) {
+		if (*p == '\n') {
+			value[n++] = '\\';
+			value[n++] = 'n';
+		} else {
+			value[n++] = (unsigned char)*p < 0x20 ? '?' : *p;
+		}
+	}
+	value[n] = '\0';
 	log_info("%s%s %s: %s <- %s", step->rollback ? "rollback " : "", step->name, step->address,
-	         step->path, step->value);
+	         step->path, value);
 	return 0;
 }
 
