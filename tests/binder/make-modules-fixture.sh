@@ -19,5 +19,10 @@ for src in "$@"; do
 	objcopy --add-section ".modinfo=$root/$name.bin" --set-section-flags .modinfo=alloc,readonly \
 		"$root/empty.o" "$dir/kernel/fixture/$name.ko"
 done
-depmod -b "$root" "$version" 2>/dev/null
+# A kernel tree always has these; without them depmod warns and libkmod 30
+# reads an uninitialised index when a lookup misses (valgrind shows it).
+(cd "$dir" && ls kernel/fixture/*.ko) > "$dir/modules.order"
+: > "$dir/modules.builtin"
+: > "$dir/modules.builtin.modinfo"
+depmod -b "$root" "$version"
 echo "$dir"
