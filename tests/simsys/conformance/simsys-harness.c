@@ -58,7 +58,7 @@ int simsys_mount(const char *topology)
 		return -1;
 	if (!realpath(tmpdir, simsys_mnt))
 		return -1;
-	char *argv[] = { (char *)prog, simsys_mnt, (char *)"--topology", (char *)topology, NULL };
+	char *argv[] = {(char *)prog, simsys_mnt, (char *)"--topology", (char *)topology, NULL};
 	int r = run_program(argv);
 	if (r != 0) {
 		print_error("%s exited %d for %s\n", prog, r, topology);
@@ -73,10 +73,10 @@ int simsys_umount(void)
 {
 	int r = 0;
 	if (mounted) {
-		char *argv[] = { (char *)"fusermount3", (char *)"-u", simsys_mnt, NULL };
+		char *argv[] = {(char *)"fusermount3", (char *)"-u", simsys_mnt, NULL};
 		r = run_program(argv);
 		if (r != 0) {
-			char *lazy[] = { (char *)"fusermount3", (char *)"-uz", simsys_mnt, NULL };
+			char *lazy[] = {(char *)"fusermount3", (char *)"-uz", simsys_mnt, NULL};
 			run_program(lazy);
 		}
 		mounted = false;
@@ -187,7 +187,7 @@ static bool ends_with(const char *s, const char *suffix)
 void assert_bound_to(const char *bdf, const char *drv, const char *file, int line)
 {
 	_cleanup_free_ char *rel = NULL, *want_suffix = NULL, *drvdir = NULL, *back = NULL,
-			     *devlink = NULL;
+	                    *devlink = NULL;
 	if (asprintf(&rel, "bus/pci/devices/%s/driver", bdf) < 0 ||
 	    asprintf(&want_suffix, "/bus/pci/drivers/%s", drv) < 0 ||
 	    asprintf(&drvdir, "%s/bus/pci/drivers/%s", simsys_mnt, drv) < 0 ||
@@ -204,19 +204,19 @@ void assert_bound_to(const char *bdf, const char *drv, const char *file, int lin
 	target[n] = 0;
 	if (strncmp(target, "../", 3) != 0 || !ends_with(target, want_suffix))
 		FAIL_AT(file, line, "%s: driver link reads '%s', expected ../…%s", bdf, target,
-			     want_suffix);
+		        want_suffix);
 	if (!realpath(p, resolved))
 		FAIL_AT(file, line, "%s: driver link '%s' does not resolve (%m)", bdf, target);
 	if (!streq(resolved, drvdir))
 		FAIL_AT(file, line, "%s: driver link resolves to '%s', expected '%s'", bdf,
-			     resolved, drvdir);
+		        resolved, drvdir);
 	if (!realpath(devlink, devdir))
 		FAIL_AT(file, line, "%s: bus/pci/devices link does not resolve (%m)", bdf);
 	if (!realpath(back, backdir))
 		FAIL_AT(file, line, "drivers/%s/%s missing (%m)", drv, bdf);
 	if (!streq(backdir, devdir))
 		FAIL_AT(file, line, "drivers/%s/%s resolves to '%s', expected '%s'", drv, bdf,
-			     backdir, devdir);
+		        backdir, devdir);
 }
 
 void assert_unbound(const char *bdf, const char *drv, const char *file, int line)
@@ -229,8 +229,7 @@ void assert_unbound(const char *bdf, const char *drv, const char *file, int line
 	ssize_t n = readlink(p, target, sizeof(target) - 1);
 	if (n >= 0) {
 		target[n] = 0;
-		FAIL_AT(file, line, "%s: expected unbound, driver link reads '%s'", bdf,
-			     target);
+		FAIL_AT(file, line, "%s: expected unbound, driver link reads '%s'", bdf, target);
 	}
 	if (drv) {
 		_cleanup_free_ char *held = NULL;
