@@ -397,6 +397,40 @@ static void test_probe_failure_falls_through_to_next_driver(void **state)
 	ASSERT_NOT_HELD(DEV_FAIL, "failer");
 }
 
+static void test_topology_slow_probe_binds_at_boot(void **state)
+{
+	(void)state;
+	ASSERT_BOUND("0000:07:00.0", "slowdrv");
+}
+
+static void test_probe_walks_drivers_in_registration_order(void **state)
+{
+	(void)state;
+	/* newiddrv (registered after hostdrv) gets the same id: a new device goes to hostdrv */
+	assert_int_equal(drv_write("newiddrv", "new_id", "1af4 1000"), 0);
+	assert_int_equal(control("add-device {\"address\": \"" DEV_TWIN "\", \"vendor\": "
+	                         "\"1af4\", \"device\": \"1000\", \"class\": \"020000\", "
+	                         "\"iommu_group\": 20}"),
+	                 0);
+	ASSERT_BOUND(DEV_TWIN, "hostdrv");
+	/* a module loaded later registers at the end: after unload+load, newiddrv comes first */
+	assert_int_equal(control("unload-module hostdrv"), 0);
+	ASSERT_UNBOUND(DEV_A);
+	assert_int_equal(drivers_probe(DEV_A), 0);
+	ASSERT_BOUND(DEV_A, "newiddrv");
+	/* DEV_B was left unbound: the reloaded hostdrv's driver_attach takes it */
+	assert_int_equal(control("load-module hostdrv"), 0);
+	ASSERT_BOUND(DEV_A, "newiddrv");
+	ASSERT_BOUND(DEV_B, "hostdrv");
+	/* a hot-added twin now meets newiddrv first */
+	assert_int_equal(control("remove-device " DEV_TWIN), 0);
+	assert_int_equal(control("add-device {\"address\": \"" DEV_TWIN "\", \"vendor\": "
+	                         "\"1af4\", \"device\": \"1000\", \"class\": \"020000\", "
+	                         "\"iommu_group\": 20}"),
+	                 0);
+	ASSERT_BOUND(DEV_TWIN, "newiddrv");
+}
+
 static void test_unloaded_driver_has_no_dir_and_never_matches(void **state)
 {
 	(void)state;
@@ -1220,6 +1254,8 @@ int main(void)
 	    T(test_class_mask_compares_only_masked_bits),
 	    T(test_subsystem_ids_must_match_when_given),
 	    T(test_probe_failure_falls_through_to_next_driver),
+	    T(test_topology_slow_probe_binds_at_boot),
+	    T(test_probe_walks_drivers_in_registration_order),
 	    T(test_unloaded_driver_has_no_dir_and_never_matches),
 	    T(test_unbind_held_device_removes_both_links),
 	    T(test_unbind_not_held_is_enodev),
