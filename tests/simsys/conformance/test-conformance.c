@@ -644,6 +644,24 @@ static void test_override_is_per_device_hotplug_twin_not_grabbed(void **state)
 	assert_file_eq("bus/pci/devices/" DEV_TWIN "/driver_override", "(null)\n");
 }
 
+static void test_override_probe_failure_leaves_device_driverless(void **state)
+{
+	(void)state;
+	/*
+	 * What the broker must detect: vfio-pci refuses the device (deny-list, probe error),
+	 * drivers_probe still succeeds, and the override keeps the host driver away.
+	 */
+	assert_int_equal(set_override(DEV_A, "vfio-pci"), 0);
+	assert_int_equal(drv_write("hostdrv", "unbind", DEV_A), 0);
+	assert_int_equal(control("fail-probe vfio-pci"), 0);
+	assert_int_equal(drivers_probe(DEV_A), 0);
+	ASSERT_UNBOUND(DEV_A);
+	/* rollback: clear the override, probe again, the host driver is back */
+	assert_int_equal(set_override(DEV_A, "\n"), 0);
+	assert_int_equal(drivers_probe(DEV_A), 0);
+	ASSERT_BOUND(DEV_A, "hostdrv");
+}
+
 static void test_override_truncated_at_first_newline(void **state)
 {
 	(void)state;
@@ -1274,6 +1292,7 @@ int main(void)
 	    T(test_override_only_driver_never_matches_without_override),
 	    T(test_override_to_unloaded_variant_binds_on_load_module),
 	    T(test_override_is_per_device_hotplug_twin_not_grabbed),
+	    T(test_override_probe_failure_leaves_device_driverless),
 	    T(test_override_truncated_at_first_newline),
 	    T(test_device_names_compared_exactly_like_sysfs_streq),
 	    T(test_writes_for_a_device_wait_for_its_probe),
