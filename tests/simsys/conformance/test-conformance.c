@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,6 +60,19 @@ static void assert_file_eq(const char *rel, const char *want)
 		fail_msg("cannot read %s: %m", rel);
 	if (!streq(got, want))
 		fail_msg("%s reads '%s', expected '%s'", rel, got, want);
+}
+
+static void assert_matches(const char *rel, const char *pattern)
+{
+	_cleanup_free_ char *got = mread(rel);
+	regex_t re;
+	if (!got)
+		fail_msg("cannot read %s: %m", rel);
+	assert_int_equal(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB), 0);
+	int r = regexec(&re, got, 0, NULL, 0);
+	regfree(&re);
+	if (r != 0)
+		fail_msg("%s reads '%s', does not match %s", rel, got, pattern);
 }
 
 static char *devfile(const char *bdf, const char *name)
@@ -275,6 +289,9 @@ static void test_net_and_block_children_and_class_links(void **state)
 	assert_string_equal(resolved, dev);
 	assert_true(mexists("bus/pci/devices/" DEV_A "/net/eth0/address"));
 	assert_true(mexists("bus/pci/devices/" DEV_A "/net/eth0/operstate"));
+	assert_matches("class/net/eth0/address", "^([0-9a-f]{2}:){5}[0-9a-f]{2}\n$");
+	assert_matches("class/net/eth0/operstate", "^(up|down|unknown)\n$");
+	assert_matches("class/block/nvme0n1/dev", "^[0-9]+:[0-9]+\n$");
 
 	_cleanup_free_ char *cb = mpath("class/block/nvme0n1");
 	_cleanup_free_ char *dn = mpath("bus/pci/devices/" DEV_NVME);
