@@ -387,6 +387,7 @@ int sim_fs_run(struct sim_machine *m, const char *mountpoint, bool foreground, b
 	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
 
 	f = fuse_new(&args, &ops, sizeof(ops), m);
+	fuse_opt_free_args(&args);
 	if (!f)
 		return -EINVAL;
 	if (fuse_mount(f, mountpoint) != 0) {
