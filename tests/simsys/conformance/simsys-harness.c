@@ -10,13 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "bb-macro.h"
+
+#ifndef FUSE_SUPER_MAGIC
+#define FUSE_SUPER_MAGIC 0x65735546
+#endif
 
 /* Print why, then fail the running test at the caller's line. */
 #define FAIL_AT(file, line, ...)                                                                   \
@@ -29,6 +35,7 @@
 char simsys_mnt[PATH_MAX];
 static char tmpdir[PATH_MAX];
 static bool mounted;
+static pid_t daemon_pid = -1;
 
 int run_program(char *const argv[])
 {
@@ -46,6 +53,19 @@ int run_program(char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Is PATH the root of a FUSE mount? */
+static bool is_fuse_mount(const char *path)
+{
+	struct statfs sfs;
+	return statfs(path, &sfs) == 0 && sfs.f_type == FUSE_SUPER_MAGIC;
+}
+
+/*
+ * simsys runs in the foreground (-f) as our child, so that teardown can assert how it ended:
+ * exit 0 after unmount (a crash, or a sanitizer report in an instrumented build, fails the
+ * test). Daemon mode, where the mount is ready when the command returns, is covered by the
+ * shell tests.
+ */
 int simsys_mount(const char *topology)
 {
 	const char *prog = getenv("BB_SIMSYS");
@@ -58,10 +78,31 @@ int simsys_mount(const char *topology)
 		return -1;
 	if (!realpath(tmpdir, simsys_mnt))
 		return -1;
-	char *argv[] = {(char *)prog, simsys_mnt, (char *)"--topology", (char *)topology, NULL};
-	int r = run_program(argv);
-	if (r != 0) {
-		print_error("%s exited %d for %s\n", prog, r, topology);
+	daemon_pid = fork();
+	if (daemon_pid < 0)
+		return -1;
+	if (daemon_pid == 0) {
+		execl(prog, prog, simsys_mnt, "--topology", topology, "-f", (char *)NULL);
+		_exit(127);
+	}
+	/* bounded wait for the mount (not a timing assertion: only how long we are willing to wait)
+	 */
+	for (int i = 0; i < 1000 && !is_fuse_mount(simsys_mnt); i++) {
+		int status;
+		if (waitpid(daemon_pid, &status, WNOHANG) == daemon_pid) {
+			print_error("%s ended (status 0x%x) before mounting %s\n", prog, status,
+			            topology);
+			daemon_pid = -1;
+			rmdir(tmpdir);
+			return -1;
+		}
+		usleep(10 * 1000);
+	}
+	if (!is_fuse_mount(simsys_mnt)) {
+		print_error("%s did not mount %s within 10 s\n", prog, simsys_mnt);
+		kill(daemon_pid, SIGTERM);
+		waitpid(daemon_pid, NULL, 0);
+		daemon_pid = -1;
 		rmdir(tmpdir);
 		return -1;
 	}
@@ -76,10 +117,23 @@ int simsys_umount(void)
 		char *argv[] = {(char *)"fusermount3", (char *)"-u", simsys_mnt, NULL};
 		r = run_program(argv);
 		if (r != 0) {
+			print_error("fusermount3 -u %s failed; detaching lazily\n", simsys_mnt);
 			char *lazy[] = {(char *)"fusermount3", (char *)"-uz", simsys_mnt, NULL};
 			run_program(lazy);
 		}
 		mounted = false;
+	}
+	if (daemon_pid > 0) {
+		int status;
+		while (waitpid(daemon_pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			print_error(
+			    "simsys ended with status 0x%x after unmount (expected exit 0)\n",
+			    status);
+			r = -1;
+		}
+		daemon_pid = -1;
 	}
 	if (tmpdir[0])
 		rmdir(tmpdir);
