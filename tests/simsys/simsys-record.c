@@ -235,24 +235,6 @@ static bool has_default_route(const char *route, const char *iface)
 	return false;
 }
 
-/* Does /dev/SOURCE name DISK or one of its partitions (sda1, nvme0n1p2)? */
-static bool source_is_disk(const char *source, const char *disk)
-{
-	size_t n = strlen(disk);
-	const char *rest;
-
-	if (strncmp(source, "/dev/", 5) != 0 || strncmp(source + 5, disk, n) != 0)
-		return false;
-	rest = source + 5 + n;
-	if (*rest == 'p')
-		rest++;
-	if (*rest == '\0')
-		return true;
-	while (*rest >= '0' && *rest <= '9')
-		rest++;
-	return *rest == '\0' && rest[-1] >= '0' && rest[-1] <= '9';
-}
-
 /* The recorded device whose directory holds the class entry REL ("class/net/eth0"). */
 static struct rec_dev *owner_of(struct rec_ctx *c, const char *rel, bool *partition)
 {
@@ -321,6 +303,73 @@ static void add_net(struct rec_ctx *c)
 	free_names(names, n);
 }
 
+/* Adds "mounts" and "swap" for /dev/NAME from the /proc facts. */
+static void block_facts(struct rec_ctx *c, const char *name, json_object *o)
+{
+	json_object *mounts = json_object_new_array();
+	char dev[64];
+
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	for (const char *line = c->mounts; line && *line;) {
+		char source[256], target[SIM_MOUNT_PATH_MAX + 1];
+		/* Mount points with escaped characters (\040) cannot be held: skipped. */
+		if (sscanf(line, "%255s %256s", source, target) == 2 && streq(source, dev) &&
+		    target[0] == '/' && !strchr(target, '\\') &&
+		    json_object_array_length(mounts) < SIM_MAX_MOUNTS)
+			json_object_array_add(mounts, json_object_new_string(target));
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	if (json_object_array_length(mounts) > 0)
+		json_object_object_add(o, "mounts", mounts);
+	else
+		json_object_put(mounts);
+	for (const char *line = c->swaps ? strchr(c->swaps, '\n') : NULL; line && *++line;) {
+		char source[256];
+		if (sscanf(line, "%255s", source) == 1 && streq(source, dev)) {
+			json_object_object_add(o, "swap", json_object_new_boolean(true));
+			break;
+		}
+		line = strchr(line, '\n');
+	}
+}
+
+/* The partitions of DISK: its subdirectories that have a "partition" file. */
+static json_object *partitions_of(struct rec_ctx *c, const char *disk)
+{
+	json_object *parts = json_object_new_array();
+	char **names = NULL, rel[PATH_MAX];
+	size_t n = 0;
+
+	snprintf(rel, sizeof(rel), "class/block/%s", disk);
+	if (list_dir(c->root_fd, rel, &names, &n) < 0)
+		return parts;
+	for (size_t i = 0; i < n; i++) {
+		char prel[PATH_MAX];
+		json_object *o;
+		int fd;
+
+		if (!sim_valid_partition_name(names[i], disk))
+			continue;
+		snprintf(prel, sizeof(prel), "class/block/%s/%s/partition", disk, names[i]);
+		fd = openat(c->root_fd, prel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		close(fd);
+		if (json_object_array_length(parts) >= SIM_MAX_PARTS) {
+			warn("%s: more than %d partitions, %s skipped", disk, SIM_MAX_PARTS, names[i]);
+			continue;
+		}
+		o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(names[i]));
+		block_facts(c, names[i], o);
+		json_object_array_add(parts, o);
+	}
+	free_names(names, n);
+	return parts;
+}
+
 /* class/block entries that are whole disks below a PCI device go to that device. */
 static void add_blocks(struct rec_ctx *c)
 {
@@ -333,11 +382,11 @@ static void add_blocks(struct rec_ctx *c)
 		char rel[PATH_MAX];
 		struct rec_dev *owner;
 		bool partition;
-		json_object *o, *mounts;
+		json_object *o, *parts;
 
 		snprintf(rel, sizeof(rel), "class/block/%s", names[i]);
 		owner = owner_of(c, rel, &partition);
-		/* Partitions are recorded through their disk. */
+		/* Partitions are recorded inside their disk. */
 		if (!owner || partition)
 			continue;
 		if (!valid_child_name(names[i], 31, false)) {
@@ -350,31 +399,13 @@ static void add_blocks(struct rec_ctx *c)
 			continue;
 		}
 		o = json_object_new_object();
-		mounts = json_object_new_array();
 		json_object_object_add(o, "name", json_object_new_string(names[i]));
-		for (const char *line = c->mounts; line && *line;) {
-			char source[256], target[SIM_MOUNT_PATH_MAX + 1];
-			if (sscanf(line, "%255s %256s", source, target) == 2 &&
-			    source_is_disk(source, names[i]) && target[0] == '/' &&
-			    !strchr(target, '\\') &&
-			    json_object_array_length(mounts) < SIM_MAX_MOUNTS)
-				json_object_array_add(mounts, json_object_new_string(target));
-			line = strchr(line, '\n');
-			if (line)
-				line++;
-		}
-		if (json_object_array_length(mounts) > 0)
-			json_object_object_add(o, "mounts", mounts);
+		block_facts(c, names[i], o);
+		parts = partitions_of(c, names[i]);
+		if (json_object_array_length(parts) > 0)
+			json_object_object_add(o, "partitions", parts);
 		else
-			json_object_put(mounts);
-		for (const char *line = c->swaps ? strchr(c->swaps, '\n') : NULL; line && *++line;) {
-			char source[256];
-			if (sscanf(line, "%255s", source) == 1 && source_is_disk(source, names[i])) {
-				json_object_object_add(o, "swap", json_object_new_boolean(true));
-				break;
-			}
-			line = strchr(line, '\n');
-		}
+			json_object_put(parts);
 		json_object_array_add(owner->block, o);
 	}
 	free_names(names, n);
