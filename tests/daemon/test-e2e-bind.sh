@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
 # Acting calls on the GPU server: bind a NIC to vfio-pci, release, quarantine,
 # bind to the best vfio variant, bind a GPU's whole IOMMU group, and the root
 # gate for acting calls.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
 # bindbrokerd's life cycle: options, a stale socket, a second daemon, socket
 # activation, and a clean exit on SIGTERM that removes the socket.
 . "$(dirname "$0")/e2e-lib.sh"
@@ -6,7 +7,7 @@
 mount_simsys minimal
 
 "$BINDBROKERD" --audit sometimes >"$TMP/out" 2>"$TMP/err"
-RC=$? OUT= ERR=$(cat "$TMP/err")
+RC=$? OUT='' ERR=$(cat "$TMP/err")
 expect_rc 2 "bad --audit value"
 expect_err "--audit takes required, best-effort or off" "the bad option is named"
 
@@ -31,7 +32,7 @@ expect_json "j['audit'] == 'off'" "status reports the audit mode"
 
 # A second daemon on the same socket refuses to start and leaves the first alone.
 "$BINDBROKERD" --sysfs-root "$MNT" --state-dir "$STATE" --socket "$SOCK" 2>"$TMP/err"
-RC=$? ERR=$(cat "$TMP/err") OUT=
+RC=$? ERR=$(cat "$TMP/err") OUT=''
 expect_rc 1 "second daemon on a live socket"
 expect_err "another broker is listening on $SOCK" "the second daemon says why"
 bb status

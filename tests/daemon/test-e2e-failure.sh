@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
 # Injected faults: each failed bind exits 3, names the failure and the
 # rollback, and leaves the original driver bound with the override cleared.
 . "$(dirname "$0")/e2e-lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
 # Bad input and bad usage exit 2 with an error naming what is wrong, and touch
 # nothing; an unreachable broker exits 4; garbage on the socket is refused and
 # the broker goes on serving.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
 # Read-only calls on the GPU server: status, list, show, check with the reasons
 # of each refusal, and the --json forms.
 . "$(dirname "$0")/e2e-lib.sh"
