@@ -5,6 +5,10 @@
 # writes genuine modules.alias / modules.alias.bin / modules.dep for libkmod.
 # Usage: make-modules-fixture.sh OUT_ROOT VERSION MODINFO... ; prints the modules dir.
 set -eu
+PATH=$PATH:/usr/sbin:/sbin
+for tool in depmod objcopy "${CC:-cc}"; do
+	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed" >&2; exit 77; }
+done
 root=$1 version=$2
 shift 2
 dir="$root/lib/modules/$version"
