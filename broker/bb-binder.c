@@ -516,6 +516,41 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 	return 0;
 }
 
+int bb_binder_restore(bb_binder *b, const char *address, const char *old_driver,
+                      const char *old_override, struct bb_bind_result *res)
+{
+	struct op op;
+	int r;
+
+	r = begin(b, &op, address, res);
+	if (r < 0)
+		return r;
+	if ((old_driver[0] && !bb_valid_driver_name(old_driver)) ||
+	    (old_override[0] && !bb_valid_driver_name(old_override))) {
+		set_message(res, "invalid driver name (want [A-Za-z0-9_-]{1,64})");
+		return fail(&op, BB_FAIL_INVALID, NULL, -EINVAL);
+	}
+	strcpy(res->target, old_driver);
+	strcpy(op.before.driver, old_driver);
+	strcpy(op.before.driver_override, old_override);
+	op.before.override_unusual = false;
+	op.touched = true;
+	rollback(&op);
+	if (!res->rollback_ok) {
+		res->failure = BB_FAIL_NOT_BOUND;
+		res->failed_step = "restore";
+		res->error = res->rollback_error ? res->rollback_error : -EIO;
+		set_message(res, "%s: could not restore %s (%s); driver now %s", res->address.s,
+		            old_driver[0] ? old_driver : "(none)", strerror(-res->error),
+		            res->new_driver[0] ? res->new_driver : "(none)");
+		return res->error;
+	}
+	set_message(res, "%s restored to %s (was %s)", res->address.s,
+	            old_driver[0] ? old_driver : "no driver",
+	            res->old_driver[0] ? res->old_driver : "(none)");
+	return 0;
+}
+
 /* Undoes a member that was bound successfully earlier in a group bind. */
 static void rollback_member(bb_binder *b, struct bb_bind_result *res,
                             const struct bb_device *before)

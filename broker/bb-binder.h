@@ -102,6 +102,15 @@ int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *
 /* Overrides to BB_QUARANTINE_OVERRIDE, unbinds, verifies no driver holds the device. */
 int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_result *ret);
 
+/*
+ * Puts ADDRESS back to a state recorded earlier (crash recovery from a journal
+ * intent with no result): override OLD_OVERRIDE ("" = cleared), whatever
+ * driver holds it unbound, reprobe, OLD_DRIVER ("" = none) verified. The same
+ * steps as a rollback (observer sees them with rollback = true).
+ */
+int bb_binder_restore(bb_binder *b, const char *address, const char *old_driver,
+                      const char *old_override, struct bb_bind_result *ret);
+
 /* Outcome of a group bind: one result per endpoint (bridges skipped). */
 struct bb_group_result {
 	int iommu_group;

@@ -341,6 +341,34 @@ static void test_release(void **state)
 	assert_string_equal(sim_link_driver(e, "0000:04:00.0"), "");
 }
 
+static void test_restore(void **state)
+{
+	struct env *e = *state;
+	struct bb_bind_result r;
+	size_t from;
+
+	/* As after a crash between the journal's intent and result: put the recorded state back. */
+	assert_int_equal(bb_binder_bind(e->b, "0000:01:00.0", "vfio-pci", &r), 0);
+	e->steps[0] = '\0';
+	assert_int_equal(bb_binder_restore(e->b, "0000:01:00.0", "e1000e", "", &r), 0);
+	assert_string_equal(r.old_driver, "vfio-pci");
+	assert_string_equal(r.new_driver, "e1000e");
+	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "e1000e");
+	assert_string_equal(sim_override_of(e, "0000:01:00.0"), "(null)\n");
+	assert_string_equal(e->steps, "!restore-override !unbind !probe ");
+
+	/* Restoring "no driver" with an override that keeps it so. */
+	assert_int_equal(bb_binder_restore(e->b, "0000:01:00.0", "", BB_QUARANTINE_OVERRIDE, &r),
+	                 0);
+	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "");
+
+	/* Bad names touch nothing. */
+	from = sim_log_len(e);
+	assert_int_equal(bb_binder_restore(e->b, "0000:01:00.0", "e1000e\n", "", &r), -EINVAL);
+	assert_int_equal(bb_binder_restore(e->b, "0000:01:00.0", "", "../x", &r), -EINVAL);
+	assert_int_equal(sim_log_len(e), from);
+}
+
 static void test_quarantine(void **state)
 {
 	struct env *e = *state;
@@ -429,6 +457,7 @@ int main(int argc, char **argv)
 	    T(test_group_bind),
 	    T(test_group_rollback),
 	    T(test_release),
+	    T(test_restore),
 	    T(test_quarantine),
 	    T(test_persist_and_apply),
 	};
