@@ -54,7 +54,10 @@ static int observer(const struct bb_step *st, void *userdata)
 	if (e->refuse && streq(e->refuse, st->name) && !st->rollback)
 		return -EROFS;
 	if (e->act_on && streq(e->act_on, st->name) && !st->rollback) {
-		sim_control(e, e->act);
+		if (e->act_path)
+			sim_write(e, e->act_path, e->act);
+		else
+			sim_control(e, e->act);
 		e->act_on = NULL;
 	}
 	return 0;

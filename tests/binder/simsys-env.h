@@ -12,10 +12,11 @@ struct env {
 	bb_sysfs *s;
 	bb_modules *m;
 	bb_binder *b;
-	char steps[1024];   /* names the observer saw, space separated */
-	const char *refuse; /* step name the observer refuses */
-	const char *act_on; /* step name before which ACT is written to .simsys/control */
-	const char *act;
+	char steps[1024];     /* names the observer saw, space separated */
+	const char *refuse;   /* step name the observer refuses */
+	const char *act_on;   /* step name before which ACT is written ... */
+	const char *act;      /* ... to .simsys/control, */
+	const char *act_path; /* ... or to this file below the mount (a racing writer) */
 };
 
 /* Reads the environment; 0 to go on, 77 to skip (no simsys), 2 on bad usage. */

@@ -189,6 +189,20 @@ static void test_vanished_mid_bind(void **state)
 	sim_assert_only_allowed_writes(e, from);
 }
 
+static void test_racing_override(void **state)
+{
+	struct env *e = *state;
+	struct bb_bind_result r;
+
+	/* Someone else rewrites the override between our unbind and probe: e1000e wins. */
+	e->act_on = "probe";
+	e->act_path = "bus/pci/devices/0000:01:00.0/driver_override";
+	e->act = "e1000e";
+	assert_int_equal(bb_binder_bind(e->b, "0000:01:00.0", "vfio-pci", &r), -EBUSY);
+	assert_int_equal(r.failure, BB_FAIL_WRONG_DRIVER);
+	sim_assert_restored(e, &r, "0000:01:00.0", "e1000e");
+}
+
 static void test_module_missing(void **state)
 {
 	struct env *e = *state;
@@ -451,6 +465,7 @@ int main(int argc, char **argv)
 	    T(test_slow_unbind),
 	    T(test_swapped_mid_bind),
 	    T(test_vanished_mid_bind),
+	    T(test_racing_override),
 	    T(test_module_missing),
 	    T(test_bad_input_touches_nothing),
 	    T(test_observer_refuses),
