@@ -41,7 +41,7 @@ static struct bb_apply_item *add_item(struct bb_apply_report *rep, const bb_addr
 }
 
 static int apply_one(bb_binder *b, bb_sysfs *s, const struct bb_override_entry *e,
-		     bb_apply_check check, void *userdata, struct bb_apply_report *rep)
+                     bb_apply_check check, void *userdata, struct bb_apply_report *rep)
 {
 	struct bb_device d;
 	struct bb_apply_item *it;
@@ -70,7 +70,7 @@ static int apply_one(bb_binder *b, bb_sysfs *s, const struct bb_override_entry *
 }
 
 int bb_overrides_apply(bb_binder *b, const struct bb_overrides *o, const char *only,
-		       bb_apply_check check, void *userdata, struct bb_apply_report *rep)
+                       bb_apply_check check, void *userdata, struct bb_apply_report *rep)
 {
 	bb_sysfs *s = bb_binder_sysfs(b);
 	bb_address a;
@@ -99,7 +99,8 @@ int bb_overrides_apply(bb_binder *b, const struct bb_overrides *o, const char *o
 		return r;
 	if (!joins)
 		return 0;
-	/* A host driver on it would break the isolation vfio relies on: hold it until an operator decides. */
+	/* A host driver on it would break the isolation vfio relies on: hold it until an operator
+	 * decides. */
 	it = add_item(rep, &a, BB_APPLY_QUARANTINED);
 	r = bb_binder_quarantine(b, a.s, &it->result);
 	if (r < 0) {
@@ -108,6 +109,6 @@ int bb_overrides_apply(bb_binder *b, const struct bb_overrides *o, const char *o
 		return -EIO;
 	}
 	log_notice("%s joined an IOMMU group held by vfio; quarantined until an operator decides",
-		   a.s);
+	           a.s);
 	return 0;
 }

@@ -25,8 +25,7 @@ struct op {
 	bool touched; /* some write happened: a failure needs a rollback */
 };
 
-int bb_binder_new(bb_sysfs *s, bb_modules *m, const struct bb_binder_options *opts,
-		  bb_binder **ret)
+int bb_binder_new(bb_sysfs *s, bb_modules *m, const struct bb_binder_options *opts, bb_binder **ret)
 {
 	bb_binder *b = calloc(1, sizeof(*b));
 
@@ -58,19 +57,19 @@ bb_sysfs *bb_binder_sysfs(const bb_binder *b)
 const char *bb_failure_to_string(bb_failure f)
 {
 	static const char *const names[] = {
-		[BB_FAIL_NONE] = "none",
-		[BB_FAIL_INVALID] = "invalid request",
-		[BB_FAIL_NO_DEVICE] = "no such device",
-		[BB_FAIL_MODULE] = "driver module missing or not loadable",
-		[BB_FAIL_OBSERVER] = "step refused by the journal",
-		[BB_FAIL_OVERRIDE] = "writing driver_override failed",
-		[BB_FAIL_UNBIND] = "unbinding the current driver failed",
-		[BB_FAIL_PROBE] = "writing drivers_probe failed",
-		[BB_FAIL_NOT_BOUND] = "no driver bound (probe failed)",
-		[BB_FAIL_WRONG_DRIVER] = "another driver bound",
-		[BB_FAIL_DEVICE_CHANGED] = "device vanished or was replaced",
-		[BB_FAIL_STILL_BOUND] = "a driver still holds the device",
-		[BB_FAIL_GROUP] = "another member of the IOMMU group failed",
+	    [BB_FAIL_NONE] = "none",
+	    [BB_FAIL_INVALID] = "invalid request",
+	    [BB_FAIL_NO_DEVICE] = "no such device",
+	    [BB_FAIL_MODULE] = "driver module missing or not loadable",
+	    [BB_FAIL_OBSERVER] = "step refused by the journal",
+	    [BB_FAIL_OVERRIDE] = "writing driver_override failed",
+	    [BB_FAIL_UNBIND] = "unbinding the current driver failed",
+	    [BB_FAIL_PROBE] = "writing drivers_probe failed",
+	    [BB_FAIL_NOT_BOUND] = "no driver bound (probe failed)",
+	    [BB_FAIL_WRONG_DRIVER] = "another driver bound",
+	    [BB_FAIL_DEVICE_CHANGED] = "device vanished or was replaced",
+	    [BB_FAIL_STILL_BOUND] = "a driver still holds the device",
+	    [BB_FAIL_GROUP] = "another member of the IOMMU group failed",
 	};
 	if ((size_t)f < ARRAY_SIZE(names) && names[f])
 		return names[f];
@@ -97,6 +96,21 @@ static int fail(struct op *op, bb_failure f, const char *step, int err)
 	return op->res->error;
 }
 
+/*
+ * A failed write: refused by the observer, or the device is gone (the write
+ * failed because nothing sits at the address any more), or the step itself.
+ */
+static int fail_write(struct op *op, bool refused, bb_failure f, const char *step, int err)
+{
+	char drv[BB_DRIVER_NAME_MAX + 1];
+
+	if (refused)
+		return fail(op, BB_FAIL_OBSERVER, step, err);
+	if (bb_device_read_driver(op->b->sysfs, &op->res->address, drv, sizeof(drv)) == -ENODEV)
+		return fail(op, BB_FAIL_DEVICE_CHANGED, step, err);
+	return fail(op, f, step, err);
+}
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -111,16 +125,16 @@ static long long now_ms(void)
 }
 
 /* Calls the observer, then writes. Returns the observer's or the write's error. */
-static int step(struct op *op, const char *name, const char *path, const char *value,
-		bool rollback, bool *observer_refused)
+static int step(struct op *op, const char *name, const char *path, const char *value, bool rollback,
+                bool *observer_refused)
 {
 	const bb_binder *b = op->b;
 	struct bb_step st = {
-		.name = name,
-		.address = op->res->address.s,
-		.path = path,
-		.value = value,
-		.rollback = rollback,
+	    .name = name,
+	    .address = op->res->address.s,
+	    .path = path,
+	    .value = value,
+	    .rollback = rollback,
 	};
 	int r;
 
@@ -148,8 +162,7 @@ enum wait_for { WAIT_NAME, WAIT_ANY, WAIT_NONE };
  * WAIT_NAME stops early when another driver holds the device (it will not
  * let go by itself). Returns -ENODEV when the device is gone.
  */
-static int wait_driver(struct op *op, enum wait_for what, const char *name, char *buf,
-		       size_t size)
+static int wait_driver(struct op *op, enum wait_for what, const char *name, char *buf, size_t size)
 {
 	const bb_binder *b = op->b;
 	long long deadline = now_ms() + b->opts.verify_timeout_ms;
@@ -278,10 +291,12 @@ static void rollback(struct op *op)
 	res->rollback_ok = true;
 	r = 0;
 out:
+	if (r == -ENODEV)
+		res->new_driver[0] = '\0'; /* nothing left at the address */
 	res->rollback_error = r;
 	if (r < 0)
 		log_warning_errno(r, "%s: rollback did not restore driver \"%s\": %m",
-				  res->address.s, want);
+		                  res->address.s, want);
 }
 
 static void describe_failure(struct op *op, const char *what)
@@ -290,17 +305,16 @@ static void describe_failure(struct op *op, const char *what)
 	const char *old = res->old_driver[0] ? res->old_driver : "(none)";
 
 	if (!res->rollback_attempted)
-		set_message(res, "%s %s failed: %s (%s); nothing was changed", what,
-			    res->address.s, bb_failure_to_string(res->failure),
-			    strerror(-res->error));
+		set_message(res, "%s %s failed: %s (%s); nothing was changed", what, res->address.s,
+		            bb_failure_to_string(res->failure), strerror(-res->error));
 	else if (res->rollback_ok)
 		set_message(res, "%s %s failed: %s (%s); rolled back to %s", what, res->address.s,
-			    bb_failure_to_string(res->failure), strerror(-res->error), old);
+		            bb_failure_to_string(res->failure), strerror(-res->error), old);
 	else
 		set_message(res, "%s %s failed: %s (%s); ROLLBACK FAILED (%s), driver now %s", what,
-			    res->address.s, bb_failure_to_string(res->failure),
-			    strerror(-res->error), strerror(-res->rollback_error),
-			    res->new_driver[0] ? res->new_driver : "(none)");
+		            res->address.s, bb_failure_to_string(res->failure),
+		            strerror(-res->error), strerror(-res->rollback_error),
+		            res->new_driver[0] ? res->new_driver : "(none)");
 }
 
 static int finish_failure(struct op *op, const char *what)
@@ -338,7 +352,7 @@ static int verify_bound(struct op *op, const char *driver)
 }
 
 int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
-		   struct bb_bind_result *res)
+                   struct bb_bind_result *res)
 {
 	struct op op;
 	bool refused;
@@ -381,20 +395,20 @@ int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
 
 	r = step(&op, "override", op.override_path, driver, false, &refused);
 	if (r < 0) {
-		fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_OVERRIDE, "override", r);
+		fail_write(&op, refused, BB_FAIL_OVERRIDE, "override", r);
 		return finish_failure(&op, "bind");
 	}
 	if (op.before.driver[0] && !streq(op.before.driver, driver)) {
 		r = unbind_current(&op, op.before.driver, false, &refused);
 		if (r < 0) {
-			fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_UNBIND, "unbind", r);
+			fail_write(&op, refused, BB_FAIL_UNBIND, "unbind", r);
 			return finish_failure(&op, "bind");
 		}
 	}
 	if (!streq(op.before.driver, driver)) {
 		r = probe(&op, false, &refused);
 		if (r < 0) {
-			fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_PROBE, "probe", r);
+			fail_write(&op, refused, BB_FAIL_PROBE, "probe", r);
 			return finish_failure(&op, "bind");
 		}
 	}
@@ -402,7 +416,7 @@ int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
 	if (r < 0)
 		return finish_failure(&op, "bind");
 	set_message(res, "%s bound to %s (was %s)", res->address.s, driver,
-		    res->old_driver[0] ? res->old_driver : "(none)");
+	            res->old_driver[0] ? res->old_driver : "(none)");
 	return 0;
 }
 
@@ -416,28 +430,29 @@ int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *
 	r = begin(b, &op, address, res);
 	if (r < 0)
 		return r;
-	/* Already with the host: no override and a driver of the host's choosing. */
+	/* Already with the host: no override and a host driver (vfio is never the host's choice).
+	 */
 	if (op.before.driver_override[0] == '\0' && !op.before.override_unusual &&
-	    op.before.driver[0] != '\0') {
+	    op.before.driver[0] != '\0' && !bb_driver_is_vfio(op.before.driver)) {
 		set_message(res, "%s is already with the host driver %s", res->address.s,
-			    op.before.driver);
+		            op.before.driver);
 		return 0;
 	}
 	r = step(&op, "clear-override", op.override_path, "\n", false, &refused);
 	if (r < 0) {
-		fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_OVERRIDE, "clear-override", r);
+		fail_write(&op, refused, BB_FAIL_OVERRIDE, "clear-override", r);
 		return finish_failure(&op, "release");
 	}
 	if (op.before.driver[0]) {
 		r = unbind_current(&op, op.before.driver, false, &refused);
 		if (r < 0) {
-			fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_UNBIND, "unbind", r);
+			fail_write(&op, refused, BB_FAIL_UNBIND, "unbind", r);
 			return finish_failure(&op, "release");
 		}
 	}
 	r = probe(&op, false, &refused);
 	if (r < 0) {
-		fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_PROBE, "probe", r);
+		fail_write(&op, refused, BB_FAIL_PROBE, "probe", r);
 		return finish_failure(&op, "release");
 	}
 	r = wait_driver(&op, WAIT_ANY, NULL, cur, sizeof(cur));
@@ -448,7 +463,7 @@ int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *
 	}
 	strcpy(res->new_driver, cur);
 	set_message(res, "%s released from %s; the host picked %s", res->address.s,
-		    res->old_driver[0] ? res->old_driver : "(none)", cur[0] ? cur : "no driver");
+	            res->old_driver[0] ? res->old_driver : "(none)", cur[0] ? cur : "no driver");
 	return 0;
 }
 
@@ -466,18 +481,18 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 	/* The ABI keeps a device driverless only while no driver has the override's name. */
 	if (bb_sysfs_driver_present(b->sysfs, BB_QUARANTINE_OVERRIDE)) {
 		set_message(res, "a driver named %s exists; cannot quarantine",
-			    BB_QUARANTINE_OVERRIDE);
+		            BB_QUARANTINE_OVERRIDE);
 		return fail(&op, BB_FAIL_INVALID, NULL, -EEXIST);
 	}
 	r = step(&op, "override", op.override_path, BB_QUARANTINE_OVERRIDE, false, &refused);
 	if (r < 0) {
-		fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_OVERRIDE, "override", r);
+		fail_write(&op, refused, BB_FAIL_OVERRIDE, "override", r);
 		return finish_failure(&op, "quarantine");
 	}
 	if (op.before.driver[0]) {
 		r = unbind_current(&op, op.before.driver, false, &refused);
 		if (r < 0) {
-			fail(&op, refused ? BB_FAIL_OBSERVER : BB_FAIL_UNBIND, "unbind", r);
+			fail_write(&op, refused, BB_FAIL_UNBIND, "unbind", r);
 			return finish_failure(&op, "quarantine");
 		}
 	}
@@ -497,20 +512,55 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 		return finish_failure(&op, "quarantine");
 	}
 	set_message(res, "%s quarantined (was %s); no driver holds it", res->address.s,
-		    res->old_driver[0] ? res->old_driver : "(none)");
+	            res->old_driver[0] ? res->old_driver : "(none)");
+	return 0;
+}
+
+int bb_binder_restore(bb_binder *b, const char *address, const char *old_driver,
+                      const char *old_override, struct bb_bind_result *res)
+{
+	struct op op;
+	int r;
+
+	r = begin(b, &op, address, res);
+	if (r < 0)
+		return r;
+	if ((old_driver[0] && !bb_valid_driver_name(old_driver)) ||
+	    (old_override[0] && !bb_valid_driver_name(old_override))) {
+		set_message(res, "invalid driver name (want [A-Za-z0-9_-]{1,64})");
+		return fail(&op, BB_FAIL_INVALID, NULL, -EINVAL);
+	}
+	strcpy(res->target, old_driver);
+	strcpy(op.before.driver, old_driver);
+	strcpy(op.before.driver_override, old_override);
+	op.before.override_unusual = false;
+	op.touched = true;
+	rollback(&op);
+	if (!res->rollback_ok) {
+		res->failure = BB_FAIL_NOT_BOUND;
+		res->failed_step = "restore";
+		res->error = res->rollback_error ? res->rollback_error : -EIO;
+		set_message(res, "%s: could not restore %s (%s); driver now %s", res->address.s,
+		            old_driver[0] ? old_driver : "(none)", strerror(-res->error),
+		            res->new_driver[0] ? res->new_driver : "(none)");
+		return res->error;
+	}
+	set_message(res, "%s restored to %s (was %s)", res->address.s,
+	            old_driver[0] ? old_driver : "no driver",
+	            res->old_driver[0] ? res->old_driver : "(none)");
 	return 0;
 }
 
 /* Undoes a member that was bound successfully earlier in a group bind. */
 static void rollback_member(bb_binder *b, struct bb_bind_result *res,
-			    const struct bb_device *before)
+                            const struct bb_device *before)
 {
 	char path[BB_SYSFS_PATH_MAX];
 	struct op op = {.b = b, .res = res, .before = *before, .touched = true};
 
 	if (bb_sysfs_device_path(b->sysfs, &res->address, path, sizeof(path)) < 0 ||
 	    snprintf(op.override_path, sizeof(op.override_path), "%s/driver_override", path) >=
-		    (int)sizeof(op.override_path)) {
+	        (int)sizeof(op.override_path)) {
 		res->rollback_attempted = true;
 		res->rollback_ok = false;
 		res->rollback_error = -ENODEV;
@@ -520,7 +570,7 @@ static void rollback_member(bb_binder *b, struct bb_bind_result *res,
 }
 
 int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
-			 struct bb_group_result *ret)
+                         struct bb_group_result *ret)
 {
 	_cleanup_free_ struct bb_device *dev = NULL, *before = NULL;
 	size_t failed_at = SIZE_MAX;
@@ -532,7 +582,7 @@ int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
 	if (driver && (!bb_valid_driver_name(driver) || !bb_driver_is_vfio(driver))) {
 		ret->failure = BB_FAIL_INVALID;
 		snprintf(ret->message, sizeof(ret->message),
-			 "group bind takes a vfio driver (vfio-pci or a *_vfio_pci variant)");
+		         "group bind takes a vfio driver (vfio-pci or a *_vfio_pci variant)");
 		return -EINVAL;
 	}
 	dev = malloc(sizeof(*dev));
@@ -543,14 +593,14 @@ int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
 	if (r < 0) {
 		ret->failure = r == -EINVAL ? BB_FAIL_INVALID : BB_FAIL_NO_DEVICE;
 		snprintf(ret->message, sizeof(ret->message), "cannot read the device: %s",
-			 strerror(-r));
+		         strerror(-r));
 		return r;
 	}
 	ret->iommu_group = dev->iommu_group;
 	if (dev->iommu_group < 0) {
 		ret->failure = BB_FAIL_INVALID;
 		snprintf(ret->message, sizeof(ret->message), "%s has no IOMMU group",
-			 dev->address.s);
+		         dev->address.s);
 		return -ENOENT;
 	}
 
@@ -567,7 +617,7 @@ int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
 			strcpy(target, driver);
 		else if (r >= 0)
 			r = bb_modules_best_vfio_driver(b->modules, before[ret->n - 1].modalias,
-							target, sizeof(target));
+			                                target, sizeof(target));
 		if (r >= 0)
 			r = bb_binder_bind(b, gm->address.s, target, res);
 		else {
@@ -588,7 +638,7 @@ int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
 	}
 	if (failed_at == SIZE_MAX) {
 		snprintf(ret->message, sizeof(ret->message),
-			 "IOMMU group %d: %zu device(s) bound to vfio", ret->iommu_group, ret->n);
+		         "IOMMU group %d: %zu device(s) bound to vfio", ret->iommu_group, ret->n);
 		return 0;
 	}
 	/* One member failed (and rolled itself back): return the others to where they were. */
@@ -601,10 +651,10 @@ int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
 		if (!res->rollback_ok)
 			ret->rollback_ok = false;
 	}
-	snprintf(ret->message, sizeof(ret->message),
-		 "IOMMU group %d: %s failed: %s; %s", ret->iommu_group,
-		 ret->members[failed_at].address.s, bb_failure_to_string(ret->failure),
-		 ret->rollback_ok ? "every member rolled back to its original driver"
-				  : "ROLLBACK INCOMPLETE");
+	snprintf(ret->message, sizeof(ret->message), "IOMMU group %d: %s failed: %s; %s",
+	         ret->iommu_group, ret->members[failed_at].address.s,
+	         bb_failure_to_string(ret->failure),
+	         ret->rollback_ok ? "every member rolled back to its original driver"
+	                          : "ROLLBACK INCOMPLETE");
 	return err;
 }

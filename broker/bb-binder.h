@@ -5,6 +5,8 @@
  * driver's unbind and bus/pci/drivers_probe (never new_id, remove_id, another
  * driver's bind or drivers_autoprobe), reads the outcome back from the driver
  * link, and rolls back to the original driver on any failure.
+ * One operation at a time: a binder is not thread-safe, and the caller keeps
+ * other writers off the device (the daemon serializes requests).
  */
 #pragma once
 
@@ -58,7 +60,7 @@ struct bb_binder_options {
 /* Outcome of one bind/release/quarantine of one device. */
 struct bb_bind_result {
 	bb_address address;
-	char target[BB_DRIVER_NAME_MAX + 1];     /* the driver asked for ("" for release/quarantine) */
+	char target[BB_DRIVER_NAME_MAX + 1]; /* the driver asked for ("" for release/quarantine) */
 	char old_driver[BB_DRIVER_NAME_MAX + 1]; /* before ("" = none) */
 	char new_driver[BB_DRIVER_NAME_MAX + 1]; /* after, rollback included ("" = none) */
 	bb_failure failure;                      /* BB_FAIL_NONE on success */
@@ -74,7 +76,7 @@ typedef struct bb_binder bb_binder;
 
 /* Creates a binder over S and M (M may be NULL on simsys); both must outlive it. */
 int bb_binder_new(bb_sysfs *s, bb_modules *m, const struct bb_binder_options *opts,
-		  bb_binder **ret);
+                  bb_binder **ret);
 
 /* Frees the binder; returns NULL. Accepts NULL. */
 bb_binder *bb_binder_free(bb_binder *b);
@@ -88,13 +90,26 @@ bb_sysfs *bb_binder_sysfs(const bb_binder *b);
  * or the negative errno also stored in RET->error; RET is always filled.
  */
 int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
-		   struct bb_bind_result *ret);
+                   struct bb_bind_result *ret);
 
-/* Clears the override and reprobes; RET->new_driver is what the host picked ("" = none). */
+/*
+ * Clears the override, unbinds the current driver and reprobes; RET->new_driver
+ * is what the host picked ("" = none, not a failure). A device with no override
+ * on a non-vfio driver is left alone.
+ */
 int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *ret);
 
 /* Overrides to BB_QUARANTINE_OVERRIDE, unbinds, verifies no driver holds the device. */
 int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_result *ret);
+
+/*
+ * Puts ADDRESS back to a state recorded earlier (crash recovery from a journal
+ * intent with no result): override OLD_OVERRIDE ("" = cleared), whatever
+ * driver holds it unbound, reprobe, OLD_DRIVER ("" = none) verified. The same
+ * steps as a rollback (observer sees them with rollback = true).
+ */
+int bb_binder_restore(bb_binder *b, const char *address, const char *old_driver,
+                      const char *old_override, struct bb_bind_result *ret);
 
 /* Outcome of a group bind: one result per endpoint (bridges skipped). */
 struct bb_group_result {
@@ -111,7 +126,7 @@ struct bb_group_result {
  * NULL) to each member's best vfio variant, as one unit: if one fails, all go back.
  */
 int bb_binder_bind_group(bb_binder *b, const char *address, const char *driver,
-			 struct bb_group_result *ret);
+                         struct bb_group_result *ret);
 
 /* Human name of a failure ("probe failed", ...). */
 const char *bb_failure_to_string(bb_failure f);

@@ -8,7 +8,7 @@
 #include "bb-fileio.h"
 #include "bb-log.h"
 #include "bb-macro.h"
-#include "proc-facts.h"
+#include "children.h"
 #include "sysfs-path.h"
 
 static int path_depth(const char *path)
@@ -30,9 +30,9 @@ static int parse_hex_attr(const char *s, unsigned width, uint32_t *ret)
 	for (unsigned i = 2; i < 2 + width; i++) {
 		char c = s[i];
 		int d = (c >= '0' && c <= '9')   ? c - '0'
-			: (c >= 'a' && c <= 'f') ? c - 'a' + 10
-			: (c >= 'A' && c <= 'F') ? c - 'A' + 10
-						 : -1;
+		        : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+		        : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+		                                 : -1;
 		if (d < 0)
 			return -EBADMSG;
 		v = v * 16 + (uint32_t)d;
@@ -68,20 +68,18 @@ static int read_driver_link(int dfd, const bb_address *a, int depth, char *buf, 
 	}
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot read the driver link: %m", a->s);
-	r = bb_link_below_root(link, (unsigned)depth, "bus/pci/drivers/", NULL, path,
-			       sizeof(path));
-	name = bb_path_basename(path);
+	r = bb_link_below_root(link, (unsigned)depth, "bus/pci/drivers/", NULL, path, sizeof(path));
+	name = r < 0 ? "" : bb_path_basename(path);
 	if (r < 0 || path_depth(path) != 4 || !bb_valid_driver_name(name))
-		return log_error_errno(EBADMSG, "%s: driver link has an unexpected shape: %s",
-				       a->s, link);
+		return log_error_errno(EBADMSG, "%s: driver link has an unexpected shape: %s", a->s,
+		                       link);
 	if (strlen(name) >= size)
 		return -ENAMETOOLONG;
 	strcpy(buf, name);
 	return 0;
 }
 
-static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a,
-			 struct bb_device *d)
+static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a, struct bb_device *d)
 {
 	char buf[BB_ATTR_MAX];
 	uint32_t v;
@@ -188,7 +186,7 @@ bool bb_device_same_identity(const struct bb_device *a, const struct bb_device *
 static int member_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct bb_group_member *)a)->address.s,
-		      ((const struct bb_group_member *)b)->address.s);
+	              ((const struct bb_group_member *)b)->address.s);
 }
 
 static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
@@ -208,14 +206,16 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot read iommu_group: %m", d->address.s);
 	r = bb_link_below_root(link, (unsigned)depth, "kernel/iommu_groups/", NULL, path,
-			       sizeof(path));
+	                       sizeof(path));
+	if (r < 0)
+		path[0] = '\0';
 	num = bb_path_basename(path);
 	errno = 0;
 	n = strtol(num, &end, 10);
-	if (r < 0 || path_depth(path) != 3 || *num == '\0' || *end != '\0' || errno != 0 ||
-	    n < 0 || n > 1000000 || (num[0] == '0' && num[1] != '\0'))
+	if (r < 0 || path_depth(path) != 3 || *num == '\0' || *end != '\0' || errno != 0 || n < 0 ||
+	    n > 1000000 || (num[0] == '0' && num[1] != '\0'))
 		return log_error_errno(EBADMSG, "%s: iommu_group link has an unexpected shape: %s",
-				       d->address.s, link);
+		                       d->address.s, link);
 	d->iommu_group = (int)n;
 
 	strncat(path, "/devices", sizeof(path) - strlen(path) - 1);
@@ -235,12 +235,12 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 			continue;
 		if (!bb_valid_pci_address(de->d_name)) {
 			r = log_error_errno(EBADMSG, "IOMMU group %d lists %s: not a PCI address",
-					    d->iommu_group, de->d_name);
+			                    d->iommu_group, de->d_name);
 			break;
 		}
 		if (d->n_group == BB_MAX_GROUP_MEMBERS) {
 			r = log_error_errno(E2BIG, "IOMMU group %d has more than %d members",
-					    d->iommu_group, BB_MAX_GROUP_MEMBERS);
+			                    d->iommu_group, BB_MAX_GROUP_MEMBERS);
 			break;
 		}
 		gm = &d->group[d->n_group];
@@ -260,108 +260,10 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 	return r;
 }
 
-/*
- * Lists the entries of class/CLASS whose link resolves below the device (and
- * not below another PCI device under it, such as a bridge's children).
- */
-typedef void (*child_fn)(struct bb_device *d, const char *name, void *userdata);
-
-static int read_class_children(bb_sysfs *s, const char *devpath, const char *klass,
-			       struct bb_device *d, size_t *count, child_fn fn, void *userdata)
-{
-	char cpath[64], link[BB_SYSFS_PATH_MAX], path[BB_SYSFS_PATH_MAX];
-	size_t dlen = strlen(devpath);
-	DIR *dir;
-	struct dirent *de;
-	int fd;
-
-	snprintf(cpath, sizeof(cpath), "class/%s", klass);
-	fd = bb_open_path_at(bb_sysfs_root_fd(s), cpath);
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return log_error_errno(fd, "Cannot open %s: %m", cpath);
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return negative_errno();
-	}
-	while ((de = readdir(dir))) {
-		const char *rest;
-		bool nested = false;
-
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= BB_CHILD_NAME_MAX)
-			continue;
-		if (bb_readlink_at(dirfd(dir), de->d_name, link, sizeof(link)) < 0)
-			continue;
-		if (bb_link_below_root(link, 2, "devices/", de->d_name, path, sizeof(path)) < 0)
-			continue;
-		if (strncmp(path, devpath, dlen) != 0 || path[dlen] != '/')
-			continue;
-		rest = path + dlen + 1;
-		/* A PCI address further down means the child belongs to a device below us. */
-		for (const char *p = rest; *p;) {
-			const char *e = strchrnul(p, '/');
-			char part[BB_PCI_ADDRESS_LEN + 1];
-			if (e - p == BB_PCI_ADDRESS_LEN) {
-				memcpy(part, p, BB_PCI_ADDRESS_LEN);
-				part[BB_PCI_ADDRESS_LEN] = '\0';
-				if (bb_valid_pci_address(part))
-					nested = true;
-			}
-			p = *e ? e + 1 : e;
-		}
-		if (nested)
-			continue;
-		if (*count == BB_MAX_CHILDREN) {
-			closedir(dir);
-			return log_error_errno(E2BIG, "%s: more than %d %s children", d->address.s,
-					       BB_MAX_CHILDREN, klass);
-		}
-		fn(d, de->d_name, userdata);
-	}
-	closedir(dir);
-	return 0;
-}
-
-struct proc_texts {
-	char *route, *mounts, *swaps;
-};
-
-static void add_net(struct bb_device *d, const char *name, void *userdata)
-{
-	struct proc_texts *t = userdata;
-	struct bb_net_child *c = &d->net[d->n_net++];
-
-	strcpy(c->name, name);
-	c->default_route = t->route && bb_route_text_has_default(t->route, name);
-}
-
-static void add_block(struct bb_device *d, const char *name, void *userdata)
-{
-	struct proc_texts *t = userdata;
-	struct bb_block_child *c = &d->block[d->n_block++];
-
-	strcpy(c->name, name);
-	c->mounted = t->mounts && bb_mounts_text_uses(t->mounts, name);
-	c->swap = t->swaps && bb_swaps_text_uses(t->swaps, name);
-}
-
-/* A missing /proc file leaves the fact false; that is reported in the debug log. */
-static char *read_proc(bb_sysfs *s, const char *name)
-{
-	char *text = NULL;
-	int r = bb_read_proc_file(bb_sysfs_proc_fd(s), name, &text);
-	if (r < 0)
-		log_warning_errno(r, "Cannot read proc %s: %m", name);
-	return text;
-}
-
 int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret)
 {
 	char path[BB_SYSFS_PATH_MAX], buf[16];
 	_cleanup_close_ int dfd = -1;
-	struct proc_texts t = {0};
 	bb_address a;
 	int depth, r;
 
@@ -393,14 +295,6 @@ int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret)
 	if (r < 0)
 		return r;
 
-	t.route = read_proc(s, "net/route");
-	t.mounts = read_proc(s, "mounts");
-	t.swaps = read_proc(s, "swaps");
-	r = read_class_children(s, path, "net", ret, &ret->n_net, add_net, &t);
-	if (r >= 0)
-		r = read_class_children(s, path, "block", ret, &ret->n_block, add_block, &t);
-	free(t.route);
-	free(t.mounts);
-	free(t.swaps);
+	r = bb_read_children(s, path, ret);
 	return r < 0 ? r : 0;
 }

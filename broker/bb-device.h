@@ -34,6 +34,7 @@ struct bb_block_child {
 	char name[BB_CHILD_NAME_MAX];
 	bool mounted; /* /proc/mounts has a filesystem on it */
 	bool swap;    /* /proc/swaps lists it */
+	bool held;    /* device-mapper/md holds it (holders/); their mounts and swap count above */
 };
 
 struct bb_device {

@@ -43,7 +43,7 @@ int bb_lockdown_parse(const char *text, size_t len, bb_lockdown *ret)
 		if (i > 0) {
 			if (pos >= len || text[pos] != ' ')
 				return log_error_errno(EBADMSG, "lockdown:1:%zu: expected a space",
-						       pos + 1);
+				                       pos + 1);
 			pos++;
 		}
 		if (pos < len && text[pos] == '[') {
@@ -52,23 +52,22 @@ int bb_lockdown_parse(const char *text, size_t len, bb_lockdown *ret)
 		}
 		if (len - pos < wlen || memcmp(text + pos, words[i], wlen) != 0)
 			return log_error_errno(EBADMSG, "lockdown:1:%zu: expected \"%s\"", pos + 1,
-					       words[i]);
+			                       words[i]);
 		pos += wlen;
 		if (bracket) {
 			if (pos >= len || text[pos] != ']')
 				return log_error_errno(EBADMSG, "lockdown:1:%zu: expected \"]\"",
-						       pos + 1);
+				                       pos + 1);
 			pos++;
 			if (active >= 0)
-				return log_error_errno(EBADMSG,
-						       "lockdown:1:%zu: two levels are active",
-						       pos);
+				return log_error_errno(
+				    EBADMSG, "lockdown:1:%zu: two levels are active", pos);
 			active = (int)i;
 		}
 	}
 	if (pos != len)
 		return log_error_errno(EBADMSG, "lockdown:1:%zu: unexpected text after the levels",
-				       pos + 1);
+		                       pos + 1);
 	if (active < 0)
 		return log_error_errno(EBADMSG, "lockdown:1:1: no level is marked active");
 	*ret = (bb_lockdown)(BB_LOCKDOWN_NONE + active);

@@ -16,14 +16,14 @@
 struct bb_modules {
 	struct kmod_ctx *ctx;
 	int dir_fd;
-	char *alias_text;   /* modules.alias, read on first use */
-	int alias_error;    /* why it could not be read, once tried */
+	char *alias_text; /* modules.alias, read on first use */
+	int alias_error;  /* why it could not be read, once tried */
 };
 
 static void kmod_log_to_bb(void *data, int priority, const char *file, int line, const char *fn,
-			   const char *format, va_list args) _printf_(6, 0);
+                           const char *format, va_list args) _printf_(6, 0);
 static void kmod_log_to_bb(void *data, int priority, const char *file, int line, const char *fn,
-			   const char *format, va_list args)
+                           const char *format, va_list args)
 {
 	char msg[512];
 
@@ -55,7 +55,7 @@ int bb_modules_new(const char *modules_dir, bb_modules **ret)
 	if (!m->ctx) {
 		close(m->dir_fd);
 		return log_error_errno(ENOMEM, "Cannot create a libkmod context for %s",
-				       modules_dir);
+		                       modules_dir);
 	}
 	kmod_set_log_fn(m->ctx, kmod_log_to_bb, NULL);
 	*ret = TAKE_PTR(m);
@@ -100,7 +100,7 @@ int bb_modules_driver_module(bb_modules *m, const char *driver, char *buf, size_
 			struct kmod_module *mod = kmod_module_get_module(it);
 			const char *name = kmod_module_get_name(mod);
 			r = bb_valid_driver_name(name) ? normalize_module_name(name, buf, size)
-						       : -EBADMSG;
+			                               : -EBADMSG;
 			kmod_module_unref(mod);
 			kmod_module_unref_list(list);
 			return r;
@@ -135,7 +135,7 @@ static int kmod_load_module(bb_modules *m, const char *module)
 		return -ENOENT;
 	}
 	r = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL,
-					    NULL);
+	                                    NULL);
 	kmod_module_unref(mod);
 	if (r > 0) /* blacklisted */
 		return -EPERM;
@@ -162,10 +162,10 @@ int bb_modules_ensure_driver(bb_sysfs *s, bb_modules *m, const char *driver)
 		r = -ENOENT;
 	if (r < 0)
 		return log_error_errno(r, "Cannot load module %s for driver %s: %m", module,
-				       driver);
+		                       driver);
 	if (!bb_sysfs_driver_present(s, driver))
 		return log_error_errno(ENOENT, "Module %s is loaded but registers no driver %s",
-				       module, driver);
+		                       module, driver);
 	return 0;
 }
 
@@ -173,8 +173,8 @@ static int load_alias_text(bb_modules *m)
 {
 	if (m->alias_text || m->alias_error)
 		return m->alias_error;
-	m->alias_error = bb_read_file_at(m->dir_fd, "modules.alias", BB_MODULES_ALIAS_MAX,
-					 &m->alias_text, NULL);
+	m->alias_error =
+	    bb_read_file_at(m->dir_fd, "modules.alias", BB_MODULES_ALIAS_MAX, &m->alias_text, NULL);
 	if (m->alias_error < 0)
 		log_debug_errno(m->alias_error, "Cannot read modules.alias: %m");
 	return m->alias_error;

@@ -20,7 +20,8 @@ int bb_modules_new(const char *modules_dir, bb_modules **ret);
 /* Releases the libkmod context; returns NULL. Accepts NULL. */
 bb_modules *bb_modules_free(bb_modules *m);
 
-/* The module that provides DRIVER ("vfio-pci" -> "vfio_pci"): libkmod lookup, else the name with dashes as underscores. */
+/* The module that provides DRIVER ("vfio-pci" -> "vfio_pci"): libkmod lookup, else the name with
+ * dashes as underscores. */
 int bb_modules_driver_module(bb_modules *m, const char *driver, char *buf, size_t size);
 
 /*

@@ -9,10 +9,10 @@
 #include "bb-macro.h"
 #include "bb-overrides.h"
 
-static int parse_error(char *err, size_t errsize, int r, unsigned line, size_t col,
-		       const char *fmt, ...) _printf_(6, 7);
-static int parse_error(char *err, size_t errsize, int r, unsigned line, size_t col,
-		       const char *fmt, ...)
+static int parse_error(char *err, size_t errsize, int r, unsigned line, size_t col, const char *fmt,
+                       ...) _printf_(6, 7);
+static int parse_error(char *err, size_t errsize, int r, unsigned line, size_t col, const char *fmt,
+                       ...)
 {
 	char why[160];
 	va_list ap;
@@ -25,8 +25,7 @@ static int parse_error(char *err, size_t errsize, int r, unsigned line, size_t c
 	return r;
 }
 
-const struct bb_override_entry *bb_overrides_find(const struct bb_overrides *o,
-						  const char *address)
+const struct bb_override_entry *bb_overrides_find(const struct bb_overrides *o, const char *address)
 {
 	bb_address a;
 
@@ -39,7 +38,7 @@ const struct bb_override_entry *bb_overrides_find(const struct bb_overrides *o,
 }
 
 int bb_overrides_parse(const char *text, size_t len, struct bb_overrides *ret, char *err,
-		       size_t errsize)
+                       size_t errsize)
 {
 	unsigned line = 0;
 	size_t pos = 0;
@@ -47,7 +46,7 @@ int bb_overrides_parse(const char *text, size_t len, struct bb_overrides *ret, c
 	ret->n = 0;
 	if (len > BB_OVERRIDES_MAX_SIZE)
 		return parse_error(err, errsize, -E2BIG, 1, 1, "file larger than %d bytes",
-				   BB_OVERRIDES_MAX_SIZE);
+		                   BB_OVERRIDES_MAX_SIZE);
 	while (pos < len) {
 		const char *l = text + pos;
 		const char *nl = memchr(l, '\n', len - pos);
@@ -58,38 +57,38 @@ int bb_overrides_parse(const char *text, size_t len, struct bb_overrides *ret, c
 		line++;
 		if (!nl)
 			return parse_error(err, errsize, -EBADMSG, line, len - pos + 1,
-					   "line does not end in a newline");
+			                   "line does not end in a newline");
 		llen = (size_t)(nl - l);
 		if (llen < BB_PCI_ADDRESS_LEN + 2)
 			return parse_error(err, errsize, -EBADMSG, line, 1,
-					   "expected \"DDDD:BB:DD.F DRIVER\"");
+			                   "expected \"DDDD:BB:DD.F DRIVER\"");
 		memcpy(addr, l, BB_PCI_ADDRESS_LEN);
 		addr[BB_PCI_ADDRESS_LEN] = '\0';
 		if (!bb_valid_pci_address(addr))
 			return parse_error(err, errsize, -EBADMSG, line, 1,
-					   "invalid device address");
+			                   "invalid device address");
 		for (size_t i = 0; i < BB_PCI_ADDRESS_LEN; i++)
 			if (addr[i] >= 'A' && addr[i] <= 'F')
 				return parse_error(err, errsize, -EBADMSG, line, i + 1,
-						   "device address must be lowercase");
+				                   "device address must be lowercase");
 		if (l[BB_PCI_ADDRESS_LEN] != ' ')
 			return parse_error(err, errsize, -EBADMSG, line, BB_PCI_ADDRESS_LEN + 1,
-					   "expected one space after the address");
+			                   "expected one space after the address");
 		dlen = llen - BB_PCI_ADDRESS_LEN - 1;
 		if (dlen > BB_DRIVER_NAME_MAX)
 			return parse_error(err, errsize, -EBADMSG, line, BB_PCI_ADDRESS_LEN + 2,
-					   "driver name longer than %d", BB_DRIVER_NAME_MAX);
+			                   "driver name longer than %d", BB_DRIVER_NAME_MAX);
 		memcpy(drv, l + BB_PCI_ADDRESS_LEN + 1, dlen);
 		drv[dlen] = '\0';
 		if (memchr(l + BB_PCI_ADDRESS_LEN + 1, '\0', dlen) || !bb_valid_driver_name(drv))
 			return parse_error(err, errsize, -EBADMSG, line, BB_PCI_ADDRESS_LEN + 2,
-					   "invalid driver name");
+			                   "invalid driver name");
 		if (bb_overrides_find(ret, addr))
 			return parse_error(err, errsize, -EBADMSG, line, 1,
-					   "device %s listed twice", addr);
+			                   "device %s listed twice", addr);
 		if (ret->n == BB_OVERRIDES_MAX)
 			return parse_error(err, errsize, -E2BIG, line, 1, "more than %d entries",
-					   BB_OVERRIDES_MAX);
+			                   BB_OVERRIDES_MAX);
 		e = &ret->entries[ret->n++];
 		memcpy(e->address.s, addr, sizeof(addr));
 		memcpy(e->driver, drv, dlen + 1);

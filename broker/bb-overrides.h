@@ -32,7 +32,7 @@ struct bb_overrides {
  * On error returns -EBADMSG/-E2BIG and writes "overrides:LINE:COL: why" to ERR.
  */
 int bb_overrides_parse(const char *text, size_t len, struct bb_overrides *ret, char *err,
-		       size_t errsize);
+                       size_t errsize);
 
 /* Loads STATE_DIRFD/overrides (absent file = empty). ERR as for parse. */
 int bb_overrides_load(int state_dirfd, struct bb_overrides *ret, char *err, size_t errsize);
@@ -48,7 +48,7 @@ int bb_overrides_remove(struct bb_overrides *o, const char *address);
 
 /* The entry for ADDRESS, or NULL. */
 const struct bb_override_entry *bb_overrides_find(const struct bb_overrides *o,
-						  const char *address);
+                                                  const char *address);
 
 /* Load, set, save in one step (for bind --persist). */
 int bb_overrides_record(int state_dirfd, const char *address, const char *driver);
@@ -65,8 +65,14 @@ typedef int (*bb_apply_check)(const struct bb_override_entry *e, void *userdata)
 /* What apply did to one device. */
 struct bb_apply_item {
 	bb_address address;
-	enum { BB_APPLY_ALREADY, BB_APPLY_BOUND, BB_APPLY_FAILED, BB_APPLY_SKIPPED,
-	       BB_APPLY_ABSENT, BB_APPLY_QUARANTINED } action;
+	enum {
+		BB_APPLY_ALREADY,
+		BB_APPLY_BOUND,
+		BB_APPLY_FAILED,
+		BB_APPLY_SKIPPED,
+		BB_APPLY_ABSENT,
+		BB_APPLY_QUARANTINED
+	} action;
 	struct bb_bind_result result;
 };
 
@@ -84,7 +90,7 @@ struct bb_apply_report {
  * Returns 0 when every item succeeded, else -EIO.
  */
 int bb_overrides_apply(bb_binder *b, const struct bb_overrides *o, const char *only,
-		       bb_apply_check check, void *userdata, struct bb_apply_report *ret);
+                       bb_apply_check check, void *userdata, struct bb_apply_report *ret);
 
 /*
  * True when ADDRESS sits in an IOMMU group in which another member is bound to

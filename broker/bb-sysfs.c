@@ -55,7 +55,7 @@ int bb_sysfs_open(const char *root, const char *proc_root, bb_sysfs **ret)
 		proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (proc_fd < 0)
 		return log_error_errno(proc_fd < -1 ? proc_fd : errno,
-				       "Cannot open the proc root of %s: %m", root);
+		                       "Cannot open the proc root of %s: %m", root);
 
 	s->root_path = strdup(root);
 	if (!s->root_path)
@@ -150,7 +150,7 @@ int bb_sysfs_device_path(bb_sysfs *s, const bb_address *address, char *buf, size
 	r = bb_link_below_root(link, 3, "devices/", address->s, buf, size);
 	if (r < 0)
 		return log_error_errno(r, "%s: bus/pci/devices link has an unexpected shape: %s",
-				       address->s, link);
+		                       address->s, link);
 	return 0;
 }
 

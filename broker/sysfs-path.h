@@ -14,7 +14,14 @@
  * Writes the path below the root to BUF. -EBADMSG when the shape is wrong.
  */
 int bb_link_below_root(const char *link, unsigned up, const char *prefix, const char *tail,
-		       char *buf, size_t size);
+                       char *buf, size_t size);
 
 /* True when PATH is a clean relative path: no "." / ".." / empty parts, <= depth limit. */
 int bb_path_is_clean(const char *path);
+
+/*
+ * Resolves the relative link LINK found in directory BASE (a clean path below
+ * the root) to a clean path below the root in BUF. Absolute links and links
+ * that climb above the root are refused (-EBADMSG).
+ */
+int bb_resolve_link(const char *base, const char *link, char *buf, size_t size);

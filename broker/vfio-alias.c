@@ -59,7 +59,7 @@ int bb_vfio_alias_best(const char *text, const char *key, char *buf, size_t size
 			best = w;
 			r = 0;
 		}
-next:
+	next:
 		line = *end ? end + 1 : NULL;
 	}
 	return r;

@@ -9,21 +9,21 @@
 struct error_class {
 	const char *name;
 	int status;
-	const char *label; /* what the human message starts with */
+	const char *label; /* what the human message starts with, if anything */
 };
 
 static const struct error_class error_classes[] = {
-	{BB_BROKER_ERROR_DENIED, EXIT_DENIED, "denied"},
-	{BB_BROKER_ERROR_PERMISSION_DENIED, EXIT_DENIED, "permission denied"},
-	{BB_VARLINK_ERROR_PERMISSION_DENIED, EXIT_DENIED, "permission denied"},
-	{BB_BROKER_ERROR_INVALID_ARGUMENT, EXIT_USAGE, "invalid argument"},
-	{BB_BROKER_ERROR_NO_SUCH_DEVICE, EXIT_USAGE, "no such device"},
-	{BB_VARLINK_ERROR_INVALID_PARAMETER, EXIT_USAGE, "invalid parameter"},
-	{BB_VARLINK_ERROR_METHOD_NOT_FOUND, EXIT_USAGE, "the broker does not know this call"},
-	{BB_VARLINK_ERROR_INTERFACE_NOT_FOUND, EXIT_USAGE, "the broker does not know this call"},
-	{BB_BROKER_ERROR_PROTOCOL, EXIT_USAGE, "protocol error"},
-	{BB_BROKER_ERROR_OPERATION_FAILED, EXIT_FAILED, "failed"},
-	{BB_BROKER_ERROR_INTERNAL, EXIT_FAILED, "broker error"},
+    {BB_BROKER_ERROR_DENIED, EXIT_DENIED, "denied"},
+    {BB_BROKER_ERROR_PERMISSION_DENIED, EXIT_DENIED, "permission denied"},
+    {BB_VARLINK_ERROR_PERMISSION_DENIED, EXIT_DENIED, "permission denied"},
+    {BB_BROKER_ERROR_INVALID_ARGUMENT, EXIT_USAGE, "invalid argument"},
+    {BB_BROKER_ERROR_NO_SUCH_DEVICE, EXIT_USAGE, "no such device"},
+    {BB_VARLINK_ERROR_INVALID_PARAMETER, EXIT_USAGE, "invalid parameter"},
+    {BB_VARLINK_ERROR_METHOD_NOT_FOUND, EXIT_USAGE, "the broker does not know this call"},
+    {BB_VARLINK_ERROR_INTERFACE_NOT_FOUND, EXIT_USAGE, "the broker does not know this call"},
+    {BB_BROKER_ERROR_PROTOCOL, EXIT_USAGE, "protocol error"},
+    {BB_BROKER_ERROR_OPERATION_FAILED, EXIT_FAILED, NULL}, /* its reason says "failed" */
+    {BB_BROKER_ERROR_INTERNAL, EXIT_FAILED, "broker error"},
 };
 
 static const struct error_class *classify(const char *error)
@@ -44,14 +44,14 @@ static void print_json_error(const char *error, struct json_object *params)
 	json_object_object_add(o, "error", json_object_new_string(error));
 	if (params) {
 		json_object_object_foreach(params, key, val)
-			json_object_object_add(o, key, json_object_get(val));
+		    json_object_object_add(o, key, json_object_get(val));
 	}
 	print_json(o);
 	json_object_put(o);
 }
 
 int client_fail(const Client *c, int status, const char *error, const char *parameter,
-		const char *fmt, ...)
+                const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -94,21 +94,23 @@ static void print_outcome_failure(struct json_object *outcome)
 		}
 	}
 	if (jbool(outcome, "rollback_attempted")) {
-		fputs(jbool(outcome, "rollback_ok") ? "; rolled back, now on " :
-						      "; ROLLBACK FAILED, now on ",
+		fputs(jbool(outcome, "rollback_ok") ? "; rolled back, now on "
+		                                    : "; ROLLBACK FAILED, now on ",
 		      stderr);
 		print_safe(stderr, *jstr(outcome, "new_driver") ? jstr(outcome, "new_driver")
-								: "no driver");
+		                                                : "no driver");
 	}
 	fputc('\n', stderr);
 }
 
 static void print_human_error(const struct error_class *cls, const char *error,
-			      struct json_object *params)
+                              struct json_object *params)
 {
 	struct json_object *outcomes;
 
-	fprintf(stderr, "bindbroker: %s: ", cls->label);
+	fputs("bindbroker: ", stderr);
+	if (cls->label)
+		fprintf(stderr, "%s: ", cls->label);
 	if (streq(error, BB_BROKER_ERROR_DENIED)) {
 		print_safe(stderr, jstr(params, "reason"));
 		fputs(" (rule ", stderr);
@@ -137,7 +139,7 @@ static void print_human_error(const struct error_class *cls, const char *error,
 }
 
 int client_call(const Client *c, const CommandArgs *a, const char *method,
-		struct json_object *params, ReplyPrinter print)
+                struct json_object *params, ReplyPrinter print)
 {
 	BbVarlinkReply reply = {0};
 	char err[256];
@@ -147,14 +149,14 @@ int client_call(const Client *c, const CommandArgs *a, const char *method,
 	if (fd < 0) {
 		json_object_put(params);
 		return client_fail(c, EXIT_UNREACHABLE, "io.bindbroker.Client.Unreachable", NULL,
-				   "cannot reach the broker at %s: %s", c->socket_path,
-				   strerror(-fd));
+		                   "cannot reach the broker at %s: %s", c->socket_path,
+		                   strerror(-fd));
 	}
 	r = bb_varlink_call(fd, method, params, &reply, err, sizeof(err));
 	close(fd);
 	if (r < 0)
 		return client_fail(c, EXIT_UNREACHABLE, "io.bindbroker.Client.Unreachable", NULL,
-				   "no answer from the broker at %s: %s", c->socket_path, err);
+		                   "no answer from the broker at %s: %s", c->socket_path, err);
 
 	if (reply.error) {
 		const struct error_class *cls = classify(reply.error);

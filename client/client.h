@@ -41,11 +41,11 @@ typedef int (*ReplyPrinter)(const Client *c, const CommandArgs *a, struct json_o
 
 /* call.c: one call to the broker, errors mapped to exit codes and printed. */
 int client_call(const Client *c, const CommandArgs *a, const char *method,
-		struct json_object *params, ReplyPrinter print);
+                struct json_object *params, ReplyPrinter print);
 
 /* A local error (bad usage, bad input): printed, and as one JSON object with --json. */
 int client_fail(const Client *c, int status, const char *error, const char *parameter,
-		const char *fmt, ...) _printf_(5, 6);
+                const char *fmt, ...) _printf_(5, 6);
 
 /* output.c: terminal-safe printing of strings that came over the wire. */
 const char *jstr(struct json_object *o, const char *key); /* "" when absent or null */

@@ -13,7 +13,7 @@ static int check_device(const Client *c, const char *dev)
 	if (bb_valid_pci_address(dev))
 		return 0;
 	return client_fail(c, EXIT_USAGE, BB_BROKER_ERROR_INVALID_ARGUMENT, "device",
-			   "invalid device address \"%s\": expected DDDD:BB:DD.F (hex)", dev);
+	                   "invalid device address \"%s\": expected DDDD:BB:DD.F (hex)", dev);
 }
 
 static int check_driver(const Client *c, const char *driver)
@@ -21,8 +21,8 @@ static int check_driver(const Client *c, const char *driver)
 	if (bb_valid_driver_name(driver))
 		return 0;
 	return client_fail(c, EXIT_USAGE, BB_BROKER_ERROR_INVALID_ARGUMENT, "driver",
-			   "invalid driver name \"%s\": expected 1 to %d of [A-Za-z0-9_-]",
-			   driver, BB_DRIVER_NAME_MAX);
+	                   "invalid driver name \"%s\": expected 1 to %d of [A-Za-z0-9_-]", driver,
+	                   BB_DRIVER_NAME_MAX);
 }
 
 static struct json_object *device_params(const char *dev, const char *driver)
@@ -48,9 +48,8 @@ static const char *or_none(const char *s, const char *none)
 static int print_status(const Client *c, const CommandArgs *a, struct json_object *p)
 {
 	static const char *const keys[][2] = {
-		{"version", "version"},       {"sysfs_root", "sysfs root"},
-		{"lockdown", "lockdown"},     {"config_dir", "config dir"},
-		{"state_dir", "state dir"},   {"audit", "audit"},
+	    {"version", "version"},       {"sysfs_root", "sysfs root"}, {"lockdown", "lockdown"},
+	    {"config_dir", "config dir"}, {"state_dir", "state dir"},   {"audit", "audit"},
 	};
 	(void)a;
 
@@ -78,7 +77,8 @@ static struct json_object *jarray(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_array))
 		return NULL;
 	return v;
 }
@@ -133,8 +133,8 @@ static int print_list(const Client *c, const CommandArgs *a, struct json_object 
 	if (c->json)
 		return EXIT_DONE;
 	for (size_t i = 0; i < jlen(devices); i++) {
-		int n = (int)strlen(or_none(jstr(json_object_array_get_idx(devices, i), "driver"),
-					    "-"));
+		int n = (int)strlen(
+		    or_none(jstr(json_object_array_get_idx(devices, i), "driver"), "-"));
 		if (n > wdrv)
 			wdrv = n;
 	}
@@ -222,7 +222,7 @@ int cmd_show(const Client *c, const CommandArgs *a)
 	if (check_device(c, a->argv[0]))
 		return EXIT_USAGE;
 	return client_call(c, a, BB_BROKER_METHOD_SHOW_DEVICE, device_params(a->argv[0], NULL),
-			   print_show);
+	                   print_show);
 }
 
 /* ---- check ---------------------------------------------------------------------------------- */
@@ -278,8 +278,12 @@ static int print_bind(const Client *c, const CommandArgs *a, struct json_object 
 		return EXIT_DONE;
 	for (size_t i = 0; i < jlen(outcomes); i++) {
 		struct json_object *o = json_object_array_get_idx(outcomes, i);
-		printf("bound %s to %s (was %s)\n", jstr(o, "device"), jstr(o, "new_driver"),
-		       or_none(jstr(o, "old_driver"), "no driver"));
+
+		if (streq(jstr(o, "old_driver"), jstr(o, "new_driver")))
+			printf("%s is already on %s\n", jstr(o, "device"), jstr(o, "new_driver"));
+		else
+			printf("bound %s to %s (was %s)\n", jstr(o, "device"),
+			       jstr(o, "new_driver"), or_none(jstr(o, "old_driver"), "no driver"));
 	}
 	if (jbool(p, "persisted"))
 		puts("persisted: apply re-applies this binding at boot and on hot-add");
@@ -323,7 +327,7 @@ int cmd_release(const Client *c, const CommandArgs *a)
 	if (check_device(c, a->argv[0]))
 		return EXIT_USAGE;
 	return client_call(c, a, BB_BROKER_METHOD_RELEASE, device_params(a->argv[0], NULL),
-			   print_unbinding);
+	                   print_unbinding);
 }
 
 int cmd_quarantine(const Client *c, const CommandArgs *a)
@@ -331,7 +335,7 @@ int cmd_quarantine(const Client *c, const CommandArgs *a)
 	if (check_device(c, a->argv[0]))
 		return EXIT_USAGE;
 	return client_call(c, a, BB_BROKER_METHOD_QUARANTINE, device_params(a->argv[0], NULL),
-			   print_unbinding);
+	                   print_unbinding);
 }
 
 /* ---- apply ---------------------------------------------------------------------------------- */
@@ -387,5 +391,5 @@ int cmd_apply(const Client *c, const CommandArgs *a)
 int cmd_not_available(const Client *c, const CommandArgs *a)
 {
 	return client_fail(c, EXIT_USAGE, "io.bindbroker.Client.NotAvailable", NULL,
-			   "%s: not available yet", a->name);
+	                   "%s: not available yet", a->name);
 }

@@ -21,19 +21,19 @@ typedef struct Command {
 
 /* Commands of later issues (tables, keys, audit) plug in here, replacing cmd_not_available. */
 static const Command commands[] = {
-	{"status", 0, 0, false, false, cmd_status, "status"},
-	{"list", 0, 0, false, false, cmd_list, "list"},
-	{"show", 1, 1, false, false, cmd_show, "show DEV"},
-	{"check", 1, 2, true, false, cmd_check, "check DEV [DRIVER] [--group]"},
-	{"bind", 1, 2, true, true, cmd_bind, "bind DEV [DRIVER] [--group] [--persist]"},
-	{"release", 1, 1, false, false, cmd_release, "release DEV"},
-	{"quarantine", 1, 1, false, false, cmd_quarantine, "quarantine DEV"},
-	{"apply", 0, 1, false, false, cmd_apply, "apply [DEV]"},
-	{"table", 0, MAX_ARGS, false, false, cmd_not_available,
-	 "table install FILE | list | verify FILE --key PUB | sign FILE --key SECKEY"},
-	{"keygen", 0, MAX_ARGS, false, false, cmd_not_available, "keygen"},
-	{"audit", 0, MAX_ARGS, false, false, cmd_not_available,
-	 "audit show [--device DEV] | verify [--journal DIR] [--key PUB] | export"},
+    {"status", 0, 0, false, false, cmd_status, "status"},
+    {"list", 0, 0, false, false, cmd_list, "list"},
+    {"show", 1, 1, false, false, cmd_show, "show DEV"},
+    {"check", 1, 2, true, false, cmd_check, "check DEV [DRIVER] [--group]"},
+    {"bind", 1, 2, true, true, cmd_bind, "bind DEV [DRIVER] [--group] [--persist]"},
+    {"release", 1, 1, false, false, cmd_release, "release DEV"},
+    {"quarantine", 1, 1, false, false, cmd_quarantine, "quarantine DEV"},
+    {"apply", 0, 1, false, false, cmd_apply, "apply [DEV]"},
+    {"table", 0, MAX_ARGS, false, false, cmd_not_available,
+     "table install FILE | list | verify FILE --key PUB | sign FILE --key SECKEY"},
+    {"keygen", 0, MAX_ARGS, false, false, cmd_not_available, "keygen"},
+    {"audit", 0, MAX_ARGS, false, false, cmd_not_available,
+     "audit show [--device DEV] | verify [--journal DIR] [--key PUB] | export"},
 };
 
 static void usage(FILE *f)
@@ -69,8 +69,8 @@ int main(int argc, char **argv)
 
 		if (options_done || arg[0] != '-' || streq(arg, "-")) {
 			if (n > MAX_ARGS)
-				return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage", NULL,
-						   "too many arguments");
+				return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage",
+				                   NULL, "too many arguments");
 			positional[n++] = argv[i];
 		} else if (streq(arg, "--")) {
 			options_done = true;
@@ -78,8 +78,8 @@ int main(int argc, char **argv)
 			c.json = true;
 		} else if (streq(arg, "--socket")) {
 			if (++i >= argc)
-				return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage", NULL,
-						   "--socket needs a PATH");
+				return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage",
+				                   NULL, "--socket needs a PATH");
 			c.socket_path = argv[i];
 		} else if (strncmp(arg, "--socket=", 9) == 0) {
 			c.socket_path = arg + 9;
@@ -94,38 +94,41 @@ int main(int argc, char **argv)
 			printf("bindbroker %s\n", BB_VERSION);
 			return EXIT_DONE;
 		} else if (n > 0 && find_command(positional[0]) &&
-			   find_command(positional[0])->run == cmd_not_available) {
+		           find_command(positional[0])->run == cmd_not_available) {
 			if (n > MAX_ARGS)
-				return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage", NULL,
-						   "too many arguments");
+				return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage",
+				                   NULL, "too many arguments");
 			positional[n++] = argv[i]; /* their own options, once they exist */
 		} else {
 			usage(stderr);
 			return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage", NULL,
-					   "unknown option \"%s\"", arg);
+			                   "unknown option \"%s\"", arg);
 		}
 	}
 	if (*c.socket_path == '\0')
 		return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage", NULL,
-				   "--socket needs a PATH");
+		                   "--socket needs a PATH");
 	if (n == 0) {
 		usage(stderr);
 		return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage", NULL,
-				   "no command given");
+		                   "no command given");
 	}
 	cmd = find_command(positional[0]);
 	if (!cmd)
 		return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage", NULL,
-				   "unknown command \"%s\" (see --help)", positional[0]);
-	a = (CommandArgs){.name = cmd->name, .n = n - 1, .argv = positional + 1,
-			  .group = group, .persist = persist};
+		                   "unknown command \"%s\" (see --help)", positional[0]);
+	a = (CommandArgs){.name = cmd->name,
+	                  .n = n - 1,
+	                  .argv = positional + 1,
+	                  .group = group,
+	                  .persist = persist};
 	if (a.n < cmd->min_args || a.n > cmd->max_args)
 		return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage", NULL,
-				   "usage: bindbroker %s", cmd->synopsis);
+		                   "usage: bindbroker %s", cmd->synopsis);
 	if ((group && !cmd->group_flag) || (persist && !cmd->persist_flag))
 		return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage", NULL,
-				   "%s does not take %s (usage: bindbroker %s)", cmd->name,
-				   group && !cmd->group_flag ? "--group" : "--persist",
-				   cmd->synopsis);
+		                   "%s does not take %s (usage: bindbroker %s)", cmd->name,
+		                   group && !cmd->group_flag ? "--group" : "--persist",
+		                   cmd->synopsis);
 	return cmd->run(&c, &a);
 }

@@ -10,8 +10,8 @@ int bb_daemon_authorize(const BbPeer *peer, const char *method, BbReply *reply)
 	if (peer->uid == 0)
 		return 0;
 	reply_error_reason(reply, BB_BROKER_ERROR_PERMISSION_DENIED,
-			   "%s needs root: uid %u is not authorized (no authorization service "
-			   "is configured yet)",
-			   method, (unsigned)peer->uid);
+	                   "%s needs root: uid %u is not authorized (no authorization service "
+	                   "is configured yet)",
+	                   method, (unsigned)peer->uid);
 	return -EPERM;
 }

@@ -54,7 +54,7 @@ typedef struct BbReply {
 } BbReply;
 
 typedef int (*BbMethodHandler)(BbDaemon *d, const BbPeer *peer, struct json_object *params,
-			       BbReply *reply);
+                               BbReply *reply);
 
 /* Fill REPLY (taking PARAMS) and return 0, so handlers can `return reply_ok(...)`. */
 int reply_ok(BbReply *reply, struct json_object *params);
@@ -63,39 +63,34 @@ int reply_error(BbReply *reply, const char *error, struct json_object *params);
 int reply_error_reason(BbReply *reply, const char *error, const char *fmt, ...) _printf_(3, 4);
 /* io.bindbroker.Broker.InvalidArgument naming PARAMETER. */
 int reply_invalid_argument(BbReply *reply, const char *parameter, const char *fmt, ...)
-	_printf_(3, 4);
+    _printf_(3, 4);
 
 /* dispatch.c: finds the method, checks parameters and the caller, runs the handler. */
-void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *call,
-			BbReply *reply);
+void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *call, BbReply *reply);
 
 /* authorize.c: may PEER make an acting call? 0, or a PermissionDenied reply. */
 int bb_daemon_authorize(const BbPeer *peer, const char *method, BbReply *reply);
 
 /* methods-service.c: org.varlink.service. */
 int method_get_info(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
-int method_get_interface_description(BbDaemon *d, const BbPeer *peer,
-				     struct json_object *params, BbReply *reply);
+int method_get_interface_description(BbDaemon *d, const BbPeer *peer, struct json_object *params,
+                                     BbReply *reply);
 
 /* methods-query.c: read-only calls, open to every local user. */
-int method_get_status(BbDaemon *d, const BbPeer *peer, struct json_object *params,
-		      BbReply *reply);
+int method_get_status(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 int method_list_devices(BbDaemon *d, const BbPeer *peer, struct json_object *params,
-			BbReply *reply);
-int method_show_device(BbDaemon *d, const BbPeer *peer, struct json_object *params,
-		       BbReply *reply);
+                        BbReply *reply);
+int method_show_device(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 int method_check(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 
 /* methods-act.c: calls that change which driver holds a device. */
 int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 int method_release(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
-int method_quarantine(BbDaemon *d, const BbPeer *peer, struct json_object *params,
-		      BbReply *reply);
+int method_quarantine(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 int method_apply(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 
 /* device-args.c: the "device" / "driver" parameters, validated, and the device's facts. */
-int request_device(BbDaemon *d, struct json_object *params, struct bb_device *ret,
-		   BbReply *reply);
+int request_device(BbDaemon *d, struct json_object *params, struct bb_device *ret, BbReply *reply);
 int request_driver(struct json_object *params, const char **ret, BbReply *reply);
 
 /* facts-json.c: the JSON forms of the IDL types. */
@@ -114,7 +109,7 @@ typedef struct BbListener {
 int bb_server_listen(const char *path, BbListener *ret);
 /* Closes the socket and removes its file if we created it. */
 void bb_server_close(const char *path, BbListener *l);
-/* Serves until SIGTERM or SIGINT (blocked by the caller). */
+/* Serves until SIGTERM or SIGINT; SIGHUP is logged. All three are blocked by the caller. */
 int bb_server_run(BbDaemon *d, int listen_fd);
 
 const char *bb_audit_mode_to_string(BbAuditMode m);

@@ -6,11 +6,10 @@
 #include "bb-macro.h"
 #include "decide.h"
 
-static void verdict(struct bb_decision *ret, bool allowed, const char *rule, const char *fmt,
-		    ...) _printf_(4, 5);
+static void verdict(struct bb_decision *ret, bool allowed, const char *rule, const char *fmt, ...)
+    _printf_(4, 5);
 
-static void verdict(struct bb_decision *ret, bool allowed, const char *rule, const char *fmt,
-		    ...)
+static void verdict(struct bb_decision *ret, bool allowed, const char *rule, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -19,6 +18,21 @@ static void verdict(struct bb_decision *ret, bool allowed, const char *rule, con
 	va_start(ap, fmt);
 	vsnprintf(ret->reason, sizeof(ret->reason), fmt, ap);
 	va_end(ap);
+}
+
+static const char *bridge_kind(unsigned subclass)
+{
+	switch (subclass) {
+	case 0x00:
+		return "host bridge";
+	case 0x01:
+		return "ISA bridge";
+	case 0x04:
+	case 0x09:
+		return "PCI bridge";
+	default:
+		return "bridge";
+	}
 }
 
 const char *bb_action_to_string(BbAction a)
@@ -42,48 +56,51 @@ void decide(const struct bb_decide_input *in, struct bb_decision *ret)
 
 	/* Handing a device back to the host's own matching takes nothing from the host. */
 	if (in->action == BB_ACTION_RELEASE) {
-		verdict(ret, true, "release-to-host", "%s goes back to the host's own driver", addr);
+		verdict(ret, true, "release-to-host", "%s goes back to the host's own driver",
+		        addr);
 		return;
 	}
-	if (bb_class_is_bridge(dev->class_code)) {
-		bool host = (dev->class_code >> 8) == 0x0600;
+	/* Every bridge class (base class 0x06), not only those the binder skips in a group. */
+	if (bb_class_is_bridge(dev->class_code) || (dev->class_code >> 16) == 0x06) {
+		unsigned sub = (dev->class_code >> 8) & 0xff;
+		bool host = sub == 0x00;
 
 		verdict(ret, false, host ? "host-bridge" : "bridge",
-			"%s is a %s (class %06x): taking it from its driver would cut off the "
-			"devices behind it",
-			addr, host ? "host bridge" : "PCI bridge", (unsigned)dev->class_code);
+		        "%s is a %s (class %06x): taking it from its driver would cut off the "
+		        "devices behind it",
+		        addr, bridge_kind(sub), (unsigned)dev->class_code);
 		return;
 	}
 	if (dev->boot_vga == 1) {
 		verdict(ret, false, "boot-vga",
-			"%s is the boot VGA device (the console); refusing to %s it", addr, act);
+		        "%s is the boot VGA device (the console); refusing to %s it", addr, act);
 		return;
 	}
 	for (size_t i = 0; i < dev->n_block; i++) {
 		if (dev->block[i].mounted) {
 			verdict(ret, false, "backs-mount",
-				"%s backs a mounted filesystem (%s); refusing to %s it", addr,
-				dev->block[i].name, act);
+			        "%s backs a mounted filesystem (%s); refusing to %s it", addr,
+			        dev->block[i].name, act);
 			return;
 		}
 		if (dev->block[i].swap) {
 			verdict(ret, false, "backs-swap",
-				"%s backs active swap (%s); refusing to %s it", addr,
-				dev->block[i].name, act);
+			        "%s backs active swap (%s); refusing to %s it", addr,
+			        dev->block[i].name, act);
 			return;
 		}
 	}
 	for (size_t i = 0; i < dev->n_net; i++) {
 		if (dev->net[i].default_route) {
 			verdict(ret, false, "default-route",
-				"%s carries the default route (%s); refusing to %s it", addr,
-				dev->net[i].name, act);
+			        "%s carries the default route (%s); refusing to %s it", addr,
+			        dev->net[i].name, act);
 			return;
 		}
 	}
 	if (in->action == BB_ACTION_BIND)
 		verdict(ret, true, "default-allow", "no rule refuses binding %s to %s", addr,
-			in->driver ? in->driver : "its vfio driver");
+		        in->driver ? in->driver : "its vfio driver");
 	else
 		verdict(ret, true, "default-allow", "no rule refuses quarantining %s", addr);
 }

@@ -32,9 +32,10 @@ struct bb_decide_input {
 };
 
 /*
- * Decides whether IN may happen. Refuses bridges and host bridges, the boot
- * VGA device, devices backing a mounted filesystem or swap, and devices
- * carrying the default route; everything else is allowed by "default-allow".
+ * Decides whether IN may happen. Release is always allowed. Bind and
+ * quarantine refuse bridges of every kind (host, PCI, ISA: base class 0x06),
+ * the boot VGA device, devices backing a mounted filesystem or swap, and
+ * devices carrying the default route; everything else is "default-allow".
  */
 void decide(const struct bb_decide_input *in, struct bb_decision *ret);
 

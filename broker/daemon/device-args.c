@@ -13,16 +13,15 @@ int request_driver(struct json_object *params, const char **ret, BbReply *reply)
 
 	if (driver && !bb_valid_driver_name(driver)) {
 		reply_invalid_argument(reply, "driver",
-				       "invalid driver name: expected 1 to %d of [A-Za-z0-9_-]",
-				       BB_DRIVER_NAME_MAX);
+		                       "invalid driver name: expected 1 to %d of [A-Za-z0-9_-]",
+		                       BB_DRIVER_NAME_MAX);
 		return -EINVAL;
 	}
 	*ret = driver;
 	return 0;
 }
 
-int request_device(BbDaemon *d, struct json_object *params, struct bb_device *ret,
-		   BbReply *reply)
+int request_device(BbDaemon *d, struct json_object *params, struct bb_device *ret, BbReply *reply)
 {
 	const char *device = bb_varlink_get_string(params, "device");
 	bb_address address;
@@ -31,7 +30,7 @@ int request_device(BbDaemon *d, struct json_object *params, struct bb_device *re
 	r = bb_address_parse(device, &address);
 	if (r < 0) {
 		reply_invalid_argument(reply, "device",
-				       "invalid device address: expected DDDD:BB:DD.F (hex)");
+		                       "invalid device address: expected DDDD:BB:DD.F (hex)");
 		return r;
 	}
 	r = bb_device_read(d->sysfs, address.s, ret);
@@ -44,7 +43,7 @@ int request_device(BbDaemon *d, struct json_object *params, struct bb_device *re
 	}
 	if (r < 0) {
 		reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL, "reading %s: %s", address.s,
-				   strerror(-r));
+		                   strerror(-r));
 		return r;
 	}
 	return 0;

@@ -5,35 +5,38 @@
 #include "bb-macro.h"
 #include "daemon.h"
 
-#define F_END {NULL, json_type_null, false, 0}
+#define F_END                                                                                      \
+	{                                                                                          \
+		NULL, json_type_null, false, 0                                                     \
+	}
 /* Long enough to echo a wrong value back in the error; syntax is checked by the handler. */
 #define ARG_MAX 256
 
 static const BbVarlinkField no_fields[] = {F_END};
 static const BbVarlinkField describe_fields[] = {
-	{"interface", json_type_string, true, BB_VARLINK_NAME_MAX},
-	F_END,
+    {"interface", json_type_string, true, BB_VARLINK_NAME_MAX},
+    F_END,
 };
 static const BbVarlinkField device_fields[] = {
-	{"device", json_type_string, true, ARG_MAX},
-	F_END,
+    {"device", json_type_string, true, ARG_MAX},
+    F_END,
 };
 static const BbVarlinkField check_fields[] = {
-	{"device", json_type_string, true, ARG_MAX},
-	{"driver", json_type_string, false, ARG_MAX},
-	{"group", json_type_boolean, false, 0},
-	F_END,
+    {"device", json_type_string, true, ARG_MAX},
+    {"driver", json_type_string, false, ARG_MAX},
+    {"group", json_type_boolean, false, 0},
+    F_END,
 };
 static const BbVarlinkField bind_fields[] = {
-	{"device", json_type_string, true, ARG_MAX},
-	{"driver", json_type_string, false, ARG_MAX},
-	{"group", json_type_boolean, false, 0},
-	{"persist", json_type_boolean, false, 0},
-	F_END,
+    {"device", json_type_string, true, ARG_MAX},
+    {"driver", json_type_string, false, ARG_MAX},
+    {"group", json_type_boolean, false, 0},
+    {"persist", json_type_boolean, false, 0},
+    F_END,
 };
 static const BbVarlinkField apply_fields[] = {
-	{"device", json_type_string, false, ARG_MAX},
-	F_END,
+    {"device", json_type_string, false, ARG_MAX},
+    F_END,
 };
 
 typedef struct BbMethod {
@@ -44,17 +47,16 @@ typedef struct BbMethod {
 } BbMethod;
 
 static const BbMethod methods[] = {
-	{BB_VARLINK_METHOD_GET_INFO, no_fields, false, method_get_info},
-	{BB_VARLINK_METHOD_GET_DESCRIPTION, describe_fields, false,
-	 method_get_interface_description},
-	{BB_BROKER_METHOD_GET_STATUS, no_fields, false, method_get_status},
-	{BB_BROKER_METHOD_LIST_DEVICES, no_fields, false, method_list_devices},
-	{BB_BROKER_METHOD_SHOW_DEVICE, device_fields, false, method_show_device},
-	{BB_BROKER_METHOD_CHECK, check_fields, false, method_check},
-	{BB_BROKER_METHOD_BIND, bind_fields, true, method_bind},
-	{BB_BROKER_METHOD_RELEASE, device_fields, true, method_release},
-	{BB_BROKER_METHOD_QUARANTINE, device_fields, true, method_quarantine},
-	{BB_BROKER_METHOD_APPLY, apply_fields, true, method_apply},
+    {BB_VARLINK_METHOD_GET_INFO, no_fields, false, method_get_info},
+    {BB_VARLINK_METHOD_GET_DESCRIPTION, describe_fields, false, method_get_interface_description},
+    {BB_BROKER_METHOD_GET_STATUS, no_fields, false, method_get_status},
+    {BB_BROKER_METHOD_LIST_DEVICES, no_fields, false, method_list_devices},
+    {BB_BROKER_METHOD_SHOW_DEVICE, device_fields, false, method_show_device},
+    {BB_BROKER_METHOD_CHECK, check_fields, false, method_check},
+    {BB_BROKER_METHOD_BIND, bind_fields, true, method_bind},
+    {BB_BROKER_METHOD_RELEASE, device_fields, true, method_release},
+    {BB_BROKER_METHOD_QUARANTINE, device_fields, true, method_quarantine},
+    {BB_BROKER_METHOD_APPLY, apply_fields, true, method_apply},
 };
 
 static struct json_object *one_string(const char *key, const char *value)
@@ -65,8 +67,7 @@ static struct json_object *one_string(const char *key, const char *value)
 	return o;
 }
 
-void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *call,
-			BbReply *reply)
+void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *call, BbReply *reply)
 {
 	const BbMethod *m = NULL;
 	const char *bad = NULL;
@@ -79,12 +80,12 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 	if (!m) {
 		r = bb_varlink_interface_of(call->method, iface, sizeof(iface));
 		if (r < 0 || (!streq(iface, BB_BROKER_INTERFACE) &&
-			      !streq(iface, BB_VARLINK_SERVICE_INTERFACE)))
+		              !streq(iface, BB_VARLINK_SERVICE_INTERFACE)))
 			reply_error(reply, BB_VARLINK_ERROR_INTERFACE_NOT_FOUND,
-				    one_string("interface", r < 0 ? call->method : iface));
+			            one_string("interface", r < 0 ? call->method : iface));
 		else
 			reply_error(reply, BB_VARLINK_ERROR_METHOD_NOT_FOUND,
-				    one_string("method", call->method));
+			            one_string("method", call->method));
 		return;
 	}
 
@@ -92,9 +93,9 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 	if (r < 0) {
 		/* org.varlink.service keeps its own error; our interface says why. */
 		if (strncmp(m->name, BB_VARLINK_SERVICE_INTERFACE ".",
-			    strlen(BB_VARLINK_SERVICE_INTERFACE ".")) == 0)
+		            strlen(BB_VARLINK_SERVICE_INTERFACE ".")) == 0)
 			reply_error(reply, BB_VARLINK_ERROR_INVALID_PARAMETER,
-				    one_string("parameter", bad));
+			            one_string("parameter", bad));
 		else
 			reply_invalid_argument(reply, bad, "%s", err);
 		return;
@@ -102,12 +103,12 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 
 	if (m->acting && bb_daemon_authorize(peer, m->name, reply) < 0) {
 		log_notice("refused %s from uid %u pid %d: not authorized", m->name,
-			   (unsigned)peer->uid, (int)peer->pid);
+		           (unsigned)peer->uid, (int)peer->pid);
 		return;
 	}
 
 	r = m->handler(d, peer, call->parameters, reply);
 	if (r < 0 && !reply->error)
 		reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL, "%s failed: %s", m->name,
-				   strerror(-r));
+		                   strerror(-r));
 }

@@ -10,7 +10,7 @@
 #include "evaluate.h"
 
 int choose_target(BbDaemon *d, const struct bb_device *dev, const char *driver, char *buf,
-		  size_t size)
+                  size_t size)
 {
 	if (driver) {
 		if (strlen(driver) >= size)
@@ -22,18 +22,18 @@ int choose_target(BbDaemon *d, const struct bb_device *dev, const char *driver, 
 }
 
 static struct json_object *member_json(const struct bb_decision *dec, const char *address,
-				       const char *target)
+                                       const char *target)
 {
 	struct json_object *o = decision_to_json(dec);
 
 	json_object_object_add(o, "device", json_object_new_string(address));
-	json_object_object_add(o, "driver", target && *target ? json_object_new_string(target)
-							      : NULL);
+	json_object_object_add(o, "driver",
+	                       target && *target ? json_object_new_string(target) : NULL);
 	return o;
 }
 
-int evaluate_request(BbDaemon *d, BbAction action, const struct bb_device *dev,
-		     const char *driver, bool group, struct bb_evaluation *ret)
+int evaluate_request(BbDaemon *d, BbAction action, const struct bb_device *dev, const char *driver,
+                     bool group, struct bb_evaluation *ret)
 {
 	struct bb_decide_input in = {.action = action};
 	_cleanup_free_ struct bb_device *member = NULL;
@@ -102,7 +102,8 @@ int reply_denied(BbReply *reply, const struct bb_evaluation *e)
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "device", json_object_new_string(e->denied_device.s));
-	json_object_object_add(o, "driver", e->driver[0] ? json_object_new_string(e->driver) : NULL);
+	json_object_object_add(o, "driver",
+	                       e->driver[0] ? json_object_new_string(e->driver) : NULL);
 	json_object_object_add(o, "rule", json_object_new_string(e->decision.rule));
 	json_object_object_add(o, "reason", json_object_new_string(e->decision.reason));
 	return reply_error(reply, BB_BROKER_ERROR_DENIED, o);

@@ -14,11 +14,11 @@ struct bb_evaluation {
 
 /* DRIVER, or the best vfio variant for DEV's modalias (vfio-pci as the catch-all). */
 int choose_target(BbDaemon *d, const struct bb_device *dev, const char *driver, char *buf,
-		  size_t size);
+                  size_t size);
 
 /* Decides ACTION for DEV and, with GROUP, for every endpoint of its IOMMU group. */
-int evaluate_request(BbDaemon *d, BbAction action, const struct bb_device *dev,
-		     const char *driver, bool group, struct bb_evaluation *ret);
+int evaluate_request(BbDaemon *d, BbAction action, const struct bb_device *dev, const char *driver,
+                     bool group, struct bb_evaluation *ret);
 
 void evaluation_done(struct bb_evaluation *e);
 

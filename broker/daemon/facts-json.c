@@ -37,12 +37,12 @@ struct json_object *device_to_json(const struct bb_device *dev)
 	json_object_object_add(o, "driver", opt_string(dev->driver));
 	/* An override that is no valid driver name is shown as such, never echoed raw. */
 	json_object_object_add(o, "driver_override",
-			       dev->override_unusual ? json_object_new_string("(unusual)")
-						     : opt_string(dev->driver_override));
+	                       dev->override_unusual ? json_object_new_string("(unusual)")
+	                                             : opt_string(dev->driver_override));
 	json_object_object_add(o, "boot_vga",
-			       dev->boot_vga < 0 ? NULL : json_object_new_boolean(dev->boot_vga));
+	                       dev->boot_vga < 0 ? NULL : json_object_new_boolean(dev->boot_vga));
 	json_object_object_add(o, "iommu_group",
-			       dev->iommu_group < 0 ? NULL : json_object_new_int(dev->iommu_group));
+	                       dev->iommu_group < 0 ? NULL : json_object_new_int(dev->iommu_group));
 
 	for (size_t i = 0; i < dev->n_group && i < BB_MAX_GROUP_MEMBERS; i++) {
 		const struct bb_group_member *m = &dev->group[i];
@@ -59,7 +59,7 @@ struct json_object *device_to_json(const struct bb_device *dev)
 
 		json_object_object_add(no, "name", json_object_new_string(dev->net[i].name));
 		json_object_object_add(no, "default_route",
-				       json_object_new_boolean(dev->net[i].default_route));
+		                       json_object_new_boolean(dev->net[i].default_route));
 		json_object_array_add(net, no);
 	}
 	for (size_t i = 0; i < dev->n_block && i < BB_MAX_CHILDREN; i++) {
@@ -67,7 +67,7 @@ struct json_object *device_to_json(const struct bb_device *dev)
 
 		json_object_object_add(bo, "name", json_object_new_string(dev->block[i].name));
 		json_object_object_add(bo, "mounted",
-				       json_object_new_boolean(dev->block[i].mounted));
+		                       json_object_new_boolean(dev->block[i].mounted));
 		json_object_object_add(bo, "swap", json_object_new_boolean(dev->block[i].swap));
 		json_object_array_add(block, bo);
 	}
@@ -87,13 +87,13 @@ struct json_object *outcome_to_json(const struct bb_bind_result *r)
 	json_object_object_add(o, "old_driver", opt_string(r->old_driver));
 	json_object_object_add(o, "new_driver", opt_string(r->new_driver));
 	json_object_object_add(o, "ok", json_object_new_boolean(ok));
-	json_object_object_add(o, "failure",
-			       ok ? NULL : json_object_new_string(bb_failure_to_string(r->failure)));
+	json_object_object_add(
+	    o, "failure", ok ? NULL : json_object_new_string(bb_failure_to_string(r->failure)));
 	json_object_object_add(o, "failed_step", opt_string(r->failed_step));
-	json_object_object_add(o, "error", r->error < 0 ? json_object_new_string(strerror(-r->error))
-							: NULL);
+	json_object_object_add(o, "error",
+	                       r->error < 0 ? json_object_new_string(strerror(-r->error)) : NULL);
 	json_object_object_add(o, "rollback_attempted",
-			       json_object_new_boolean(r->rollback_attempted));
+	                       json_object_new_boolean(r->rollback_attempted));
 	json_object_object_add(o, "rollback_ok", json_object_new_boolean(r->rollback_ok));
 	json_object_object_add(o, "message", json_object_new_string(r->message));
 	return o;

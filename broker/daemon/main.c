@@ -13,9 +13,9 @@
 #endif
 
 static const char *const audit_modes[] = {
-	[BB_AUDIT_REQUIRED] = "required",
-	[BB_AUDIT_BEST_EFFORT] = "best-effort",
-	[BB_AUDIT_OFF] = "off",
+    [BB_AUDIT_REQUIRED] = "required",
+    [BB_AUDIT_BEST_EFFORT] = "best-effort",
+    [BB_AUDIT_OFF] = "off",
 };
 
 const char *bb_audit_mode_to_string(BbAuditMode m)
@@ -26,11 +26,11 @@ const char *bb_audit_mode_to_string(BbAuditMode m)
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: bindbrokerd [--sysfs-root DIR] [--config-dir DIR] [--state-dir DIR]\n"
-		   "                   [--socket PATH] [--modules-dir DIR]\n"
-		   "                   [--audit required|best-effort|off]\n"
-		   "\n"
-		   "The bindbroker daemon: decides and performs PCI device-to-driver rebinds\n"
-		   "for clients on its varlink socket (interface io.bindbroker.Broker).\n");
+	           "                   [--socket PATH] [--modules-dir DIR]\n"
+	           "                   [--audit required|best-effort|off]\n"
+	           "\n"
+	           "The bindbroker daemon: decides and performs PCI device-to-driver rebinds\n"
+	           "for clients on its varlink socket (interface io.bindbroker.Broker).\n");
 }
 
 /* 0 parsed, 1 done (help/version), -EINVAL bad usage. */
@@ -38,26 +38,26 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 {
 	enum { OPT_SYSFS = 0x100, OPT_CONFIG, OPT_STATE, OPT_SOCKET, OPT_MODULES, OPT_AUDIT };
 	static const struct option options[] = {
-		{"sysfs-root", required_argument, NULL, OPT_SYSFS},
-		{"config-dir", required_argument, NULL, OPT_CONFIG},
-		{"state-dir", required_argument, NULL, OPT_STATE},
-		{"socket", required_argument, NULL, OPT_SOCKET},
-		{"modules-dir", required_argument, NULL, OPT_MODULES},
-		{"audit", required_argument, NULL, OPT_AUDIT},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{},
+	    {"sysfs-root", required_argument, NULL, OPT_SYSFS},
+	    {"config-dir", required_argument, NULL, OPT_CONFIG},
+	    {"state-dir", required_argument, NULL, OPT_STATE},
+	    {"socket", required_argument, NULL, OPT_SOCKET},
+	    {"modules-dir", required_argument, NULL, OPT_MODULES},
+	    {"audit", required_argument, NULL, OPT_AUDIT},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {},
 	};
 	int c;
 
 	*o = (BbDaemonOptions){
-		.sysfs_root = "/sys",
-		.config_dir = "/etc/bindbroker",
-		.state_dir = "/var/lib/bindbroker",
-		.socket_path = "/run/bindbroker/io.bindbroker.Broker",
-		.modules_dir = NULL,
-		/* No journal exists yet (audit issue); until it does, acting does not wait on it. */
-		.audit = BB_AUDIT_BEST_EFFORT,
+	    .sysfs_root = "/sys",
+	    .config_dir = "/etc/bindbroker",
+	    .state_dir = "/var/lib/bindbroker",
+	    .socket_path = "/run/bindbroker/io.bindbroker.Broker",
+	    .modules_dir = NULL,
+	    /* No journal exists yet (audit issue); until it does, acting does not wait on it. */
+	    .audit = BB_AUDIT_BEST_EFFORT,
 	};
 	while ((c = getopt_long(argc, argv, "hV", options, NULL)) >= 0) {
 		switch (c) {
@@ -84,7 +84,7 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 					break;
 			if (i == ARRAY_SIZE(audit_modes)) {
 				fprintf(stderr, "bindbrokerd: --audit takes required, best-effort "
-						"or off\n");
+				                "or off\n");
 				return -EINVAL;
 			}
 			o->audit = (BbAuditMode)i;
@@ -111,9 +111,22 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 /* Every sysfs write the binder makes is logged before it happens (the journal's seam). */
 static int log_step(const struct bb_step *step, void *userdata)
 {
+	char value[64];
+	size_t n = 0;
 	(void)userdata;
-	log_info("%s%s %s: %s <- %s", step->rollback ? "rollback " : "", step->name,
-		 step->address, step->path, step->value);
+
+	/* The value as written, on one line: "\n" (which clears an override) shown escaped. */
+	for (const char *p = step->value; p && *p && n + 3 < sizeof(value); p++) {
+		if (*p == '\n') {
+			value[n++] = '\\';
+			value[n++] = 'n';
+		} else {
+			value[n++] = (unsigned char)*p < 0x20 ? '?' : *p;
+		}
+	}
+	value[n] = '\0';
+	log_info("%s%s %s: %s <- %s", step->rollback ? "rollback " : "", step->name, step->address,
+	         step->path, value);
 	return 0;
 }
 
@@ -179,6 +192,7 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -187,7 +201,7 @@ int main(int argc, char **argv)
 		r = bb_server_listen(d.opts.socket_path, &listener);
 	if (r >= 0) {
 		log_info("bindbrokerd %s serving %s on %s%s", BB_VERSION, d.opts.sysfs_root,
-			 d.opts.socket_path, listener.activated ? " (socket-activated)" : "");
+		         d.opts.socket_path, listener.activated ? " (socket-activated)" : "");
 		r = bb_server_run(&d, listener.fd);
 		bb_server_close(d.opts.socket_path, &listener);
 	}

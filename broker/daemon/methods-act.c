@@ -9,14 +9,14 @@
 #include "daemon.h"
 #include "evaluate.h"
 
-static int reply_failed(BbReply *reply, const char *device, const char *driver,
-			const char *reason, struct json_object *outcomes)
+static int reply_failed(BbReply *reply, const char *device, const char *driver, const char *reason,
+                        struct json_object *outcomes)
 {
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "device", json_object_new_string(device));
-	json_object_object_add(o, "driver", driver && *driver ? json_object_new_string(driver)
-							      : NULL);
+	json_object_object_add(o, "driver",
+	                       driver && *driver ? json_object_new_string(driver) : NULL);
 	json_object_object_add(o, "reason", json_object_new_string(reason));
 	json_object_object_add(o, "outcomes", outcomes);
 	return reply_error(reply, BB_BROKER_ERROR_OPERATION_FAILED, o);
@@ -24,7 +24,7 @@ static int reply_failed(BbReply *reply, const char *device, const char *driver,
 
 /* The binder refuses a bad name or a vanished device before touching anything. */
 static int reply_binder_failure(BbReply *reply, const char *device, const char *driver,
-				const struct bb_bind_result *res, struct json_object *outcomes)
+                                const struct bb_bind_result *res, struct json_object *outcomes)
 {
 	if (res->failure == BB_FAIL_INVALID) {
 		json_object_put(outcomes);
@@ -41,20 +41,20 @@ static int reply_binder_failure(BbReply *reply, const char *device, const char *
 }
 
 static int evaluate_or_reply(BbDaemon *d, BbAction action, const struct bb_device *dev,
-			     const char *driver, bool group, struct bb_evaluation *e,
-			     BbReply *reply)
+                             const char *driver, bool group, struct bb_evaluation *e,
+                             BbReply *reply)
 {
 	int r = evaluate_request(d, action, dev, driver, group, e);
 
 	if (r < 0) {
 		evaluation_done(e);
 		reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL, "deciding on %s: %s",
-				   dev->address.s, strerror(-r));
+		                   dev->address.s, strerror(-r));
 		return r;
 	}
 	if (!e->decision.allowed) {
 		log_notice("denied %s of %s: %s (rule %s)", bb_action_to_string(action),
-			   e->denied_device.s, e->decision.reason, e->decision.rule);
+		           e->denied_device.s, e->decision.reason, e->decision.rule);
 		reply_denied(reply, e);
 		evaluation_done(e);
 		return -EPERM;
@@ -76,8 +76,7 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 
 	if (!dev)
 		return -ENOMEM;
-	if (request_driver(params, &driver, reply) < 0 ||
-	    request_device(d, params, dev, reply) < 0)
+	if (request_driver(params, &driver, reply) < 0 || request_device(d, params, dev, reply) < 0)
 		return 0;
 	group = bb_varlink_get_bool(params, "group", false);
 	persist = bb_varlink_get_bool(params, "persist", false);
@@ -110,7 +109,7 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 
 	if (!ok) {
 		log_warning("bind of %s to %s for uid %u failed: %s", dev->address.s, e.driver,
-			    (unsigned)peer->uid, message);
+		            (unsigned)peer->uid, message);
 		if (!group)
 			reply_binder_failure(reply, dev->address.s, e.driver, &single, outcomes);
 		else
@@ -124,16 +123,16 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 
 		for (size_t i = 0; i < n_results && r >= 0; i++)
 			r = bb_overrides_record(d->state_fd, results[i].address.s,
-						results[i].new_driver);
+			                        results[i].new_driver);
 		persisted = r >= 0;
 		if (r < 0) {
 			persist_error = strerror(-r);
 			log_error_errno(r, "bound %s, but recording the binding failed: %m",
-					dev->address.s);
+			                dev->address.s);
 		}
 	}
 	log_info("bound %s to %s for uid %u%s", dev->address.s, e.driver, (unsigned)peer->uid,
-		 group ? " (whole IOMMU group)" : "");
+	         group ? " (whole IOMMU group)" : "");
 
 	o = json_object_new_object();
 	json_object_object_add(o, "device", json_object_new_string(dev->address.s));
@@ -151,7 +150,7 @@ typedef int (*unbinding_op)(bb_binder *b, const char *address, struct bb_bind_re
 
 /* Release and quarantine: one device, no target, and the persisted binding goes. */
 static int release_or_quarantine(BbDaemon *d, const BbPeer *peer, struct json_object *params,
-				 BbReply *reply, BbAction action, unbinding_op op)
+                                 BbReply *reply, BbAction action, unbinding_op op)
 {
 	_cleanup_free_ struct bb_device *dev = malloc(sizeof(*dev));
 	struct bb_bind_result res;
@@ -172,16 +171,16 @@ static int release_or_quarantine(BbDaemon *d, const BbPeer *peer, struct json_ob
 
 		json_object_array_add(outcomes, outcome_to_json(&res));
 		log_warning("%s of %s for uid %u failed: %s", bb_action_to_string(action),
-			    dev->address.s, (unsigned)peer->uid, res.message);
+		            dev->address.s, (unsigned)peer->uid, res.message);
 		evaluation_done(&e);
 		return reply_binder_failure(reply, dev->address.s, NULL, &res, outcomes);
 	}
 	r = bb_overrides_forget(d->state_fd, dev->address.s);
 	if (r < 0)
 		log_error_errno(r, "%s: forgetting the persisted binding failed: %m",
-				dev->address.s);
+		                dev->address.s);
 	log_info("%s of %s for uid %u: now %s", bb_action_to_string(action), dev->address.s,
-		 (unsigned)peer->uid, res.new_driver[0] ? res.new_driver : "no driver");
+	         (unsigned)peer->uid, res.new_driver[0] ? res.new_driver : "no driver");
 
 	o = json_object_new_object();
 	json_object_object_add(o, "decision", decision_to_json(&e.decision));
@@ -196,11 +195,10 @@ int method_release(BbDaemon *d, const BbPeer *peer, struct json_object *params, 
 	return release_or_quarantine(d, peer, params, reply, BB_ACTION_RELEASE, bb_binder_release);
 }
 
-int method_quarantine(BbDaemon *d, const BbPeer *peer, struct json_object *params,
-		      BbReply *reply)
+int method_quarantine(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply)
 {
 	return release_or_quarantine(d, peer, params, reply, BB_ACTION_QUARANTINE,
-				     bb_binder_quarantine);
+	                             bb_binder_quarantine);
 }
 
 struct apply_context {
@@ -224,9 +222,9 @@ static int apply_check(const struct bb_override_entry *entry, void *userdata)
 	r = evaluate_request(ctx->d, BB_ACTION_BIND, dev, entry->driver, false, &e);
 	if (r >= 0 && !e.decision.allowed) {
 		log_notice("apply: denied %s to %s: %s (rule %s)", entry->address.s, entry->driver,
-			   e.decision.reason, e.decision.rule);
+		           e.decision.reason, e.decision.rule);
 		json_object_object_add(ctx->denials, entry->address.s,
-				       json_object_new_string(e.decision.reason));
+		                       json_object_new_string(e.decision.reason));
 		r = -EPERM;
 	}
 	evaluation_done(&e);
@@ -266,20 +264,20 @@ int method_apply(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 	if (!ov || !report)
 		return -ENOMEM;
 	if (device && bb_address_parse(device, &only) < 0)
-		return reply_invalid_argument(reply, "device",
-					      "invalid device address: expected DDDD:BB:DD.F (hex)");
+		return reply_invalid_argument(
+		    reply, "device", "invalid device address: expected DDDD:BB:DD.F (hex)");
 	r = bb_overrides_load(d->state_fd, ov, err, sizeof(err));
 	if (r < 0)
 		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL,
-					  "loading persisted bindings: %s",
-					  err[0] ? err : strerror(-r));
+		                          "loading persisted bindings: %s",
+		                          err[0] ? err : strerror(-r));
 
 	ctx.denials = json_object_new_object();
 	r = bb_overrides_apply(d->binder, ov, device ? only.s : NULL, apply_check, &ctx, report);
 	if (r < 0 && r != -EIO) {
 		json_object_put(ctx.denials);
 		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL,
-					  "applying persisted bindings: %s", strerror(-r));
+		                          "applying persisted bindings: %s", strerror(-r));
 	}
 
 	items = json_object_new_array();
@@ -287,11 +285,11 @@ int method_apply(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 		const struct bb_apply_item *it = &report->items[i];
 		struct json_object *io = json_object_new_object(), *reason = NULL;
 		bool acted = it->action == BB_APPLY_BOUND || it->action == BB_APPLY_FAILED ||
-			     it->action == BB_APPLY_QUARANTINED;
+		             it->action == BB_APPLY_QUARANTINED;
 
 		json_object_object_add(io, "device", json_object_new_string(it->address.s));
 		json_object_object_add(io, "action",
-				       json_object_new_string(apply_action_to_string(it->action)));
+		                       json_object_new_string(apply_action_to_string(it->action)));
 		json_object_object_add(io, "outcome", acted ? outcome_to_json(&it->result) : NULL);
 		if (it->action == BB_APPLY_SKIPPED &&
 		    json_object_object_get_ex(ctx.denials, it->address.s, &reason))
@@ -300,7 +298,7 @@ int method_apply(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 	}
 	json_object_put(ctx.denials);
 	log_info("apply for uid %u: %zu entries, %zu failed", (unsigned)peer->uid, report->n,
-		 report->failed);
+	         report->failed);
 
 	o = json_object_new_object();
 	json_object_object_add(o, "items", items);

@@ -9,8 +9,7 @@
 #define BB_VERSION "unknown"
 #endif
 
-int method_get_status(BbDaemon *d, const BbPeer *peer, struct json_object *params,
-		      BbReply *reply)
+int method_get_status(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply)
 {
 	struct json_object *o = json_object_new_object();
 	_cleanup_free_ bb_address *list = NULL;
@@ -23,28 +22,29 @@ int method_get_status(BbDaemon *d, const BbPeer *peer, struct json_object *param
 	if (r < 0) {
 		json_object_put(o);
 		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL,
-					  "reading the lockdown posture: %s", strerror(-r));
+		                          "reading the lockdown posture: %s", strerror(-r));
 	}
 	r = bb_sysfs_list_devices(d->sysfs, &list, &n);
 	if (r < 0) {
 		json_object_put(o);
 		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL,
-					  "listing PCI devices: %s", strerror(-r));
+		                          "listing PCI devices: %s", strerror(-r));
 	}
 	json_object_object_add(o, "version", json_object_new_string(BB_VERSION));
 	json_object_object_add(o, "sysfs_root", json_object_new_string(d->opts.sysfs_root));
-	json_object_object_add(o, "simulated", json_object_new_boolean(bb_sysfs_is_simsys(d->sysfs)));
-	json_object_object_add(o, "lockdown", json_object_new_string(bb_lockdown_to_string(lockdown)));
+	json_object_object_add(o, "simulated",
+	                       json_object_new_boolean(bb_sysfs_is_simsys(d->sysfs)));
+	json_object_object_add(o, "lockdown",
+	                       json_object_new_string(bb_lockdown_to_string(lockdown)));
 	json_object_object_add(o, "config_dir", json_object_new_string(d->opts.config_dir));
 	json_object_object_add(o, "state_dir", json_object_new_string(d->opts.state_dir));
 	json_object_object_add(o, "audit",
-			       json_object_new_string(bb_audit_mode_to_string(d->opts.audit)));
+	                       json_object_new_string(bb_audit_mode_to_string(d->opts.audit)));
 	json_object_object_add(o, "devices", json_object_new_int((int)n));
 	return reply_ok(reply, o);
 }
 
-int method_list_devices(BbDaemon *d, const BbPeer *peer, struct json_object *params,
-			BbReply *reply)
+int method_list_devices(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply)
 {
 	_cleanup_free_ bb_address *list = NULL;
 	_cleanup_free_ struct bb_device *dev = NULL;
@@ -56,7 +56,7 @@ int method_list_devices(BbDaemon *d, const BbPeer *peer, struct json_object *par
 	r = bb_sysfs_list_devices(d->sysfs, &list, &n);
 	if (r < 0)
 		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL,
-					  "listing PCI devices: %s", strerror(-r));
+		                          "listing PCI devices: %s", strerror(-r));
 	dev = malloc(sizeof(*dev));
 	if (!dev)
 		return -ENOMEM;
@@ -67,8 +67,8 @@ int method_list_devices(BbDaemon *d, const BbPeer *peer, struct json_object *par
 			continue; /* removed since the listing */
 		if (r < 0) {
 			json_object_put(devices);
-			return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL,
-						  "reading %s: %s", list[i].s, strerror(-r));
+			return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL, "reading %s: %s",
+			                          list[i].s, strerror(-r));
 		}
 		json_object_array_add(devices, device_to_json(dev));
 	}
@@ -77,8 +77,7 @@ int method_list_devices(BbDaemon *d, const BbPeer *peer, struct json_object *par
 	return reply_ok(reply, o);
 }
 
-int method_show_device(BbDaemon *d, const BbPeer *peer, struct json_object *params,
-		       BbReply *reply)
+int method_show_device(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply)
 {
 	_cleanup_free_ struct bb_device *dev = malloc(sizeof(*dev));
 	struct json_object *o;
@@ -104,15 +103,14 @@ int method_check(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 
 	if (!dev)
 		return -ENOMEM;
-	if (request_driver(params, &driver, reply) < 0 ||
-	    request_device(d, params, dev, reply) < 0)
+	if (request_driver(params, &driver, reply) < 0 || request_device(d, params, dev, reply) < 0)
 		return 0;
 	r = evaluate_request(d, BB_ACTION_BIND, dev, driver,
-			     bb_varlink_get_bool(params, "group", false), &e);
+	                     bb_varlink_get_bool(params, "group", false), &e);
 	if (r < 0) {
 		evaluation_done(&e);
 		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL, "checking %s: %s",
-					  dev->address.s, strerror(-r));
+		                          dev->address.s, strerror(-r));
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "device", json_object_new_string(dev->address.s));

@@ -23,8 +23,8 @@ int method_get_info(BbDaemon *d, const BbPeer *peer, struct json_object *params,
 	return reply_ok(reply, o);
 }
 
-int method_get_interface_description(BbDaemon *d, const BbPeer *peer,
-				     struct json_object *params, BbReply *reply)
+int method_get_interface_description(BbDaemon *d, const BbPeer *peer, struct json_object *params,
+                                     BbReply *reply)
 {
 	const char *iface = bb_varlink_get_string(params, "interface");
 	const char *text = NULL;

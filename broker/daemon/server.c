@@ -28,6 +28,7 @@ typedef struct Conn {
 	char *out;
 	size_t out_len, out_off;
 	bool closing; /* close once the pending reply is written */
+	bool eof;     /* the peer is done sending: answer what it sent, then close */
 } Conn;
 
 static int make_parent_dir(const char *path)
@@ -78,14 +79,14 @@ int bb_server_listen(const char *path, BbListener *ret)
 		return log_error_errno(n, "socket activation: %m");
 	if (n > 1)
 		return log_error_errno(EINVAL, "socket activation passed %d sockets, expected one",
-				       n);
+		                       n);
 	if (n == 1) {
 		fd = SD_LISTEN_FDS_START;
 		r = sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0);
 		if (r <= 0)
 			return log_error_errno(r < 0 ? r : EINVAL,
-					       "the activated fd is not a listening AF_UNIX "
-					       "stream socket");
+			                       "the activated fd is not a listening AF_UNIX "
+			                       "stream socket");
 		r = fcntl(fd, F_GETFL);
 		if (r < 0 || fcntl(fd, F_SETFL, r | O_NONBLOCK) < 0 ||
 		    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
@@ -146,7 +147,7 @@ static int conn_flush(Conn *c)
 {
 	while (c->out_off < c->out_len) {
 		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -185,7 +186,7 @@ static int conn_protocol_error(Conn *c, const char *reason)
 	struct json_object *e = json_object_new_object();
 
 	log_notice("closing connection of pid %d uid %u: %s", (int)c->peer.pid,
-		   (unsigned)c->peer.uid, reason);
+	           (unsigned)c->peer.uid, reason);
 	json_object_object_add(e, "reason", json_object_new_string(reason));
 	c->closing = true;
 	return conn_queue(c, bb_varlink_error_new(BB_BROKER_ERROR_PROTOCOL, e));
@@ -217,8 +218,8 @@ static int conn_process(BbDaemon *d, Conn *c)
 				json_object_put(reply.parameters);
 				r = 0;
 			} else if (reply.error) {
-				r = conn_queue(c, bb_varlink_error_new(reply.error,
-								       reply.parameters));
+				r = conn_queue(c,
+				               bb_varlink_error_new(reply.error, reply.parameters));
 			} else {
 				r = conn_queue(c, bb_varlink_reply_new(reply.parameters));
 			}
@@ -249,8 +250,7 @@ static void accept_one(int listen_fd, Conn **conns, size_t *n)
 		return;
 	}
 	if (*n >= MAX_CONNECTIONS) {
-		log_warning("refusing a connection: %d clients already connected",
-			    MAX_CONNECTIONS);
+		log_warning("refusing a connection: %d clients already connected", MAX_CONNECTIONS);
 		close(fd);
 		return;
 	}
@@ -277,10 +277,8 @@ static int conn_readable(BbDaemon *d, Conn *c)
 	if (r == -EAGAIN || r == -EINTR)
 		return 0;
 	if (r == 0) {
-		/* The peer is done sending; answer what it sent, then close. */
-		r = conn_process(d, c);
-		c->closing = true;
-		return r < 0 ? r : 0;
+		c->eof = true;
+		return conn_process(d, c);
 	}
 	if (r == -EMSGSIZE)
 		return conn_protocol_error(c, "message longer than 65536 bytes");
@@ -301,6 +299,7 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0)
 		return log_error_errno(errno, "signalfd: %m");
@@ -310,8 +309,8 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 		pfd[1] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
 		for (size_t i = 0; i < n; i++)
 			pfd[i + 2] = (struct pollfd){
-				.fd = conns[i]->fd,
-				.events = conns[i]->out ? POLLOUT : POLLIN,
+			    .fd = conns[i]->fd,
+			    .events = conns[i]->out ? POLLOUT : POLLIN,
 			};
 		if (poll(pfd, n + 2, -1) < 0) {
 			if (errno == EINTR)
@@ -322,8 +321,14 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sfd, &si, sizeof(si)) == sizeof(si))
-				log_info("received signal %u, exiting", si.ssi_signo);
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				/* Reloading configuration, policy and tables comes with them. */
+				log_notice("SIGHUP: nothing to reload yet");
+				continue;
+			}
+			log_info("received signal %u, exiting", si.ssi_signo);
 			break;
 		}
 
@@ -343,7 +348,7 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 			} else {
 				r = 0;
 			}
-			if (r < 0 || (c->closing && !c->out)) {
+			if (r < 0 || (!c->out && (c->closing || c->eof))) {
 				conn_free(c);
 				conns[i] = conns[--n];
 			}

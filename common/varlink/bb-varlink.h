@@ -45,12 +45,11 @@ void bb_varlink_reply_done(BbVarlinkReply *reply);
  * a varlink call: unknown key, wrong type, bad method name, "more"/"upgrade"
  * requested), and writes a sentence naming what is wrong into ERR.
  */
-int bb_varlink_parse_call(const char *msg, size_t len, BbVarlinkCall *ret, char *err,
-			  size_t errsz);
+int bb_varlink_parse_call(const char *msg, size_t len, BbVarlinkCall *ret, char *err, size_t errsz);
 
 /* The same for a reply (up to BB_VARLINK_REPLY_MAX bytes), as the client reads it. */
 int bb_varlink_parse_reply(const char *msg, size_t len, BbVarlinkReply *ret, char *err,
-			   size_t errsz);
+                           size_t errsz);
 
 /* "io.bindbroker.Broker.Bind": dotted reverse-domain interface, then a capitalized member. */
 bool bb_varlink_valid_member_name(const char *name);
@@ -78,7 +77,7 @@ typedef struct BbVarlinkField {
 	const char *name;
 	enum json_type type; /* json_type_string, _boolean, _int, _object, _array */
 	bool required;
-	size_t max_len;      /* strings: longest accepted value in bytes (0 = message limit) */
+	size_t max_len; /* strings: longest accepted value in bytes (0 = message limit) */
 } BbVarlinkField;
 
 /*
@@ -89,7 +88,7 @@ typedef struct BbVarlinkField {
  * writes a sentence into ERR.
  */
 int bb_varlink_check_parameters(struct json_object *params, const BbVarlinkField *fields,
-				const char **ret_bad, char *err, size_t errsz);
+                                const char **ret_bad, char *err, size_t errsz);
 
 /* Typed lookups for checked parameters: absent or null gives the default. */
 const char *bb_varlink_get_string(struct json_object *params, const char *name);
@@ -138,20 +137,20 @@ int bb_varlink_connect(const char *path);
  * exchange failed, with a sentence in ERR.
  */
 int bb_varlink_call(int fd, const char *method, struct json_object *params, BbVarlinkReply *ret,
-		    char *err, size_t errsz);
+                    char *err, size_t errsz);
 
 /* ---- the io.bindbroker.Broker interface -------------------------------------------------- */
 
 #define BB_BROKER_INTERFACE "io.bindbroker.Broker"
 
-#define BB_BROKER_METHOD_GET_STATUS    BB_BROKER_INTERFACE ".GetStatus"
-#define BB_BROKER_METHOD_LIST_DEVICES  BB_BROKER_INTERFACE ".ListDevices"
-#define BB_BROKER_METHOD_SHOW_DEVICE   BB_BROKER_INTERFACE ".ShowDevice"
-#define BB_BROKER_METHOD_CHECK         BB_BROKER_INTERFACE ".Check"
-#define BB_BROKER_METHOD_BIND          BB_BROKER_INTERFACE ".Bind"
-#define BB_BROKER_METHOD_RELEASE       BB_BROKER_INTERFACE ".Release"
-#define BB_BROKER_METHOD_QUARANTINE    BB_BROKER_INTERFACE ".Quarantine"
-#define BB_BROKER_METHOD_APPLY         BB_BROKER_INTERFACE ".Apply"
+#define BB_BROKER_METHOD_GET_STATUS   BB_BROKER_INTERFACE ".GetStatus"
+#define BB_BROKER_METHOD_LIST_DEVICES BB_BROKER_INTERFACE ".ListDevices"
+#define BB_BROKER_METHOD_SHOW_DEVICE  BB_BROKER_INTERFACE ".ShowDevice"
+#define BB_BROKER_METHOD_CHECK        BB_BROKER_INTERFACE ".Check"
+#define BB_BROKER_METHOD_BIND         BB_BROKER_INTERFACE ".Bind"
+#define BB_BROKER_METHOD_RELEASE      BB_BROKER_INTERFACE ".Release"
+#define BB_BROKER_METHOD_QUARANTINE   BB_BROKER_INTERFACE ".Quarantine"
+#define BB_BROKER_METHOD_APPLY        BB_BROKER_INTERFACE ".Apply"
 
 /* Errors of the interface; the client maps each to its exit status. */
 #define BB_BROKER_ERROR_DENIED            BB_BROKER_INTERFACE ".Denied"           /* policy */
@@ -160,16 +159,16 @@ int bb_varlink_call(int fd, const char *method, struct json_object *params, BbVa
 #define BB_BROKER_ERROR_NO_SUCH_DEVICE    BB_BROKER_INTERFACE ".NoSuchDevice"
 #define BB_BROKER_ERROR_OPERATION_FAILED  BB_BROKER_INTERFACE ".OperationFailed"
 #define BB_BROKER_ERROR_INTERNAL          BB_BROKER_INTERFACE ".InternalError"
-#define BB_BROKER_ERROR_PROTOCOL          BB_BROKER_INTERFACE ".ProtocolError"    /* bad message */
+#define BB_BROKER_ERROR_PROTOCOL          BB_BROKER_INTERFACE ".ProtocolError" /* bad message */
 
 /* The varlink service interface every varlink server offers. */
-#define BB_VARLINK_SERVICE_INTERFACE      "org.varlink.service"
-#define BB_VARLINK_METHOD_GET_INFO        BB_VARLINK_SERVICE_INTERFACE ".GetInfo"
-#define BB_VARLINK_METHOD_GET_DESCRIPTION BB_VARLINK_SERVICE_INTERFACE ".GetInterfaceDescription"
-#define BB_VARLINK_ERROR_INTERFACE_NOT_FOUND  BB_VARLINK_SERVICE_INTERFACE ".InterfaceNotFound"
-#define BB_VARLINK_ERROR_METHOD_NOT_FOUND     BB_VARLINK_SERVICE_INTERFACE ".MethodNotFound"
-#define BB_VARLINK_ERROR_INVALID_PARAMETER    BB_VARLINK_SERVICE_INTERFACE ".InvalidParameter"
-#define BB_VARLINK_ERROR_PERMISSION_DENIED    BB_VARLINK_SERVICE_INTERFACE ".PermissionDenied"
+#define BB_VARLINK_SERVICE_INTERFACE         "org.varlink.service"
+#define BB_VARLINK_METHOD_GET_INFO           BB_VARLINK_SERVICE_INTERFACE ".GetInfo"
+#define BB_VARLINK_METHOD_GET_DESCRIPTION    BB_VARLINK_SERVICE_INTERFACE ".GetInterfaceDescription"
+#define BB_VARLINK_ERROR_INTERFACE_NOT_FOUND BB_VARLINK_SERVICE_INTERFACE ".InterfaceNotFound"
+#define BB_VARLINK_ERROR_METHOD_NOT_FOUND    BB_VARLINK_SERVICE_INTERFACE ".MethodNotFound"
+#define BB_VARLINK_ERROR_INVALID_PARAMETER   BB_VARLINK_SERVICE_INTERFACE ".InvalidParameter"
+#define BB_VARLINK_ERROR_PERMISSION_DENIED   BB_VARLINK_SERVICE_INTERFACE ".PermissionDenied"
 
 /* The varlink IDL text of io.bindbroker.Broker and of org.varlink.service. */
 extern const char bb_broker_interface_description[];

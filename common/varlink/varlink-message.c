@@ -94,7 +94,7 @@ int bb_varlink_interface_of(const char *member, char *buf, size_t size)
 
 /* Parses MSG as exactly one JSON object within the size and depth limits. */
 static int parse_object(const char *msg, size_t len, size_t max, struct json_object **ret,
-			char *err, size_t errsz)
+                        char *err, size_t errsz)
 {
 	struct json_tokener *tok;
 	struct json_object *obj;
@@ -103,7 +103,7 @@ static int parse_object(const char *msg, size_t len, size_t max, struct json_obj
 
 	if (len > max || len > INT_MAX) {
 		set_err(err, errsz, "message of %zu bytes is longer than the limit of %zu bytes",
-			len, max);
+		        len, max);
 		return -EMSGSIZE;
 	}
 	if (len == 0) {
@@ -112,7 +112,7 @@ static int parse_object(const char *msg, size_t len, size_t max, struct json_obj
 	}
 	if (memchr(msg, '\0', len)) {
 		set_err(err, errsz, "NUL byte inside the message at offset %zu",
-			(size_t)((const char *)memchr(msg, '\0', len) - msg));
+		        (size_t)((const char *)memchr(msg, '\0', len) - msg));
 		return -EBADMSG;
 	}
 
@@ -134,7 +134,7 @@ static int parse_object(const char *msg, size_t len, size_t max, struct json_obj
 		json_object_put(obj);
 		if (jerr == json_tokener_error_depth)
 			set_err(err, errsz, "offset %zu: nested deeper than %d levels", end,
-				BB_VARLINK_DEPTH_MAX);
+			        BB_VARLINK_DEPTH_MAX);
 		else
 			set_err(err, errsz, "offset %zu: %s", end, json_tokener_error_desc(jerr));
 		return -EBADMSG;
@@ -154,7 +154,7 @@ static int parse_object(const char *msg, size_t len, size_t max, struct json_obj
 }
 
 static int take_parameters(struct json_object *val, struct json_object **ret, char *err,
-			   size_t errsz)
+                           size_t errsz)
 {
 	if (!val || json_object_is_type(val, json_type_null)) {
 		*ret = json_object_new_object();
@@ -182,8 +182,7 @@ void bb_varlink_reply_done(BbVarlinkReply *reply)
 	reply->parameters = NULL;
 }
 
-int bb_varlink_parse_call(const char *msg, size_t len, BbVarlinkCall *ret, char *err,
-			  size_t errsz)
+int bb_varlink_parse_call(const char *msg, size_t len, BbVarlinkCall *ret, char *err, size_t errsz)
 {
 	struct json_object *obj = NULL, *method = NULL, *params = NULL;
 	bool oneway = false;
@@ -193,7 +192,8 @@ int bb_varlink_parse_call(const char *msg, size_t len, BbVarlinkCall *ret, char 
 	if (r < 0)
 		return r;
 
-	json_object_object_foreach(obj, key, val) {
+	json_object_object_foreach(obj, key, val)
+	{
 		if (streq(key, "method")) {
 			method = val;
 		} else if (streq(key, "parameters")) {
@@ -239,7 +239,7 @@ out:
 }
 
 int bb_varlink_parse_reply(const char *msg, size_t len, BbVarlinkReply *ret, char *err,
-			   size_t errsz)
+                           size_t errsz)
 {
 	struct json_object *obj = NULL, *error = NULL, *params = NULL;
 	int r;
@@ -248,7 +248,8 @@ int bb_varlink_parse_reply(const char *msg, size_t len, BbVarlinkReply *ret, cha
 	if (r < 0)
 		return r;
 
-	json_object_object_foreach(obj, key, val) {
+	json_object_object_foreach(obj, key, val)
+	{
 		if (streq(key, "parameters")) {
 			params = val;
 		} else if (streq(key, "error")) {
@@ -267,7 +268,7 @@ int bb_varlink_parse_reply(const char *msg, size_t len, BbVarlinkReply *ret, cha
 		}
 	}
 	if (error && (!json_object_is_type(error, json_type_string) ||
-		      !bb_varlink_valid_member_name(json_object_get_string(error)))) {
+	              !bb_varlink_valid_member_name(json_object_get_string(error)))) {
 		set_err(err, errsz, "\"error\" is not a valid varlink error name");
 		r = -EPROTO;
 		goto out;
@@ -289,7 +290,7 @@ out:
 }
 
 static struct json_object *message_new(const char *key, const char *name,
-				       struct json_object *params)
+                                       struct json_object *params)
 {
 	struct json_object *msg = json_object_new_object();
 
@@ -329,9 +330,8 @@ int bb_varlink_serialize(struct json_object *msg, size_t max, char **ret, size_t
 	const char *s;
 	char *buf;
 
-	s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE,
-					      &len);
+	s = json_object_to_json_string_length(
+	    msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (!s)
 		return -ENOMEM;
 	if (len > max)
@@ -364,7 +364,7 @@ static const char *type_name(enum json_type t)
 }
 
 int bb_varlink_check_parameters(struct json_object *params, const BbVarlinkField *fields,
-				const char **ret_bad, char *err, size_t errsz)
+                                const char **ret_bad, char *err, size_t errsz)
 {
 	size_t count = 0;
 
@@ -373,7 +373,8 @@ int bb_varlink_check_parameters(struct json_object *params, const BbVarlinkField
 		set_err(err, errsz, "parameters are not an object");
 		return -EINVAL;
 	}
-	json_object_object_foreach(params, key, val) {
+	json_object_object_foreach(params, key, val)
+	{
 		const BbVarlinkField *f = fields;
 
 		if (++count > BB_VARLINK_PARAMETER_MAX) {
@@ -395,8 +396,8 @@ int bb_varlink_check_parameters(struct json_object *params, const BbVarlinkField
 			set_err(err, errsz, "parameter \"%s\" is not %s", key, type_name(f->type));
 			return -EINVAL;
 		}
-		if (f->type == json_type_string &&
-		    strlen(json_object_get_string(val)) != (size_t)json_object_get_string_len(val)) {
+		if (f->type == json_type_string && strlen(json_object_get_string(val)) !=
+		                                       (size_t)json_object_get_string_len(val)) {
 			/* "\u0000" would cut the C string short of what was validated. */
 			*ret_bad = key;
 			set_err(err, errsz, "parameter \"%s\" contains a NUL character", key);
@@ -406,7 +407,7 @@ int bb_varlink_check_parameters(struct json_object *params, const BbVarlinkField
 		    (size_t)json_object_get_string_len(val) > f->max_len) {
 			*ret_bad = key;
 			set_err(err, errsz, "parameter \"%s\" is longer than %zu bytes", key,
-				f->max_len);
+			        f->max_len);
 			return -EINVAL;
 		}
 	}

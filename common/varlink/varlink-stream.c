@@ -107,7 +107,7 @@ static int send_all(int fd, const char *data, size_t len)
 }
 
 int bb_varlink_call(int fd, const char *method, struct json_object *params, BbVarlinkReply *ret,
-		    char *err, size_t errsz)
+                    char *err, size_t errsz)
 {
 	_cleanup_free_ char *out = NULL, *in = NULL;
 	BbVarlinkReader reader = {.max = BB_VARLINK_REPLY_MAX};

@@ -13,6 +13,10 @@
 # the package cannot be had.
 # Usage: debian-kernel-aliases.sh CACHE VARIANT_MODINFO
 set -eu
+PATH=$PATH:/usr/sbin:/sbin
+for tool in depmod objcopy "${CC:-cc}"; do
+	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed" >&2; exit 77; }
+done
 cache=$1 variant=$2
 mkdir -p "$cache"
 

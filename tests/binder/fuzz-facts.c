@@ -28,9 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0:
-		if (bb_link_below_root(text, 3, "devices/", "0000:01:00.0", out, sizeof(out)) == 0 &&
+		if (bb_link_below_root(text, 3, "devices/", "0000:01:00.0", out, sizeof(out)) ==
+		        0 &&
 		    (strncmp(out, "devices/", 8) != 0 || !bb_path_is_clean(out)))
 			__builtin_trap();
 		break;
@@ -44,9 +45,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bb_swaps_text_uses(text, "sda");
 		break;
 	case 4:
-		if (bb_vfio_alias_best(text, "vfio_pci:v000015B3d0000101Esv000015B3sd00000047bc02sc00i00",
-				       out, 65) == 0 &&
+		if (bb_vfio_alias_best(text,
+		                       "vfio_pci:v000015B3d0000101Esv000015B3sd00000047bc02sc00i00",
+		                       out, 65) == 0 &&
 		    !bb_valid_driver_name(out))
+			__builtin_trap();
+		break;
+	case 5:
+		if (bb_resolve_link("class/block", text, out, sizeof(out)) == 0 &&
+		    !bb_path_is_clean(out))
 			__builtin_trap();
 		break;
 	}

@@ -5,6 +5,10 @@
 # writes genuine modules.alias / modules.alias.bin / modules.dep for libkmod.
 # Usage: make-modules-fixture.sh OUT_ROOT VERSION MODINFO... ; prints the modules dir.
 set -eu
+PATH=$PATH:/usr/sbin:/sbin
+for tool in depmod objcopy "${CC:-cc}"; do
+	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed" >&2; exit 77; }
+done
 root=$1 version=$2
 shift 2
 dir="$root/lib/modules/$version"
@@ -19,5 +23,10 @@ for src in "$@"; do
 	objcopy --add-section ".modinfo=$root/$name.bin" --set-section-flags .modinfo=alloc,readonly \
 		"$root/empty.o" "$dir/kernel/fixture/$name.ko"
 done
-depmod -b "$root" "$version" 2>/dev/null
+# A kernel tree always has these; without them depmod warns and libkmod 30
+# reads an uninitialised index when a lookup misses (valgrind shows it).
+(cd "$dir" && ls kernel/fixture/*.ko) > "$dir/modules.order"
+: > "$dir/modules.builtin"
+: > "$dir/modules.builtin.modinfo"
+depmod -b "$root" "$version"
 echo "$dir"

@@ -64,7 +64,7 @@ static void ln(const char *target, const char *rel)
 }
 
 static void device(const char *dir, const char *vendor, const char *dev, const char *cls,
-		   const char *modalias, const char *override)
+                   const char *modalias, const char *override)
 {
 	char p[512];
 
@@ -130,13 +130,39 @@ static int setup(void **state)
 	ln("../../../../" NIC, "kernel/iommu_groups/1/devices/0000:01:00.0");
 	ln("../../../../" FN1, "kernel/iommu_groups/1/devices/0000:01:00.1");
 
+	/* An NVMe controller with native multipath: its namespace lives under nvme-subsystem,
+	 * and the root filesystem sits on LVM (dm-0) on partition 3. */
+	device("devices/pci0000:00/0000:03:00.0", "0x144d\n", "0xa808\n", "0x010802\n",
+	       "pci:v0000144Dd0000A808sv00008086sd00000000bc01sc08i02\n", "(null)\n");
+	mkdirs("devices/pci0000:00/0000:03:00.0/nvme/nvme1");
+	ln("../../../devices/pci0000:00/0000:03:00.0", "bus/pci/devices/0000:03:00.0");
+	mkdirs("devices/virtual/nvme-subsystem/nvme-subsys1/nvme1n1/nvme1n1p3/holders");
+	mkdirs("devices/virtual/nvme-subsystem/nvme-subsys1/nvme1n1/nvme1n1p1");
+	ln("../../../pci0000:00/0000:03:00.0/nvme/nvme1",
+	   "devices/virtual/nvme-subsystem/nvme-subsys1/nvme1");
+	ln("../../devices/virtual/nvme-subsystem/nvme-subsys1/nvme1n1", "class/block/nvme1n1");
+	ln("../../devices/virtual/nvme-subsystem/nvme-subsys1/nvme1n1/nvme1n1p3",
+	   "class/block/nvme1n1p3");
+	ln("../../devices/virtual/nvme-subsystem/nvme-subsys1/nvme1n1/nvme1n1p1",
+	   "class/block/nvme1n1p1");
+	mkdirs("devices/virtual/block/dm-0/dm");
+	put("devices/virtual/block/dm-0/dm/name", "vg-root\n");
+	ln("../../devices/virtual/block/dm-0", "class/block/dm-0");
+	ln("../../../../../block/dm-0",
+	   "devices/virtual/nvme-subsystem/nvme-subsys1/nvme1n1/nvme1n1p3/holders/dm-0");
+	/* Another subsystem whose controller is not ours. */
+	mkdirs("devices/virtual/nvme-subsystem/nvme-subsys2/nvme2n1");
+	ln("../../devices/virtual/nvme-subsystem/nvme-subsys2/nvme2n1", "class/block/nvme2n1");
+
 	mkdirs("proc/net");
 	put("proc/net/route",
 	    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
 	    "eth0\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n");
 	/* As in the real /proc, mounts is a link (to self/mounts). */
 	mkdirs("proc/self");
-	put("proc/self/mounts", "/dev/nvme0n1p2 / ext4 rw 0 0\n");
+	put("proc/self/mounts", "/dev/nvme0n1p2 /data ext4 rw 0 0\n"
+	                        "/dev/mapper/vg-root / ext4 rw 0 0\n"
+	                        "/dev/nvme1n1p1 /boot/efi vfat rw 0 0\n");
 	ln("self/mounts", "proc/mounts");
 	put("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n");
 	snprintf(proc, sizeof(proc), "%s/proc", root);
@@ -204,6 +230,35 @@ static void test_facts(void **state)
 	assert_true(bb_class_is_bridge(d.class_code));
 }
 
+static void test_nvme_multipath_and_holders(void **state)
+{
+	struct bb_device d;
+	bool p1 = false, p3 = false, whole = false;
+
+	(void)state;
+	assert_int_equal(bb_device_read(s, "0000:03:00.0", &d), 0);
+	assert_int_equal(d.n_block, 3); /* nvme1n1, p1, p3; not dm-0, not nvme2n1 */
+	for (size_t i = 0; i < d.n_block; i++) {
+		const struct bb_block_child *c = &d.block[i];
+
+		if (streq(c->name, "nvme1n1p3")) {
+			p3 = true;
+			assert_true(c->held);
+			assert_true(c->mounted); /* / on /dev/mapper/vg-root */
+		} else if (streq(c->name, "nvme1n1p1")) {
+			p1 = true;
+			assert_false(c->held);
+			assert_true(c->mounted);
+		} else {
+			assert_string_equal(c->name, "nvme1n1");
+			whole = true;
+			assert_true(c->mounted); /* through its partition p1 */
+			assert_false(c->held);
+		}
+	}
+	assert_true(p1 && p3 && whole);
+}
+
 static void test_refusals(void **state)
 {
 	struct bb_device d;
@@ -238,6 +293,19 @@ static void test_bad_driver_link(void **state)
 	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), -EBADMSG);
 	unlink(path);
 	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), 0);
+
+	/* The same for iommu_group. */
+	snprintf(path, sizeof(path), "%s/%s/iommu_group", root, FN1);
+	unlink(path);
+	assert_int_equal(symlink("../../../../kernel/iommu_groups/../../etc", path), 0);
+	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), -EBADMSG);
+	unlink(path);
+	assert_int_equal(symlink("../../../../kernel/iommu_groups/01", path), 0);
+	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), -EBADMSG);
+	unlink(path);
+	assert_int_equal(symlink("../../../../kernel/iommu_groups/1", path), 0);
+	assert_int_equal(bb_device_read(s, "0000:01:00.1", &d), 0);
+	assert_int_equal(d.iommu_group, 1);
 }
 
 static void test_list_and_lockdown(void **state)
@@ -249,9 +317,10 @@ static void test_list_and_lockdown(void **state)
 
 	(void)state;
 	assert_int_equal(bb_sysfs_list_devices(s, &list, &n), 0);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_string_equal(list[0].s, "0000:00:01.0");
 	assert_string_equal(list[3].s, "0000:02:00.0");
+	assert_string_equal(list[4].s, "0000:03:00.0");
 	free(list);
 
 	assert_int_equal(bb_lockdown_read(s, &l), 0);
@@ -268,10 +337,11 @@ static void test_list_and_lockdown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_facts),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_bad_driver_link),
-		cmocka_unit_test(test_list_and_lockdown),
+	    cmocka_unit_test(test_facts),
+	    cmocka_unit_test(test_nvme_multipath_and_holders),
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_bad_driver_link),
+	    cmocka_unit_test(test_list_and_lockdown),
 	};
 	bb_log_set_max_priority(LOG_CRIT);
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -19,31 +19,42 @@ static void test_link_shape(void **state)
 
 	(void)state;
 	assert_int_equal(bb_link_below_root("../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0",
-					    3, "devices/", "0000:01:00.0", buf, sizeof(buf)),
-			 0);
+	                                    3, "devices/", "0000:01:00.0", buf, sizeof(buf)),
+	                 0);
 	assert_string_equal(buf, "devices/pci0000:00/0000:00:01.0/0000:01:00.0");
 	/* Wrong depth, wrong tree, wrong tail, escapes, doubled slashes, absolute. */
 	assert_int_equal(bb_link_below_root("../../devices/pci0000:00/0000:01:00.0", 3, "devices/",
-					    "0000:01:00.0", buf, sizeof(buf)),
-			 -EBADMSG);
+	                                    "0000:01:00.0", buf, sizeof(buf)),
+	                 -EBADMSG);
 	assert_int_equal(bb_link_below_root("../../../etc/0000:01:00.0", 3, "devices/",
-					    "0000:01:00.0", buf, sizeof(buf)),
-			 -EBADMSG);
+	                                    "0000:01:00.0", buf, sizeof(buf)),
+	                 -EBADMSG);
 	assert_int_equal(bb_link_below_root("../../../devices/pci0000:00/0000:01:00.1", 3,
-					    "devices/", "0000:01:00.0", buf, sizeof(buf)),
-			 -EBADMSG);
+	                                    "devices/", "0000:01:00.0", buf, sizeof(buf)),
+	                 -EBADMSG);
 	assert_int_equal(bb_link_below_root("../../../devices/pci0000:00/x0000:01:00.0", 3,
-					    "devices/", "0000:01:00.0", buf, sizeof(buf)),
-			 -EBADMSG);
+	                                    "devices/", "0000:01:00.0", buf, sizeof(buf)),
+	                 -EBADMSG);
 	assert_int_equal(bb_link_below_root("../../../devices/../../0000:01:00.0", 3, "devices/",
-					    "0000:01:00.0", buf, sizeof(buf)),
-			 -EBADMSG);
+	                                    "0000:01:00.0", buf, sizeof(buf)),
+	                 -EBADMSG);
 	assert_int_equal(bb_link_below_root("../../../devices//0000:01:00.0", 3, "devices/",
-					    "0000:01:00.0", buf, sizeof(buf)),
-			 -EBADMSG);
+	                                    "0000:01:00.0", buf, sizeof(buf)),
+	                 -EBADMSG);
 	assert_int_equal(bb_link_below_root("/sys/devices/0000:01:00.0", 0, "devices/",
-					    "0000:01:00.0", buf, sizeof(buf)),
-			 -EBADMSG);
+	                                    "0000:01:00.0", buf, sizeof(buf)),
+	                 -EBADMSG);
+	assert_int_equal(bb_resolve_link("devices/virtual/nvme-subsystem/nvme-subsys0",
+	                                 "../../../pci0000:00/0000:3d:00.0/nvme/nvme0", buf,
+	                                 sizeof(buf)),
+	                 0);
+	assert_string_equal(buf, "devices/pci0000:00/0000:3d:00.0/nvme/nvme0");
+	assert_int_equal(bb_resolve_link("class/block", "../../../etc", buf, sizeof(buf)),
+	                 -EBADMSG);
+	assert_int_equal(bb_resolve_link("class/block", "/etc", buf, sizeof(buf)), -EBADMSG);
+	assert_int_equal(bb_resolve_link("class/block", "../..", buf, sizeof(buf)), -EBADMSG);
+	assert_int_equal(bb_resolve_link("class/block", "..//x", buf, sizeof(buf)), -EBADMSG);
+	assert_int_equal(bb_resolve_link("class/../block", "x", buf, sizeof(buf)), -EBADMSG);
 	assert_false(bb_path_is_clean("a/./b"));
 	assert_false(bb_path_is_clean("a/b/"));
 	assert_true(bb_path_is_clean("kernel/iommu_groups/12"));
@@ -52,11 +63,11 @@ static void test_link_shape(void **state)
 static void test_route(void **state)
 {
 	static const char route[] =
-		"Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
-		"eth0\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
-		"eth0\t0002A8C0\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0\n"
-		"eth1\t0000A8C0\t00000000\t0001\t0\t0\t100\t0000FFFF\t0\t0\t0\n"
-		"eth2\t00000000\t0102A8C0\t0002\t0\t0\t100\t00000000\t0\t0\t0\n";
+	    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+	    "eth0\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
+	    "eth0\t0002A8C0\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0\n"
+	    "eth1\t0000A8C0\t00000000\t0001\t0\t0\t100\t0000FFFF\t0\t0\t0\n"
+	    "eth2\t00000000\t0102A8C0\t0002\t0\t0\t100\t00000000\t0\t0\t0\n";
 
 	(void)state;
 	assert_true(bb_route_text_has_default(route, "eth0"));
@@ -69,11 +80,12 @@ static void test_route(void **state)
 static void test_mounts_swaps(void **state)
 {
 	static const char mounts[] = "sysfs /sys sysfs rw 0 0\n"
-				     "/dev/nvme0n1p2 / ext4 rw,relatime 0 0\n"
-				     "/dev/sdb /data xfs rw 0 0\n";
-	static const char swaps[] = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
-				    "/dev/sda3                               partition\t1000\t0\t-2\n"
-				    "/swapfile                               file\t\t1000\t0\t-3\n";
+	                             "/dev/nvme0n1p2 / ext4 rw,relatime 0 0\n"
+	                             "/dev/sdb /data xfs rw 0 0\n";
+	static const char swaps[] =
+	    "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+	    "/dev/sda3                               partition\t1000\t0\t-2\n"
+	    "/swapfile                               file\t\t1000\t0\t-3\n";
 
 	(void)state;
 	assert_true(bb_mounts_text_uses(mounts, "nvme0n1"));
@@ -112,10 +124,10 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_link_shape),
-		cmocka_unit_test(test_route),
-		cmocka_unit_test(test_mounts_swaps),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_link_shape),
+	    cmocka_unit_test(test_route),
+	    cmocka_unit_test(test_mounts_swaps),
+	    cmocka_unit_test(test_names),
 	};
 	bb_log_set_max_priority(LOG_CRIT);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,18 +34,18 @@ static void test_levels(void **state)
 static void test_refused(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"\n",
-		"none integrity confidentiality\n",      /* none active */
-		"[none] [integrity] confidentiality\n",  /* two active */
-		"[none]  integrity confidentiality\n",   /* double space */
-		"[none] integrity confidentiality\n\n",  /* two newlines */
-		"[none] integrity confidentiality x\n",  /* trailing word */
-		"[none] integrity\n",                    /* missing level */
-		"integrity [none] confidentiality\n",    /* order */
-		"[none integrity confidentiality\n",     /* unclosed */
-		"[NONE] integrity confidentiality\n",    /* case */
-		" [none] integrity confidentiality\n",   /* leading space */
+	    "",
+	    "\n",
+	    "none integrity confidentiality\n",     /* none active */
+	    "[none] [integrity] confidentiality\n", /* two active */
+	    "[none]  integrity confidentiality\n",  /* double space */
+	    "[none] integrity confidentiality\n\n", /* two newlines */
+	    "[none] integrity confidentiality x\n", /* trailing word */
+	    "[none] integrity\n",                   /* missing level */
+	    "integrity [none] confidentiality\n",   /* order */
+	    "[none integrity confidentiality\n",    /* unclosed */
+	    "[NONE] integrity confidentiality\n",   /* case */
+	    " [none] integrity confidentiality\n",  /* leading space */
 	};
 	bb_lockdown l = BB_LOCKDOWN_INTEGRITY;
 
@@ -56,14 +56,14 @@ static void test_refused(void **state)
 	}
 	/* An embedded NUL is not the end of the text. */
 	assert_int_equal(bb_lockdown_parse("[none] integrity confidentiality\0x", 34, &l),
-			 -EBADMSG);
+	                 -EBADMSG);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_levels),
-		cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_levels),
+	    cmocka_unit_test(test_refused),
 	};
 	bb_log_set_max_priority(LOG_CRIT);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,8 +83,8 @@ static void test_debian_with_variant(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_debian_as_shipped),
-		cmocka_unit_test(test_debian_with_variant),
+	    cmocka_unit_test(test_debian_as_shipped),
+	    cmocka_unit_test(test_debian_with_variant),
 	};
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s DEBIAN_MODULES_DIR DEBIAN_PLUS_VARIANT_DIR\n", argv[0]);

@@ -28,20 +28,20 @@ static void check_choices(const char *dir)
 	static const struct {
 		const char *modalias, *driver;
 	} cases[] = {
-		{"pci:v000015B3d0000101Esv000015B3sd00000016bc02sc00i00", "mlx5_vfio_pci"},
-		{"pci:v000015B3d00001017sv000015B3sd00000020bc02sc00i00",
-		 "fixture_vendorwide_vfio_pci"},
-		{"pci:v000010DEd00002342sv000010DEsd000016EBbc03sc02i00", "nvgrace_gpu_vfio_pci"},
-		{"pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00", "vfio-pci"},
-		{"pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00", "vfio-pci"},
+	    {"pci:v000015B3d0000101Esv000015B3sd00000016bc02sc00i00", "mlx5_vfio_pci"},
+	    {"pci:v000015B3d00001017sv000015B3sd00000020bc02sc00i00",
+	     "fixture_vendorwide_vfio_pci"},
+	    {"pci:v000010DEd00002342sv000010DEsd000016EBbc03sc02i00", "nvgrace_gpu_vfio_pci"},
+	    {"pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00", "vfio-pci"},
+	    {"pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00", "vfio-pci"},
 	};
 	bb_modules *m = NULL;
 	char buf[BB_DRIVER_NAME_MAX + 1];
 
 	assert_int_equal(bb_modules_new(dir, &m), 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(bb_modules_best_vfio_driver(m, cases[i].modalias, buf, sizeof(buf)),
-				 0);
+		assert_int_equal(
+		    bb_modules_best_vfio_driver(m, cases[i].modalias, buf, sizeof(buf)), 0);
 		assert_string_equal(buf, cases[i].driver);
 	}
 	/* Driver name to module name through libkmod's modules.dep index. */
@@ -104,8 +104,8 @@ static int teardown(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alias_text),
-		cmocka_unit_test(test_index_only),
+	    cmocka_unit_test(test_alias_text),
+	    cmocka_unit_test(test_index_only),
 	};
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s MODULES_DIR\n", argv[0]);

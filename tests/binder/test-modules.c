@@ -29,21 +29,21 @@ static void test_variants(void **state)
 	(void)state;
 	/* ConnectX-6 Dx: the device-exact alias beats the vendor-wide one. */
 	assert_string_equal(best("pci:v000015B3d0000101Esv000015B3sd00000016bc02sc00i00"),
-			    "mlx5_vfio_pci");
+	                    "mlx5_vfio_pci");
 	/* Another Mellanox device: only the vendor-wide alias matches. */
 	assert_string_equal(best("pci:v000015B3d00001017sv000015B3sd00000020bc02sc00i00"),
-			    "fixture_vendorwide_vfio_pci");
+	                    "fixture_vendorwide_vfio_pci");
 	/* Class matters: the GPU alias wants bc03. */
 	assert_string_equal(best("pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00"),
-			    "nvgrace_gpu_vfio_pci");
+	                    "nvgrace_gpu_vfio_pci");
 	assert_string_equal(best("pci:v000010DEd00002330sv000010DEsd000016C1bc02sc00i00"),
-			    "vfio-pci");
+	                    "vfio-pci");
 	/* A NIC with a plain pci: alias only falls back to vfio-pci. */
 	assert_string_equal(best("pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00"),
-			    "vfio-pci");
+	                    "vfio-pci");
 	/* An alias naming something that is not a module name is ignored. */
 	assert_string_equal(best("pci:v000019E5d0000A255sv000019E5sd00000000bc12sc00i00"),
-			    "vfio-pci");
+	                    "vfio-pci");
 }
 
 static void test_bad_input(void **state)
@@ -52,9 +52,8 @@ static void test_bad_input(void **state)
 
 	(void)state;
 	assert_int_equal(bb_modules_best_vfio_driver(m, "usb:v1234", buf, sizeof(buf)), -EINVAL);
-	assert_int_equal(bb_modules_best_vfio_driver(NULL, "pci:v000015B3d0000101Esv*", buf,
-						     sizeof(buf)),
-			 0);
+	assert_int_equal(
+	    bb_modules_best_vfio_driver(NULL, "pci:v000015B3d0000101Esv*", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "vfio-pci");
 }
 
@@ -77,13 +76,13 @@ static void test_alias_text(void **state)
 	(void)state;
 	/* Ties on wildcard count go to the smaller name, whatever the order. */
 	assert_int_equal(bb_vfio_alias_best("alias vfio_pci:v1* zz_vfio_pci\n"
-					    "alias vfio_pci:v1* aa_vfio_pci\n",
-					    "vfio_pci:v12", buf, sizeof(buf)),
-			 0);
+	                                    "alias vfio_pci:v1* aa_vfio_pci\n",
+	                                    "vfio_pci:v12", buf, sizeof(buf)),
+	                 0);
 	assert_string_equal(buf, "aa_vfio_pci");
-	assert_int_equal(bb_vfio_alias_best("alias vfio_pci:v1*\nalias vfio_pci:v1* \n", "vfio_pci:v1",
-					    buf, sizeof(buf)),
-			 -ENOENT);
+	assert_int_equal(bb_vfio_alias_best("alias vfio_pci:v1*\nalias vfio_pci:v1* \n",
+	                                    "vfio_pci:v1", buf, sizeof(buf)),
+	                 -ENOENT);
 	assert_int_equal(bb_vfio_alias_best("", "vfio_pci:v1", buf, sizeof(buf)), -ENOENT);
 }
 
@@ -103,10 +102,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_variants),
-		cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_driver_module),
-		cmocka_unit_test(test_alias_text),
+	    cmocka_unit_test(test_variants),
+	    cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_driver_module),
+	    cmocka_unit_test(test_alias_text),
 	};
 	bb_log_set_max_priority(LOG_CRIT);
 	return cmocka_run_group_tests(tests, setup, teardown);

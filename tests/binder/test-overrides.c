@@ -45,19 +45,20 @@ static void test_parse_bad(void **state)
 	static const struct {
 		const char *text, *err;
 	} bad[] = {
-		{"0000:01:00.0 vfio-pci", "overrides:1:22: line does not end in a newline"},
-		{"0000:01:00.0 vfio-pci\n\n", "overrides:2:1: expected \"DDDD:BB:DD.F DRIVER\""},
-		{"0000:01:00.0 vfio-pci\n0000:0g:00.0 vfio-pci\n", "overrides:2:1: invalid device address"},
-		{"0000:0A:00.0 vfio-pci\n", "overrides:1:7: device address must be lowercase"},
-		{"0000:01:00.0  vfio-pci\n", "overrides:1:14: invalid driver name"},
-		{"0000:01:00.0\tvfio-pci\n", "overrides:1:13: expected one space after the address"},
-		{"0000:01:00.0 ../../x\n", "overrides:1:14: invalid driver name"},
-		{"0000:01:00.0 vfio-pci \n", "overrides:1:14: invalid driver name"},
-		{"# comment here is refused\n", "overrides:1:1: invalid device address"},
-		{"0000:01:00.0 vfio-pci\n0000:01:00.0 e1000e\n",
-		 "overrides:2:1: device 0000:01:00.0 listed twice"},
-		{"0000:01:00.0 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
-		 "overrides:1:14: driver name longer than 64"},
+	    {"0000:01:00.0 vfio-pci", "overrides:1:22: line does not end in a newline"},
+	    {"0000:01:00.0 vfio-pci\n\n", "overrides:2:1: expected \"DDDD:BB:DD.F DRIVER\""},
+	    {"0000:01:00.0 vfio-pci\n0000:0g:00.0 vfio-pci\n",
+	     "overrides:2:1: invalid device address"},
+	    {"0000:0A:00.0 vfio-pci\n", "overrides:1:7: device address must be lowercase"},
+	    {"0000:01:00.0  vfio-pci\n", "overrides:1:14: invalid driver name"},
+	    {"0000:01:00.0\tvfio-pci\n", "overrides:1:13: expected one space after the address"},
+	    {"0000:01:00.0 ../../x\n", "overrides:1:14: invalid driver name"},
+	    {"0000:01:00.0 vfio-pci \n", "overrides:1:14: invalid driver name"},
+	    {"# comment here is refused\n", "overrides:1:1: invalid device address"},
+	    {"0000:01:00.0 vfio-pci\n0000:01:00.0 e1000e\n",
+	     "overrides:2:1: device 0000:01:00.0 listed twice"},
+	    {"0000:01:00.0 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	     "overrides:1:14: driver name longer than 64"},
 	};
 	char err[256];
 
@@ -68,7 +69,7 @@ static void test_parse_bad(void **state)
 	}
 	/* A NUL inside a driver name. */
 	assert_int_equal(bb_overrides_parse("0000:01:00.0 vfio\0pci\n", 22, &o, err, sizeof(err)),
-			 -EBADMSG);
+	                 -EBADMSG);
 }
 
 static void test_limits(void **state)
@@ -87,7 +88,7 @@ static void test_limits(void **state)
 
 	text = calloc(1, BB_OVERRIDES_MAX_SIZE + 2);
 	assert_int_equal(bb_overrides_parse(text, BB_OVERRIDES_MAX_SIZE + 1, &o, err, sizeof(err)),
-			 -E2BIG);
+	                 -E2BIG);
 	free(text);
 }
 
@@ -109,7 +110,8 @@ static void test_save_load(void **state)
 	assert_int_equal(bb_overrides_record(dfd, "0000:41:00.0", "mlx5_vfio_pci"), 0);
 	assert_int_equal(bb_overrides_record(dfd, "0000:01:00.0", "nvgrace_gpu_vfio_pci"), 0);
 	assert_int_equal(bb_read_file_at(dfd, "overrides", 4096, &text, NULL), 0);
-	assert_string_equal(text, "0000:01:00.0 nvgrace_gpu_vfio_pci\n0000:41:00.0 mlx5_vfio_pci\n");
+	assert_string_equal(text,
+	                    "0000:01:00.0 nvgrace_gpu_vfio_pci\n0000:41:00.0 mlx5_vfio_pci\n");
 	free(text);
 
 	assert_int_equal(bb_overrides_forget(dfd, "0000:01:00.0"), 0);
@@ -137,10 +139,10 @@ static void test_save_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_good),
-		cmocka_unit_test(test_parse_bad),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_save_load),
+	    cmocka_unit_test(test_parse_good),
+	    cmocka_unit_test(test_parse_bad),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_save_load),
 	};
 	bb_log_set_max_priority(LOG_CRIT);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,10 +44,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mount_simsys() { # TOPOLOGY_NAME
+mount_simsys() { # TOPOLOGY_NAME (in tests/topologies) or a path to a topology file
+	topo=$TOPOLOGIES/$1.json
+	case $1 in */*) topo=$1 ;; esac
 	mkdir -p "$MNT"
-	"$SIMSYS" "$MNT" --topology "$TOPOLOGIES/$1.json" ||
-		{ echo "FATAL: simsys did not mount $1"; exit 1; }
+	"$SIMSYS" "$MNT" --topology "$topo" || { echo "FATAL: simsys did not mount $1"; exit 1; }
 }
 
 unmount_simsys() {
@@ -56,6 +57,7 @@ unmount_simsys() {
 
 # A modules dir written by the real depmod from the library's fixture (vfio variants).
 make_modules() {
+	# shellcheck disable=SC2086 # one argument per modinfo file
 	"$MAKE_MODULES" "$TMP/modules-root" 9.9.9-fixture $MODINFO
 }
 
@@ -189,11 +191,11 @@ finish() {
 	# The daemon must exit cleanly, and (in sanitizer builds) without a report.
 	if [ -n "$DAEMON_PID" ]; then
 		stop_daemon
-		RC=$DAEMON_RC OUT= ERR=
+		RC=$DAEMON_RC OUT='' ERR=''
 		expect_rc 0 "bindbrokerd exits cleanly on SIGTERM"
 	fi
 	if grep -Eq 'Sanitizer|runtime error:' "$TMP/daemon.log" 2>/dev/null; then
-		RC=0 OUT= ERR=$(grep -E -A8 'Sanitizer|runtime error:' "$TMP/daemon.log")
+		RC=0 OUT='' ERR=$(grep -E -A8 'Sanitizer|runtime error:' "$TMP/daemon.log")
 		not_ok "daemon log has no sanitizer report"
 	fi
 	echo "1..$CHECKS"

@@ -14,11 +14,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const BbVarlinkField fields[] = {
-	{"device", json_type_string, true, 12},
-	{"driver", json_type_string, false, 64},
-	{"group", json_type_boolean, false, 0},
-	{"persist", json_type_boolean, false, 0},
-	{NULL, json_type_null, false, 0},
+    {"device", json_type_string, true, 12}, {"driver", json_type_string, false, 64},
+    {"group", json_type_boolean, false, 0}, {"persist", json_type_boolean, false, 0},
+    {NULL, json_type_null, false, 0},
 };
 
 static void parse_one(const char *msg, size_t len)

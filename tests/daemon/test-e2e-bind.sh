@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
 # Acting calls on the GPU server: bind a NIC to vfio-pci, release, quarantine,
 # bind to the best vfio variant, bind a GPU's whole IOMMU group, and the root
 # gate for acting calls.
@@ -14,6 +15,9 @@ expect_rc 0 "bind the spare NIC to vfio-pci"
 expect_out "^bound $NIC to vfio-pci \(was i40e\)$" "bind says what it did"
 expect_driver $NIC vfio-pci "the NIC's driver link names vfio-pci"
 expect_driver 0000:18:00.0 i40e "the other port kept its driver"
+bb bind $NIC vfio-pci
+expect_rc 0 "binding again to the same driver"
+expect_out "^$NIC is already on vfio-pci$" "a second bind says it is already done"
 # The narrow door: only override, the old driver's unbind and drivers_probe were written.
 if grep -Eq 'write [^ ]*(new_id|remove_id|drivers_autoprobe|/bind) ' "$MNT/.simsys/log"; then
 	not_ok "bind wrote only the three allowed files"; else ok "bind wrote only the three allowed files"; fi

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
 # bindbrokerd's life cycle: options, a stale socket, a second daemon, socket
 # activation, and a clean exit on SIGTERM that removes the socket.
 . "$(dirname "$0")/e2e-lib.sh"
@@ -6,9 +7,19 @@
 mount_simsys minimal
 
 "$BINDBROKERD" --audit sometimes >"$TMP/out" 2>"$TMP/err"
-RC=$? OUT= ERR=$(cat "$TMP/err")
+RC=$? OUT='' ERR=$(cat "$TMP/err")
 expect_rc 2 "bad --audit value"
 expect_err "--audit takes required, best-effort or off" "the bad option is named"
+
+"$BINDBROKERD" --sysfs-root "$TMP/no-such-dir" --state-dir "$STATE" --socket "$SOCK" 2>"$TMP/err"
+RC=$? ERR=$(cat "$TMP/err")
+expect_rc 1 "a missing sysfs root stops start-up"
+expect_err "cannot open sysfs root $TMP/no-such-dir" "the missing root is named"
+if [ -e "$SOCK" ]; then not_ok "no socket left by a failed start"; else ok "no socket left by a failed start"; fi
+"$BINDBROKERD" --sysfs-root "$MNT" extra 2>"$TMP/err"
+RC=$? ERR=$(cat "$TMP/err")
+expect_rc 2 "a stray argument"
+expect_err 'unexpected argument "extra"' "the stray argument is named"
 
 # A socket file left by a dead daemon is replaced.
 python3 -c "
@@ -21,11 +32,22 @@ expect_json "j['audit'] == 'off'" "status reports the audit mode"
 
 # A second daemon on the same socket refuses to start and leaves the first alone.
 "$BINDBROKERD" --sysfs-root "$MNT" --state-dir "$STATE" --socket "$SOCK" 2>"$TMP/err"
-RC=$? ERR=$(cat "$TMP/err") OUT=
+RC=$? ERR=$(cat "$TMP/err") OUT=''
 expect_rc 1 "second daemon on a live socket"
 expect_err "another broker is listening on $SOCK" "the second daemon says why"
 bb status
 expect_rc 0 "the first daemon still serves"
+
+kill -HUP "$DAEMON_PID"
+i=0
+while ! grep -q "SIGHUP" "$TMP/daemon.log" && kill -0 "$DAEMON_PID" 2>/dev/null && [ $i -lt 500 ]; do
+	i=$((i + 1))
+	sleep 0.02
+done
+if grep -q "SIGHUP: nothing to reload yet" "$TMP/daemon.log"; then ok "SIGHUP is handled"; else
+	not_ok "SIGHUP is handled"; fi
+bb status
+expect_rc 0 "SIGHUP does not stop the daemon"
 
 stop_daemon
 if [ "$DAEMON_RC" -eq 0 ]; then ok "SIGTERM exits 0"; else not_ok "SIGTERM exits 0 (got $DAEMON_RC)"; fi

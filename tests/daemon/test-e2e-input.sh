@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
 # Bad input and bad usage exit 2 with an error naming what is wrong, and touch
 # nothing; an unreachable broker exits 4; garbage on the socket is refused and
 # the broker goes on serving.
@@ -84,6 +85,12 @@ fi
 raw_call '{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"com.example.Nope"}}\0' >"$TMP/out"
 OUT=$(cat "$TMP/out")
 expect_out 'InterfaceNotFound.*com.example.Nope' "an unknown interface is named"
+raw_call '{"method":"io.bindbroker.Broker.GetStatus","oneway":true}\0{"method":"org.varlink.service.GetInfo"}\0' >"$TMP/out"
+if [ "$(wc -l <"$TMP/out")" -eq 1 ] && grep -q '"product":"bindbrokerd"' "$TMP/out"; then
+	ok "a oneway call gets no reply"; else OUT=$(cat "$TMP/out"); not_ok "a oneway call gets no reply"; fi
+raw_call '{"method":"io.bindbroker.Broker.ListDevices","more":true}\0' >"$TMP/out"
+OUT=$(cat "$TMP/out")
+expect_out 'ProtocolError.*\\"more\\" is not supported' "streamed replies are refused"
 bb status
 expect_rc 0 "the broker still serves after the garbage"
 

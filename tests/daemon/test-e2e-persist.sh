@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
 # bind --persist records the binding in the state dir; after a "reboot" (a new
 # simsys mount, a new daemon, the same state dir) apply binds it again.
 . "$(dirname "$0")/e2e-lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
 # Read-only calls on the GPU server: status, list, show, check with the reasons
 # of each refusal, and the --json forms.
 . "$(dirname "$0")/e2e-lib.sh"
@@ -80,5 +81,29 @@ expect_rc 0 "check --group of a GPU"
 expect_json "j['allowed'] and j['driver'] == 'vfio-pci' and \
 sorted(m['device'] for m in j['members']) == ['0000:03:00.0', '0000:03:00.1']" \
 	"group check decides on every member"
+
+# A machine with 250 NICs: the list reply (well over the 64 KiB call limit) arrives whole.
+stop_daemon
+unmount_simsys
+python3 -c "
+import json
+devs = [{'address': '0000:%02x:%02x.%x' % (1 + i // 64, (i // 8) % 8, i % 8), 'vendor': '8086',
+         'device': '10d3', 'subsystem_vendor': '8086', 'subsystem_device': '0000',
+         'class': '020000', 'revision': '00', 'iommu_group': i} for i in range(250)]
+drv = [{'name': 'e1000e', 'module': 'e1000e', 'ids': [{'vendor': '8086', 'device': '10d3'}]}]
+print(json.dumps({'lockdown': 'none', 'drivers': drv, 'devices': devs}))" >"$TMP/many.json"
+mount_simsys "$TMP/many.json"
+start_daemon
+bb --json list
+expect_rc 0 "list of 250 devices"
+expect_json "len(j['devices']) == 250 and all(d['driver'] == 'e1000e' for d in j['devices'])" \
+	"all 250 devices arrive"
+# Pipelined calls whose replies outgrow the socket buffer, then end of input: all answered.
+raw_call '{"method":"io.bindbroker.Broker.ListDevices"}\0{"method":"io.bindbroker.Broker.ListDevices"}\0{"method":"io.bindbroker.Broker.GetStatus"}\0' >"$TMP/out"
+RC=0 OUT=$(tail -c 300 "$TMP/out") ERR=
+if [ "$(grep -c '"devices":\[' "$TMP/out")" -eq 2 ] && tail -n 1 "$TMP/out" | grep -q '"devices":250'; then
+	ok "three pipelined calls, three replies"; else not_ok "three pipelined calls, three replies"; fi
+if [ "$(head -n 1 "$TMP/out" | wc -c)" -gt 65536 ]; then ok "a list reply on the wire is over 64 KiB"; else
+	not_ok "a list reply on the wire is over 64 KiB"; fi
 
 finish

@@ -12,10 +12,10 @@
 #include "bb-varlink.h"
 
 static const BbVarlinkField bind_fields[] = {
-	{"device", json_type_string, true, 12},
-	{"driver", json_type_string, false, 64},
-	{"group", json_type_boolean, false, 0},
-	{NULL, json_type_null, false, 0},
+    {"device", json_type_string, true, 12},
+    {"driver", json_type_string, false, 64},
+    {"group", json_type_boolean, false, 0},
+    {NULL, json_type_null, false, 0},
 };
 
 static int parse_call(const char *text, BbVarlinkCall *call, char *err, size_t errsz)
@@ -30,9 +30,9 @@ static void test_call_valid(void **state)
 	(void)state;
 
 	assert_int_equal(parse_call("{\"method\":\"io.bindbroker.Broker.Bind\",\"parameters\":"
-				    "{\"device\":\"0000:03:00.0\"},\"oneway\":true}",
-				    &call, err, sizeof(err)),
-			 0);
+	                            "{\"device\":\"0000:03:00.0\"},\"oneway\":true}",
+	                            &call, err, sizeof(err)),
+	                 0);
 	assert_string_equal(call.method, "io.bindbroker.Broker.Bind");
 	assert_true(call.oneway);
 	assert_string_equal(bb_varlink_get_string(call.parameters, "device"), "0000:03:00.0");
@@ -40,8 +40,8 @@ static void test_call_valid(void **state)
 
 	/* No parameters at all: an empty object. */
 	assert_int_equal(parse_call("{\"method\":\"io.bindbroker.Broker.ListDevices\"}", &call, err,
-				    sizeof(err)),
-			 0);
+	                            sizeof(err)),
+	                 0);
 	assert_int_equal(json_object_object_length(call.parameters), 0);
 	assert_false(call.oneway);
 	bb_varlink_call_done(&call);
@@ -54,22 +54,22 @@ static void test_call_refused(void **state)
 	(void)state;
 
 	assert_int_equal(parse_call("{\"method\":\"io.bindbroker.Broker.Bind\",\"extra\":1}", &call,
-				    err, sizeof(err)),
-			 -EPROTO);
+	                            err, sizeof(err)),
+	                 -EPROTO);
 	assert_non_null(strstr(err, "unknown key \"extra\""));
 
 	assert_int_equal(parse_call("{\"method\":\"io.bindbroker.Broker.Bind\",\"more\":true}",
-				    &call, err, sizeof(err)),
-			 -EPROTO);
+	                            &call, err, sizeof(err)),
+	                 -EPROTO);
 	assert_non_null(strstr(err, "\"more\""));
 
 	assert_int_equal(parse_call("{\"method\":\"Bind\"}", &call, err, sizeof(err)), -EPROTO);
 	assert_non_null(strstr(err, "method"));
 	assert_int_equal(parse_call("{\"parameters\":{}}", &call, err, sizeof(err)), -EPROTO);
 	assert_int_equal(parse_call("{\"method\":7}", &call, err, sizeof(err)), -EPROTO);
-	assert_int_equal(parse_call("{\"method\":\"a.b.C\",\"parameters\":[]}", &call, err,
-				    sizeof(err)),
-			 -EPROTO);
+	assert_int_equal(
+	    parse_call("{\"method\":\"a.b.C\",\"parameters\":[]}", &call, err, sizeof(err)),
+	    -EPROTO);
 	assert_int_equal(parse_call("[1]", &call, err, sizeof(err)), -EPROTO);
 
 	/* Not JSON, trailing bytes, lax syntax, bad UTF-8: the offset is named. */
@@ -78,7 +78,7 @@ static void test_call_refused(void **state)
 	assert_non_null(strstr(err, "offset"));
 	assert_int_equal(parse_call("{'method':'a.b.C'}", &call, err, sizeof(err)), -EBADMSG);
 	assert_int_equal(parse_call("{\"method\":\"a.b.\xff\"}", &call, err, sizeof(err)),
-			 -EBADMSG);
+	                 -EBADMSG);
 	assert_int_equal(parse_call("", &call, err, sizeof(err)), -EBADMSG);
 }
 
@@ -104,9 +104,9 @@ static void test_call_limits(void **state)
 	assert_int_equal(bb_varlink_parse_call(big, n, &call, err, sizeof(err)), -EMSGSIZE);
 	assert_non_null(strstr(err, "limit"));
 
-	assert_int_equal(bb_varlink_parse_call("{\"method\":\"a.b.C\"}\0", 19, &call, err,
-					       sizeof(err)),
-			 -EBADMSG);
+	assert_int_equal(
+	    bb_varlink_parse_call("{\"method\":\"a.b.C\"}\0", 19, &call, err, sizeof(err)),
+	    -EBADMSG);
 	assert_non_null(strstr(err, "NUL"));
 }
 
@@ -126,7 +126,7 @@ static void test_member_names(void **state)
 
 	char iface[64];
 	assert_int_equal(bb_varlink_interface_of("io.bindbroker.Broker.Bind", iface, sizeof(iface)),
-			 0);
+	                 0);
 	assert_string_equal(iface, "io.bindbroker.Broker");
 }
 
@@ -161,7 +161,7 @@ static void test_parameters(void **state)
 	assert_int_equal(check("{\"device\":3}", &bad, err), -EINVAL);
 	assert_string_equal(err, "parameter \"device\" is not a string");
 	assert_int_equal(check("{\"device\":\"0000:03:00.0\",\"group\":\"yes\"}", &bad, err),
-			 -EINVAL);
+	                 -EINVAL);
 	assert_string_equal(err, "parameter \"group\" is not a boolean");
 	assert_int_equal(check("{\"device\":\"0000:03:00.0 extra\"}", &bad, err), -EINVAL);
 	assert_string_equal(err, "parameter \"device\" is longer than 12 bytes");
@@ -175,7 +175,7 @@ static void test_reply(void **state)
 	char err[256];
 	const char *ok = "{\"parameters\":{\"allowed\":true}}";
 	const char *denied = "{\"error\":\"io.bindbroker.Broker.Denied\",\"parameters\":"
-			     "{\"reason\":\"boot VGA\"}}";
+	                     "{\"reason\":\"boot VGA\"}}";
 	(void)state;
 
 	assert_int_equal(bb_varlink_parse_reply(ok, strlen(ok), &reply, err, sizeof(err)), 0);
@@ -184,17 +184,16 @@ static void test_reply(void **state)
 	bb_varlink_reply_done(&reply);
 
 	assert_int_equal(bb_varlink_parse_reply(denied, strlen(denied), &reply, err, sizeof(err)),
-			 0);
+	                 0);
 	assert_string_equal(reply.error, BB_BROKER_ERROR_DENIED);
 	assert_string_equal(bb_varlink_get_string(reply.parameters, "reason"), "boot VGA");
 	bb_varlink_reply_done(&reply);
 
-	assert_int_equal(bb_varlink_parse_reply("{\"method\":\"a.b.C\"}", 18, &reply, err,
-						sizeof(err)),
-			 -EPROTO);
-	assert_int_equal(bb_varlink_parse_reply("{\"error\":\"nope\"}", 16, &reply, err,
-						sizeof(err)),
-			 -EPROTO);
+	assert_int_equal(
+	    bb_varlink_parse_reply("{\"method\":\"a.b.C\"}", 18, &reply, err, sizeof(err)),
+	    -EPROTO);
+	assert_int_equal(
+	    bb_varlink_parse_reply("{\"error\":\"nope\"}", 16, &reply, err, sizeof(err)), -EPROTO);
 }
 
 static void test_reader_framing(void **state)
@@ -274,13 +273,13 @@ static void test_serialize_and_call(void **state)
 	/* A whole exchange: the reply waits in the socket before the call is made. */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
 	const char canned[] = "{\"error\":\"io.bindbroker.Broker.NoSuchDevice\","
-			      "\"parameters\":{\"device\":\"0000:09:00.0\"}}";
+	                      "\"parameters\":{\"device\":\"0000:09:00.0\"}}";
 	assert_int_equal(write(fds[1], canned, sizeof(canned)), (ssize_t)sizeof(canned));
 	params = json_object_new_object();
 	json_object_object_add(params, "device", json_object_new_string("0000:09:00.0"));
-	assert_int_equal(bb_varlink_call(fds[0], BB_BROKER_METHOD_SHOW_DEVICE, params, &reply, err,
-					 sizeof(err)),
-			 0);
+	assert_int_equal(
+	    bb_varlink_call(fds[0], BB_BROKER_METHOD_SHOW_DEVICE, params, &reply, err, sizeof(err)),
+	    0);
 	assert_string_equal(reply.error, BB_BROKER_ERROR_NO_SUCH_DEVICE);
 	bb_varlink_reply_done(&reply);
 
@@ -297,24 +296,24 @@ static void test_serialize_and_call(void **state)
 	/* The peer hangs up without answering: after reading the call, or before. */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds + 0), 0);
 	shutdown(fds[1], SHUT_WR);
-	assert_int_equal(bb_varlink_call(fds[0], BB_BROKER_METHOD_LIST_DEVICES, NULL, &reply, err,
-					 sizeof(err)),
-			 -ECONNRESET);
+	assert_int_equal(
+	    bb_varlink_call(fds[0], BB_BROKER_METHOD_LIST_DEVICES, NULL, &reply, err, sizeof(err)),
+	    -ECONNRESET);
 	assert_string_equal(err, "the broker closed the connection without a reply");
 	close(fds[1]);
-	assert_int_equal(bb_varlink_call(fds[0], BB_BROKER_METHOD_LIST_DEVICES, NULL, &reply, err,
-					 sizeof(err)),
-			 -EPIPE);
+	assert_int_equal(
+	    bb_varlink_call(fds[0], BB_BROKER_METHOD_LIST_DEVICES, NULL, &reply, err, sizeof(err)),
+	    -EPIPE);
 	close(fds[0]);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_call_valid),     cmocka_unit_test(test_call_refused),
-		cmocka_unit_test(test_call_limits),    cmocka_unit_test(test_member_names),
-		cmocka_unit_test(test_parameters),     cmocka_unit_test(test_reply),
-		cmocka_unit_test(test_reader_framing), cmocka_unit_test(test_serialize_and_call),
+	    cmocka_unit_test(test_call_valid),     cmocka_unit_test(test_call_refused),
+	    cmocka_unit_test(test_call_limits),    cmocka_unit_test(test_member_names),
+	    cmocka_unit_test(test_parameters),     cmocka_unit_test(test_reply),
+	    cmocka_unit_test(test_reader_framing), cmocka_unit_test(test_serialize_and_call),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

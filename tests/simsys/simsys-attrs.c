@@ -156,9 +156,12 @@ static void render_mounts(struct sim_machine *m, struct text *t)
 	for (size_t i = 0; i < m->n_devices; i++) {
 		const struct sim_device *d = m->devices[i];
 		for (size_t j = 0; j < d->n_block; j++)
-			for (size_t k = 0; k < d->block[j].n_mounts; k++)
-				add(t, "/dev/%s %s ext4 rw,relatime 0 0\n", d->block[j].name,
-				    d->block[j].mounts[k]);
+			for (size_t p = 0; p <= d->block[j].n_parts; p++) {
+				const struct sim_block *b = p ? &d->block[j].parts[p - 1] : &d->block[j];
+				for (size_t k = 0; k < b->n_mounts; k++)
+					add(t, "/dev/%s %s ext4 rw,relatime 0 0\n", b->name,
+					    b->mounts[k]);
+			}
 	}
 }
 
@@ -167,15 +170,17 @@ static void render_swaps(struct sim_machine *m, struct text *t)
 	add(t, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
 	for (size_t i = 0; i < m->n_devices; i++) {
 		const struct sim_device *d = m->devices[i];
-		for (size_t j = 0; j < d->n_block; j++) {
-			char path[48];
-			int len;
-			if (!d->block[j].swap)
-				continue;
-			len = snprintf(path, sizeof(path), "/dev/%s", d->block[j].name);
-			add(t, "%s%*s%s\t%lu\t%s%lu\t%s%d\n", path, len < 40 ? 40 - len : 1, " ",
-			    "partition", 8388604UL, "\t", 0UL, "\t", -2);
-		}
+		for (size_t j = 0; j < d->n_block; j++)
+			for (size_t p = 0; p <= d->block[j].n_parts; p++) {
+				const struct sim_block *b = p ? &d->block[j].parts[p - 1] : &d->block[j];
+				char path[48];
+				int len;
+				if (!b->swap)
+					continue;
+				len = snprintf(path, sizeof(path), "/dev/%s", b->name);
+				add(t, "%s%*s%s\t%lu\t%s%lu\t%s%d\n", path, len < 40 ? 40 - len : 1,
+				    " ", "partition", 8388604UL, "\t", 0UL, "\t", -2);
+			}
 	}
 }
 
@@ -189,16 +194,28 @@ static void render_uevent(struct text *t, const struct sim_device *d)
 	add(t, "\n");
 }
 
-static void render_blk_dev(struct text *t, const struct sim_device *d, size_t idx)
+/* The trailing number of a partition name ("nvme0n1p2" -> 2). */
+static unsigned partition_number(const char *name)
+{
+	size_t n = strlen(name);
+
+	while (n && name[n - 1] >= '0' && name[n - 1] <= '9')
+		n--;
+	return (unsigned)strtoul(name + n, NULL, 10);
+}
+
+/* Made-up but stable numbers: nvme on 259 (blkext), others on 8 (sd), 16 minors a disk. */
+static void render_blk_dev(struct text *t, const struct sim_device *d, size_t idx, size_t part)
 {
 	unsigned ctrl, ns;
 	int end = 0;
 	const char *name = d->block[idx].name;
+	unsigned p = part ? partition_number(d->block[idx].parts[part - 1].name) : 0;
 
 	if (sscanf(name, "nvme%un%u%n", &ctrl, &ns, &end) == 2 && name[end] == '\0')
-		add(t, "259:%u\n", (ctrl * 64 + ns) & 0xfffff);
+		add(t, "259:%u\n", ((ctrl * 64 + ns) * 16 + p) & 0xfffff);
 	else
-		add(t, "8:%zu\n", (idx * 16) & 0xfffff);
+		add(t, "8:%zu\n", (idx * 16 + p) & 0xfffff);
 }
 
 int sim_attr_render(struct sim_machine *m, const struct sim_node *node, char **ret,
@@ -266,7 +283,10 @@ int sim_attr_render(struct sim_machine *m, const struct sim_node *node, char **r
 		add(&t, "up\n");
 		break;
 	case F_BLK_DEV:
-		render_blk_dev(&t, d, node->idx);
+		render_blk_dev(&t, d, node->idx, node->part);
+		break;
+	case F_PARTITION:
+		add(&t, "%u\n", partition_number(d->block[node->idx].parts[node->part - 1].name));
 		break;
 	case F_AUTOPROBE:
 		add(&t, "%d\n", m->autoprobe ? 1 : 0);

@@ -164,7 +164,8 @@ int sim_device_attach(struct sim_machine *m, struct sim_device *d)
 		device_unlock(m, d);
 		return -ENOMEM;
 	}
-	memcpy(snapshot, m->drivers, n * sizeof(*snapshot));
+	if (n)
+		memcpy(snapshot, m->drivers, n * sizeof(*snapshot));
 	for (size_t i = 0; i < n; i++) {
 		if (!sim_driver_matches(snapshot[i], d))
 			continue;

@@ -87,8 +87,18 @@ static int node_stat(struct sim_machine *m, const struct sim_node *n, struct sta
 	case SIM_NODE_FILE:
 		st->st_mode = S_IFREG | n->perm;
 		st->st_nlink = 1;
-		/* sysfs reports a page for every attribute; config is the 256-byte header. */
+		/* sysfs reports a page for every attribute; config is the 256-byte header. The
+		 * .simsys files report their true size, so tail(1) finds the end of the log. */
 		st->st_size = n->what == F_CONFIG ? 256 : 4096;
+		if (n->what == F_LOG || n->what == F_ROUTE || n->what == F_MOUNTS ||
+		    n->what == F_SWAPS || n->what == F_CONTROL) {
+			_cleanup_free_ char *data = NULL;
+			size_t len = 0;
+			r = sim_attr_render(m, n, &data, &len);
+			if (r < 0)
+				return r;
+			st->st_size = (off_t)len;
+		}
 		break;
 	case SIM_NODE_LINK:
 		r = sim_tree_link_target(m, n, target, sizeof(target));
@@ -387,6 +397,7 @@ int sim_fs_run(struct sim_machine *m, const char *mountpoint, bool foreground, b
 	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
 
 	f = fuse_new(&args, &ops, sizeof(ops), m);
+	fuse_opt_free_args(&args);
 	if (!f)
 		return -EINVAL;
 	if (fuse_mount(f, mountpoint) != 0) {

@@ -36,6 +36,17 @@ void sim_driver_free(struct sim_driver *drv)
 	free(drv);
 }
 
+void sim_block_clear(struct sim_block *b)
+{
+	free(b->name);
+	for (size_t j = 0; j < b->n_mounts; j++)
+		free(b->mounts[j]);
+	free(b->mounts);
+	for (size_t j = 0; j < b->n_parts; j++)
+		sim_block_clear(&b->parts[j]);
+	free(b->parts);
+}
+
 void sim_device_free(struct sim_device *d)
 {
 	if (!d)
@@ -44,12 +55,8 @@ void sim_device_free(struct sim_device *d)
 	for (size_t i = 0; i < d->n_net; i++)
 		free(d->net[i].name);
 	free(d->net);
-	for (size_t i = 0; i < d->n_block; i++) {
-		free(d->block[i].name);
-		for (size_t j = 0; j < d->block[i].n_mounts; j++)
-			free(d->block[i].mounts[j]);
-		free(d->block[i].mounts);
-	}
+	for (size_t i = 0; i < d->n_block; i++)
+		sim_block_clear(&d->block[i]);
 	free(d->block);
 	free(d->override);
 	sim_device_free(d->swap_in);
@@ -150,6 +157,27 @@ void sim_machine_driver_to_end(struct sim_machine *m, struct sim_driver *drv)
 		m->drivers[m->n_drivers - 1] = drv;
 		return;
 	}
+}
+
+/* A partition of DISK is DISK + N, or DISK + "p" + N when DISK ends in a digit (nvme0n1p2). */
+bool sim_valid_partition_name(const char *name, const char *disk)
+{
+	size_t n = strlen(disk);
+	const char *p = name + n;
+
+	if (strncmp(name, disk, n) != 0)
+		return false;
+	if (n && disk[n - 1] >= '0' && disk[n - 1] <= '9') {
+		if (*p != 'p')
+			return false;
+		p++;
+	}
+	if (!*p || *p == '0')
+		return false;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return strlen(name) <= 31;
 }
 
 bool sim_device_is_bridge(const struct sim_device *d)

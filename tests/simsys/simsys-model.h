@@ -27,6 +27,7 @@
 #define SIM_MAX_NET            16
 #define SIM_MAX_BLOCK          16
 #define SIM_MAX_MOUNTS         16
+#define SIM_MAX_PARTS          16
 #define SIM_MAX_DEPTH          32
 #define SIM_MAX_GROUP          65535
 #define SIM_NAME_MAX           64  /* driver, module, iface and block names */
@@ -72,11 +73,14 @@ struct sim_net {
 	bool default_route;
 };
 
+/* A whole disk, or (in parts[]) one of its partitions, which have no parts of their own. */
 struct sim_block {
 	char *name;
 	char **mounts;
 	size_t n_mounts;
 	bool swap;
+	struct sim_block *parts;
+	size_t n_parts;
 };
 
 struct sim_device {
@@ -145,6 +149,12 @@ int sim_machine_add_driver(struct sim_machine *m, struct sim_driver *drv);
 void sim_machine_bury_device(struct sim_machine *m, struct sim_device *d);
 /* Moves DRV to the end of the registration order (a module loaded later). */
 void sim_machine_driver_to_end(struct sim_machine *m, struct sim_driver *drv);
+
+/* DISK + N, or DISK + "p" + N when DISK ends in a digit (nvme0n1p2); N > 0, <= 31 chars. */
+bool sim_valid_partition_name(const char *name, const char *disk);
+
+/* Frees the contents of B (and its partitions), not B itself. */
+void sim_block_clear(struct sim_block *b);
 
 /* Resolves every live device's parent pointer from parent_address. -EINVAL on a bad parent. */
 int sim_machine_link_parents(struct sim_machine *m, char *err, size_t errlen);

@@ -366,42 +366,41 @@ static int parse_net(json_object *arr, const char *ctx, struct sim_device *d, ch
 	return 0;
 }
 
-static int parse_block(json_object *arr, const char *ctx, struct sim_device *d, char *err,
-		       size_t errlen)
+static int parse_block_array(json_object *arr, const char *ctx, const char *key, const char *disk,
+			     struct sim_block **ret, size_t *ret_n, char *err, size_t errlen);
+
+/* One disk (DISK NULL) or one partition of DISK. */
+static int parse_block_item(json_object *o, const char *bctx, const char *disk,
+			    struct sim_block *b, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"name", "mounts", "swap", NULL};
-	size_t n = json_object_array_length(arr);
+	static const char *const disk_keys[] = {"name", "mounts", "swap", "partitions", NULL};
+	static const char *const part_keys[] = {"name", "mounts", "swap", NULL};
+	json_object *mounts, *parts = NULL;
+	const char *name;
+	int r;
 
-	d->block = calloc(n ? n : 1, sizeof(*d->block));
-	if (!d->block)
+	if (!json_object_is_type(o, json_type_object))
+		return fail(err, errlen, "%s: expected an object, got %s", bctx, type_name(o));
+	if ((r = check_keys(o, bctx, disk ? part_keys : disk_keys, err, errlen)) < 0 ||
+	    (r = get_string(o, bctx, "name", true, &name, err, errlen)) < 0 ||
+	    (r = get_array(o, bctx, "mounts", SIM_MAX_MOUNTS, &mounts, err, errlen)) < 0 ||
+	    (!disk &&
+	     (r = get_array(o, bctx, "partitions", SIM_MAX_PARTS, &parts, err, errlen)) < 0))
+		return r;
+	if (!disk && !valid_name(name, 31, NULL))
+		return fail(err, errlen,
+			    "%s.name: \"%.32s\" is not a block device name ([A-Za-z0-9_-]{1,31})",
+			    bctx, name);
+	if (disk && !sim_valid_partition_name(name, disk))
+		return fail(err, errlen,
+			    "%s.name: \"%.32s\" is not a partition of %s (%s<N> or %sp<N>)", bctx,
+			    name, disk, disk, disk);
+	b->name = strdup(name);
+	if (!b->name)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(arr, i), *mounts;
-		struct sim_block *b = &d->block[i];
-		const char *name;
-		char bctx[160];
-		int r;
-
-		snprintf(bctx, sizeof(bctx), "%s.block[%zu]", ctx, i);
-		if (!json_object_is_type(o, json_type_object))
-			return fail(err, errlen, "%s: expected an object, got %s", bctx,
-				    type_name(o));
-		if ((r = check_keys(o, bctx, keys, err, errlen)) < 0 ||
-		    (r = get_string(o, bctx, "name", true, &name, err, errlen)) < 0 ||
-		    (r = get_array(o, bctx, "mounts", SIM_MAX_MOUNTS, &mounts, err, errlen)) < 0)
-			return r;
-		if (!valid_name(name, 31, NULL))
-			return fail(err, errlen,
-				    "%s.name: \"%.32s\" is not a block device name ([A-Za-z0-9_-]{1,31})",
-				    bctx, name);
-		b->name = strdup(name);
-		if (!b->name)
-			return -ENOMEM;
-		d->n_block++;
-		if ((r = get_bool(o, bctx, "swap", &b->swap, err, errlen)) < 0)
-			return r;
-		if (!mounts)
-			continue;
+	if ((r = get_bool(o, bctx, "swap", &b->swap, err, errlen)) < 0)
+		return r;
+	if (mounts) {
 		b->mounts = calloc(json_object_array_length(mounts) + 1, sizeof(char *));
 		if (!b->mounts)
 			return -ENOMEM;
@@ -423,6 +422,32 @@ static int parse_block(json_object *arr, const char *ctx, struct sim_device *d, 
 				return -ENOMEM;
 			b->n_mounts++;
 		}
+	}
+	if (parts)
+		return parse_block_array(parts, bctx, "partitions", b->name, &b->parts, &b->n_parts,
+					 err, errlen);
+	return 0;
+}
+
+static int parse_block_array(json_object *arr, const char *ctx, const char *key, const char *disk,
+			     struct sim_block **ret, size_t *ret_n, char *err, size_t errlen)
+{
+	size_t n = json_object_array_length(arr);
+
+	*ret = calloc(n ? n : 1, sizeof(**ret));
+	if (!*ret)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		char bctx[200];
+		int r;
+
+		snprintf(bctx, sizeof(bctx), "%s.%s[%zu]", ctx, key, i);
+		/* Counted before parsing, so a half-filled entry is freed with the device. */
+		(*ret_n)++;
+		r = parse_block_item(json_object_array_get_idx(arr, i), bctx, disk, &(*ret)[i], err,
+				     errlen);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -526,7 +551,8 @@ static int parse_device_obj(json_object *o, const char *ctx, const struct sim_de
 			    ctx, d->class);
 	if (net && (r = parse_net(net, ctx, d, err, errlen)) < 0)
 		return r;
-	if (block && (r = parse_block(block, ctx, d, err, errlen)) < 0)
+	if (block &&
+	    (r = parse_block_array(block, ctx, "block", NULL, &d->block, &d->n_block, err, errlen)) < 0)
 		return r;
 	*ret = TAKE_PTR(d);
 	return 0;
@@ -553,20 +579,34 @@ static int check_child_names(const struct sim_machine *m, const struct sim_devic
 						    i, d->net[i].name, o->address);
 		}
 	}
+	/* Disks and partitions share one namespace (class/block, /dev). */
 	for (size_t i = 0; i < d->n_block; i++) {
-		for (size_t j = 0; j < i; j++)
-			if (streq(d->block[i].name, d->block[j].name))
-				return fail(err, errlen, "%s.block[%zu]: duplicate block device %s",
-					    ctx, i, d->block[i].name);
-		for (size_t k = 0; m && k < m->n_devices; k++) {
-			const struct sim_device *o = m->devices[k];
-			if (o == skip || o == d)
-				continue;
-			for (size_t j = 0; j < o->n_block; j++)
-				if (streq(d->block[i].name, o->block[j].name))
-					return fail(err, errlen,
-						    "%s.block[%zu]: block device %s already on %s",
-						    ctx, i, d->block[i].name, o->address);
+		for (size_t pi = 0; pi <= d->block[i].n_parts; pi++) {
+			const char *name = pi == 0 ? d->block[i].name : d->block[i].parts[pi - 1].name;
+			for (size_t j = 0; j <= i; j++)
+				for (size_t pj = 0; pj <= d->block[j].n_parts; pj++) {
+					const char *other = pj == 0 ? d->block[j].name
+								    : d->block[j].parts[pj - 1].name;
+					if ((j < i || pj < pi) && streq(name, other))
+						return fail(err, errlen,
+							    "%s.block[%zu]: duplicate block device %s",
+							    ctx, i, name);
+				}
+			for (size_t k = 0; m && k < m->n_devices; k++) {
+				const struct sim_device *o = m->devices[k];
+				if (o == skip || o == d)
+					continue;
+				for (size_t j = 0; j < o->n_block; j++)
+					for (size_t pj = 0; pj <= o->block[j].n_parts; pj++) {
+						const char *other = pj == 0 ? o->block[j].name
+									    : o->block[j].parts[pj - 1].name;
+						if (streq(name, other))
+							return fail(err, errlen,
+								    "%s.block[%zu]: block device %s "
+								    "already on %s",
+								    ctx, i, name, o->address);
+					}
+			}
 		}
 	}
 	return 0;

@@ -174,6 +174,7 @@ int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb
 	case D_NET:
 		EMIT("address", FILE_(F_NET_ADDRESS, 0444), .dev = d, .idx = dir->idx);
 		EMIT("operstate", FILE_(F_NET_OPERSTATE, 0444), .dev = d, .idx = dir->idx);
+		EMIT("device", LINK_(L_NET_DEVICE), .dev = d, .idx = dir->idx);
 		return 0;
 	case D_DEV_NVME:
 		for (size_t i = 0; i < d->n_block; i++) {
@@ -201,6 +202,14 @@ int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb
 		return 0;
 	case D_BLK:
 		EMIT("dev", FILE_(F_BLK_DEV, 0444), .dev = d, .idx = dir->idx);
+		for (size_t p = 0; p < d->block[dir->idx].n_parts; p++)
+			EMIT(d->block[dir->idx].parts[p].name, DIR_(D_PART), .dev = d, .idx = dir->idx,
+			     .part = p + 1);
+		return 0;
+	case D_PART:
+		EMIT("dev", FILE_(F_BLK_DEV, 0444), .dev = d, .idx = dir->idx, .part = dir->part);
+		EMIT("partition", FILE_(F_PARTITION, 0444), .dev = d, .idx = dir->idx,
+		     .part = dir->part);
 		return 0;
 	case D_BUS:
 		EMIT("pci", DIR_(D_BUS_PCI));
@@ -291,10 +300,13 @@ int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb
 				     .dev = m->devices[i], .idx = j);
 		return 0;
 	case D_CLASS_BLOCK:
-		for (size_t i = 0; i < m->n_devices; i++)
-			for (size_t j = 0; j < m->devices[i]->n_block; j++)
-				EMIT(m->devices[i]->block[j].name, LINK_(L_CLASS_BLOCK),
-				     .dev = m->devices[i], .idx = j);
+		for (size_t i = 0; i < m->n_devices; i++) {
+			struct sim_device *o = m->devices[i];
+			for (size_t j = 0; j < o->n_block; j++)
+				for (size_t p = 0; p <= o->block[j].n_parts; p++)
+					EMIT(p ? o->block[j].parts[p - 1].name : o->block[j].name,
+					     LINK_(L_CLASS_BLOCK), .dev = o, .idx = j, .part = p);
+		}
 		return 0;
 	case D_SIMSYS:
 		EMIT("control", FILE_(F_CONTROL, 0644));
@@ -431,6 +443,11 @@ int sim_tree_link_target(struct sim_machine *m, const struct sim_node *node, cha
 		depth = 3;
 		w = snprintf(target, sizeof(target), "bus/pci/drivers/%s", node->drv->name);
 		break;
+	case L_NET_DEVICE:
+		/* BDF/net/IFACE/device -> ../../../BDF, the kernel's shortest relative form. */
+		depth = 3;
+		w = snprintf(target, sizeof(target), "%s", node->dev->address);
+		break;
 	case L_CLASS_NET:
 	case L_CLASS_BLOCK: {
 		r = device_path(node->dev, dpath, sizeof(dpath));
@@ -441,13 +458,16 @@ int sim_tree_link_target(struct sim_machine *m, const struct sim_node *node, cha
 			w = snprintf(target, sizeof(target), "%s/net/%s", dpath,
 				     node->dev->net[node->idx].name);
 		} else {
-			const char *bname = node->dev->block[node->idx].name;
-			int ctrl = sim_nvme_ctrl(bname);
+			const struct sim_block *b = &node->dev->block[node->idx];
+			int ctrl = sim_nvme_ctrl(b->name);
 			if (ctrl >= 0)
 				w = snprintf(target, sizeof(target), "%s/nvme/nvme%d/%s", dpath,
-					     ctrl, bname);
+					     ctrl, b->name);
 			else
-				w = snprintf(target, sizeof(target), "%s/block/%s", dpath, bname);
+				w = snprintf(target, sizeof(target), "%s/block/%s", dpath, b->name);
+			if (node->part && w >= 0 && (size_t)w < sizeof(target))
+				w += snprintf(target + w, sizeof(target) - (size_t)w, "/%s",
+					      b->parts[node->part - 1].name);
 		}
 		break;
 	}

@@ -201,6 +201,21 @@ static void test_override_rules(void **state)
 	assert_null(dev("0000:05:00.0")->override);
 }
 
+static void test_override_only_ids_need_override(void **state)
+{
+	(void)state;
+	/* With mlx5_core gone, only the variant's static id fits 15b3:101e: it must not bind. */
+	assert_int_equal(control("unload-module mlx5_core"), 0);
+	assert_string_equal(bound("0000:03:00.0"), "");
+	assert_int_equal(probe("0000:03:00.0"), 0);
+	assert_string_equal(bound("0000:03:00.0"), "");
+	assert_false(sim_driver_matches(drv("mlx5_vfio_pci"), dev("0000:03:00.0")));
+	assert_int_equal(w(sim_store_bind, "mlx5_vfio_pci", "0000:03:00.0"), -ENODEV);
+	/* A dynamic id needs no override, even on an override_only driver. */
+	assert_int_equal(w(sim_store_new_id, "mlx5_vfio_pci", "15b3 101e"), 0);
+	assert_string_equal(bound("0000:03:00.0"), "mlx5_vfio_pci");
+}
+
 static void test_override_length(void **state)
 {
 	char *big = malloc(5000);
@@ -337,6 +352,16 @@ static void test_modules(void **state)
 	assert_true(sim_module_loaded(m, "ixgbe"));
 	assert_string_equal(bound("0000:05:00.0"), "ixgbe"); /* driver_register attaches */
 	assert_ptr_equal(m->drivers[m->n_drivers - 1], drv("ixgbe")); /* registered last */
+	/* A reloaded module goes to the end of the probe order: nouveau now wins the GPU. */
+	assert_int_equal(control("unload-module nvidia"), 0);
+	assert_string_equal(bound("0000:01:00.0"), "");
+	assert_false(sim_module_loaded(m, "nvidia"));
+	assert_int_equal(probe("0000:01:00.0"), 0);
+	assert_string_equal(bound("0000:01:00.0"), "nouveau");
+	assert_int_equal(control("load-module nvidia"), 0);
+	assert_int_equal(w(sim_store_unbind, "nouveau", "0000:01:00.0"), 0);
+	assert_int_equal(probe("0000:01:00.0"), 0);
+	assert_string_equal(bound("0000:01:00.0"), "nouveau");
 	/* Unload unbinds and removes; dynamic ids of the driver are gone with it. */
 	assert_int_equal(w(sim_store_new_id, "ixgbe", "1234 5678"), 0);
 	assert_int_equal(control("unload-module ixgbe"), 0);
@@ -507,7 +532,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_boot_probe),	   T(test_id_matching),	     T(test_override_flow),
-		T(test_override_rules),	   T(test_override_length),  T(test_store_errors),
+		T(test_override_rules),	   T(test_override_only_ids_need_override),
+		T(test_override_length),  T(test_store_errors),
 		T(test_autoprobe),	   T(test_new_id),	     T(test_new_id_ignores_autoprobe),
 		T(test_fault_injection),   T(test_modules),	     T(test_hotplug),
 		T(test_swap_on_unbind),	   T(test_held_probe),	     T(test_held_probe_fails),

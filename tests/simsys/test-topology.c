@@ -220,6 +220,21 @@ static const struct refusal refusals[] = {
 	{DEV(", \"block\": [{\"name\": \"sda\", \"mounts\": [7]}]"),
 	 "devices[0].block[0].mounts[0]: expected a string, got int"},
 	{DEV(", \"block\": [{\"name\": \"sda\", \"swap\": null}]"), "devices[0].block[0].swap"},
+	{DEV(", \"block\": [{\"name\": \"sda\", \"partitions\": [{\"name\": \"sdb1\"}]}]"),
+	 "devices[0].block[0].partitions[0].name: \"sdb1\" is not a partition of sda"},
+	{DEV(", \"block\": [{\"name\": \"nvme0n1\", \"partitions\": [{\"name\": \"nvme0n11\"}]}]"),
+	 "devices[0].block[0].partitions[0].name: \"nvme0n11\" is not a partition of nvme0n1"},
+	{DEV(", \"block\": [{\"name\": \"sda\", \"partitions\": [{\"name\": \"sda0\"}]}]"),
+	 "is not a partition of sda"},
+	{DEV(", \"block\": [{\"name\": \"sda\", \"partitions\": [{\"name\": \"sda1\", "
+	     "\"partitions\": []}]}]"),
+	 "devices[0].block[0].partitions[0]: unknown key \"partitions\""},
+	{DEV(", \"block\": [{\"name\": \"sda\", \"partitions\": [{\"name\": \"sda1\"}, "
+	     "{\"name\": \"sda1\"}]}]"),
+	 "devices[0].block[0]: duplicate block device sda1"},
+	{DEV(", \"block\": [{\"name\": \"sda\", \"partitions\": [{\"name\": \"sda1\", "
+	     "\"mounts\": [\"x\"]}]}]"),
+	 "devices[0].block[0].partitions[0].mounts[0]"},
 	{"{\"drivers\": [{\"module\": \"x\"}]}", "drivers[0]: missing key \"name\""},
 	{"{\"drivers\": [{\"name\": \"bad name\"}]}", "drivers[0].name: \"bad name\" is not a driver name"},
 	{"{\"drivers\": [{\"name\": \"../x\"}]}", "drivers[0].name"},

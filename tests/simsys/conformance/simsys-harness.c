@@ -10,13 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "bb-macro.h"
+
+#ifndef FUSE_SUPER_MAGIC
+#define FUSE_SUPER_MAGIC 0x65735546
+#endif
 
 /* Print why, then fail the running test at the caller's line. */
 #define FAIL_AT(file, line, ...)                                                                   \
@@ -29,6 +35,7 @@
 char simsys_mnt[PATH_MAX];
 static char tmpdir[PATH_MAX];
 static bool mounted;
+static pid_t daemon_pid = -1;
 
 int run_program(char *const argv[])
 {
@@ -46,6 +53,19 @@ int run_program(char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Is PATH the root of a FUSE mount? */
+static bool is_fuse_mount(const char *path)
+{
+	struct statfs sfs;
+	return statfs(path, &sfs) == 0 && sfs.f_type == FUSE_SUPER_MAGIC;
+}
+
+/*
+ * simsys runs in the foreground (-f) as our child, so that teardown can assert how it ended:
+ * exit 0 after unmount (a crash, or a sanitizer report in an instrumented build, fails the
+ * test). Daemon mode, where the mount is ready when the command returns, is covered by the
+ * shell tests.
+ */
 int simsys_mount(const char *topology)
 {
 	const char *prog = getenv("BB_SIMSYS");
@@ -58,10 +78,31 @@ int simsys_mount(const char *topology)
 		return -1;
 	if (!realpath(tmpdir, simsys_mnt))
 		return -1;
-	char *argv[] = { (char *)prog, simsys_mnt, (char *)"--topology", (char *)topology, NULL };
-	int r = run_program(argv);
-	if (r != 0) {
-		print_error("%s exited %d for %s\n", prog, r, topology);
+	daemon_pid = fork();
+	if (daemon_pid < 0)
+		return -1;
+	if (daemon_pid == 0) {
+		execl(prog, prog, simsys_mnt, "--topology", topology, "-f", (char *)NULL);
+		_exit(127);
+	}
+	/* bounded wait for the mount (not a timing assertion: only how long we are willing to wait)
+	 */
+	for (int i = 0; i < 1000 && !is_fuse_mount(simsys_mnt); i++) {
+		int status;
+		if (waitpid(daemon_pid, &status, WNOHANG) == daemon_pid) {
+			print_error("%s ended (status 0x%x) before mounting %s\n", prog, status,
+			            topology);
+			daemon_pid = -1;
+			rmdir(tmpdir);
+			return -1;
+		}
+		usleep(10 * 1000);
+	}
+	if (!is_fuse_mount(simsys_mnt)) {
+		print_error("%s did not mount %s within 10 s\n", prog, simsys_mnt);
+		kill(daemon_pid, SIGTERM);
+		waitpid(daemon_pid, NULL, 0);
+		daemon_pid = -1;
 		rmdir(tmpdir);
 		return -1;
 	}
@@ -73,13 +114,26 @@ int simsys_umount(void)
 {
 	int r = 0;
 	if (mounted) {
-		char *argv[] = { (char *)"fusermount3", (char *)"-u", simsys_mnt, NULL };
+		char *argv[] = {(char *)"fusermount3", (char *)"-u", simsys_mnt, NULL};
 		r = run_program(argv);
 		if (r != 0) {
-			char *lazy[] = { (char *)"fusermount3", (char *)"-uz", simsys_mnt, NULL };
+			print_error("fusermount3 -u %s failed; detaching lazily\n", simsys_mnt);
+			char *lazy[] = {(char *)"fusermount3", (char *)"-uz", simsys_mnt, NULL};
 			run_program(lazy);
 		}
 		mounted = false;
+	}
+	if (daemon_pid > 0) {
+		int status;
+		while (waitpid(daemon_pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			print_error(
+			    "simsys ended with status 0x%x after unmount (expected exit 0)\n",
+			    status);
+			r = -1;
+		}
+		daemon_pid = -1;
 	}
 	if (tmpdir[0])
 		rmdir(tmpdir);
@@ -187,7 +241,7 @@ static bool ends_with(const char *s, const char *suffix)
 void assert_bound_to(const char *bdf, const char *drv, const char *file, int line)
 {
 	_cleanup_free_ char *rel = NULL, *want_suffix = NULL, *drvdir = NULL, *back = NULL,
-			     *devlink = NULL;
+	                    *devlink = NULL;
 	if (asprintf(&rel, "bus/pci/devices/%s/driver", bdf) < 0 ||
 	    asprintf(&want_suffix, "/bus/pci/drivers/%s", drv) < 0 ||
 	    asprintf(&drvdir, "%s/bus/pci/drivers/%s", simsys_mnt, drv) < 0 ||
@@ -204,19 +258,19 @@ void assert_bound_to(const char *bdf, const char *drv, const char *file, int lin
 	target[n] = 0;
 	if (strncmp(target, "../", 3) != 0 || !ends_with(target, want_suffix))
 		FAIL_AT(file, line, "%s: driver link reads '%s', expected ../…%s", bdf, target,
-			     want_suffix);
+		        want_suffix);
 	if (!realpath(p, resolved))
 		FAIL_AT(file, line, "%s: driver link '%s' does not resolve (%m)", bdf, target);
 	if (!streq(resolved, drvdir))
 		FAIL_AT(file, line, "%s: driver link resolves to '%s', expected '%s'", bdf,
-			     resolved, drvdir);
+		        resolved, drvdir);
 	if (!realpath(devlink, devdir))
 		FAIL_AT(file, line, "%s: bus/pci/devices link does not resolve (%m)", bdf);
 	if (!realpath(back, backdir))
 		FAIL_AT(file, line, "drivers/%s/%s missing (%m)", drv, bdf);
 	if (!streq(backdir, devdir))
 		FAIL_AT(file, line, "drivers/%s/%s resolves to '%s', expected '%s'", drv, bdf,
-			     backdir, devdir);
+		        backdir, devdir);
 }
 
 void assert_unbound(const char *bdf, const char *drv, const char *file, int line)
@@ -229,8 +283,7 @@ void assert_unbound(const char *bdf, const char *drv, const char *file, int line
 	ssize_t n = readlink(p, target, sizeof(target) - 1);
 	if (n >= 0) {
 		target[n] = 0;
-		FAIL_AT(file, line, "%s: expected unbound, driver link reads '%s'", bdf,
-			     target);
+		FAIL_AT(file, line, "%s: expected unbound, driver link reads '%s'", bdf, target);
 	}
 	if (drv) {
 		_cleanup_free_ char *held = NULL;

@@ -50,10 +50,10 @@ void assert_unbound(const char *bdf, const char *drv, const char *file, int line
 /* Assert drv does not hold BDF (no drivers/DRV/BDF link, driver link not naming DRV). */
 void assert_not_held(const char *bdf, const char *drv, const char *file, int line);
 
-#define ASSERT_BOUND(bdf, drv)         assert_bound_to(bdf, drv, __FILE__, __LINE__)
-#define ASSERT_UNBOUND(bdf)            assert_unbound(bdf, NULL, __FILE__, __LINE__)
-#define ASSERT_UNBOUND_FROM(bdf, drv)  assert_unbound(bdf, drv, __FILE__, __LINE__)
-#define ASSERT_NOT_HELD(bdf, drv)      assert_not_held(bdf, drv, __FILE__, __LINE__)
+#define ASSERT_BOUND(bdf, drv)        assert_bound_to(bdf, drv, __FILE__, __LINE__)
+#define ASSERT_UNBOUND(bdf)           assert_unbound(bdf, NULL, __FILE__, __LINE__)
+#define ASSERT_UNBOUND_FROM(bdf, drv) assert_unbound(bdf, drv, __FILE__, __LINE__)
+#define ASSERT_NOT_HELD(bdf, drv)     assert_not_held(bdf, drv, __FILE__, __LINE__)
 
 /* Send one control command (.simsys/control): 0 or -errno. */
 int control(const char *cmd);

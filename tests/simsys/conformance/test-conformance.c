@@ -11,13 +11,15 @@
  *   0000:03:00.0 15b3 class 020000 maskdrv   03:00.1 class 020700 maskdrv   03:00.2 030000 none
  *   0000:04:00.0 1234:0001 failer (probe fails) -> fallback
  *   0000:05:00.0 1b36:0001 none      0000:05:00.1 1b36:0002 latemod (not loaded at boot)
- *   vfio-pci (override_only, any id); variant_vfio_pci (override_only, not loaded); newiddrv (no ids)
+ *   vfio-pci (override_only, any id), variant_vfio_pci (override_only, not loaded),
+ *   newiddrv (no ids)
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,22 +35,22 @@
 #include "bb-macro.h"
 #include "simsys-harness.h"
 
-#define DEV_A     "0000:00:01.0"
-#define DEV_B     "0000:00:02.0"
-#define DEV_NVME  "0000:01:00.0"
+#define DEV_A      "0000:00:01.0"
+#define DEV_B      "0000:00:02.0"
+#define DEV_NVME   "0000:01:00.0"
 #define DEV_BRIDGE "0000:00:1c.0"
-#define DEV_SUB   "0000:02:00.0"
-#define DEV_NOSUB "0000:02:00.1"
-#define DEV_MASK0 "0000:03:00.0"
-#define DEV_MASK1 "0000:03:00.1"
-#define DEV_MASKX "0000:03:00.2"
-#define DEV_FAIL  "0000:04:00.0"
-#define DEV_LONE  "0000:05:00.0"
-#define DEV_LATE  "0000:05:00.1"
-#define DEV_TWIN  "0000:06:00.0"
+#define DEV_SUB    "0000:02:00.0"
+#define DEV_NOSUB  "0000:02:00.1"
+#define DEV_MASK0  "0000:03:00.0"
+#define DEV_MASK1  "0000:03:00.1"
+#define DEV_MASKX  "0000:03:00.2"
+#define DEV_FAIL   "0000:04:00.0"
+#define DEV_LONE   "0000:05:00.0"
+#define DEV_LATE   "0000:05:00.1"
+#define DEV_TWIN   "0000:06:00.0"
 
 #define TWIN_JSON                                                                                  \
-	"{\"address\": \"" DEV_TWIN "\", \"vendor\": \"1b36\", \"device\": \"0001\", "            \
+	"{\"address\": \"" DEV_TWIN "\", \"vendor\": \"1b36\", \"device\": \"0001\", "             \
 	"\"class\": \"ff0000\", \"iommu_group\": 20}"
 
 static void assert_file_eq(const char *rel, const char *want)
@@ -58,6 +60,19 @@ static void assert_file_eq(const char *rel, const char *want)
 		fail_msg("cannot read %s: %m", rel);
 	if (!streq(got, want))
 		fail_msg("%s reads '%s', expected '%s'", rel, got, want);
+}
+
+static void assert_matches(const char *rel, const char *pattern)
+{
+	_cleanup_free_ char *got = mread(rel);
+	regex_t re;
+	if (!got)
+		fail_msg("cannot read %s: %m", rel);
+	assert_int_equal(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB), 0);
+	int r = regexec(&re, got, 0, NULL, 0);
+	regfree(&re);
+	if (r != 0)
+		fail_msg("%s reads '%s', does not match %s", rel, got, pattern);
 }
 
 static char *devfile(const char *bdf, const char *name)
@@ -130,7 +145,7 @@ static void test_device_attributes_have_kernel_formats(void **state)
 	assert_file_eq("bus/pci/devices/" DEV_A "/driver_override", "(null)\n");
 	assert_file_eq("bus/pci/devices/" DEV_A "/numa_node", "0\n");
 	assert_file_eq("bus/pci/devices/" DEV_NVME "/modalias",
-		       "pci:v0000144Dd0000A80Asv0000144Dsd0000A801bc01sc08i02\n");
+	               "pci:v0000144Dd0000A80Asv0000144Dsd0000A801bc01sc08i02\n");
 	assert_file_eq("bus/pci/devices/0000:00:03.0/boot_vga", "1\n");
 	/* boot_vga exists only for display-class devices */
 	assert_false(mexists("bus/pci/devices/" DEV_A "/boot_vga"));
@@ -160,7 +175,7 @@ static void test_config_space_header_carries_ids_and_class(void **state)
 static void test_file_modes_like_sysfs(void **state)
 {
 	(void)state;
-	static const char *const files[] = { "bind", "unbind", "new_id", "remove_id" };
+	static const char *const files[] = {"bind", "unbind", "new_id", "remove_id"};
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		_cleanup_free_ char *rel = drvfile("hostdrv", files[i]);
 		_cleanup_free_ char *p = mpath(rel);
@@ -173,12 +188,13 @@ static void test_file_modes_like_sysfs(void **state)
 		const char *rel;
 		unsigned mode;
 	} modes[] = {
-		{ "bus/pci/drivers_probe", 0200 },
-		{ "bus/pci/drivers_autoprobe", 0644 },
-		{ "bus/pci/rescan", 0200 },
-		{ "bus/pci/devices/" DEV_A "/driver_override", 0644 },
-		{ "bus/pci/devices/" DEV_A "/vendor", 0444 },
-		{ "bus/pci/devices/" DEV_A "/config", 0444 }, /* SPEC: read-only here (0644 on a real kernel) */
+	    {"bus/pci/drivers_probe", 0200},
+	    {"bus/pci/drivers_autoprobe", 0644},
+	    {"bus/pci/rescan", 0200},
+	    {"bus/pci/devices/" DEV_A "/driver_override", 0644},
+	    {"bus/pci/devices/" DEV_A "/vendor", 0444},
+	    {"bus/pci/devices/" DEV_A "/config",
+	     0444}, /* SPEC: read-only here (0644 on a real kernel) */
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
 		_cleanup_free_ char *p = mpath(modes[i].rel);
@@ -186,8 +202,8 @@ static void test_file_modes_like_sysfs(void **state)
 		if (lstat(p, &st) < 0)
 			fail_msg("%s: %m", modes[i].rel);
 		if ((st.st_mode & 07777) != modes[i].mode)
-			fail_msg("%s has mode %04o, expected %04o", modes[i].rel, st.st_mode & 07777,
-				 modes[i].mode);
+			fail_msg("%s has mode %04o, expected %04o", modes[i].rel,
+			         st.st_mode & 07777, modes[i].mode);
 	}
 	assert_int_equal(mwrite("bus/pci/rescan", "1"), 0);
 	assert_true(mexists("module/vfio_pci/refcnt"));
@@ -197,6 +213,51 @@ static void test_file_modes_like_sysfs(void **state)
 	assert_non_null(realpath(mod, resolved));
 	assert_string_equal(resolved, want);
 	assert_file_eq("module/vfio_pci/initstate", "live\n");
+}
+
+static void test_each_write_is_one_store_at_any_offset(void **state)
+{
+	(void)state;
+	/* sysfs ignores the file position: a second write on the same fd is a new store */
+	_cleanup_free_ char *p = mpath("bus/pci/drivers/hostdrv/unbind");
+	_cleanup_close_ int fd = open(p, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, DEV_A "\n", 13), 13);
+	assert_int_equal(write(fd, DEV_B, 12), 12);
+	ASSERT_UNBOUND_FROM(DEV_A, "hostdrv");
+	ASSERT_UNBOUND_FROM(DEV_B, "hostdrv");
+	/* the shell's way: open with O_TRUNC|O_CREAT on the existing attribute */
+	_cleanup_free_ char *b = mpath("bus/pci/drivers/hostdrv/bind");
+	_cleanup_close_ int fd2 = open(b, O_WRONLY | O_TRUNC | O_CREAT, 0644);
+	assert_true(fd2 >= 0);
+	assert_int_equal(write(fd2, DEV_A, 12), 12);
+	ASSERT_BOUND(DEV_A, "hostdrv");
+}
+
+static void test_attribute_reads_at_any_offset(void **state)
+{
+	(void)state;
+	_cleanup_free_ char *p = mpath("bus/pci/devices/" DEV_NVME "/modalias");
+	_cleanup_close_ int fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	char one[64] = {0};
+	size_t n = 0;
+	/* byte by byte, as a careless reader would */
+	while (n < sizeof(one) - 1 && read(fd, one + n, 1) == 1)
+		n++;
+	assert_string_equal(one, "pci:v0000144Dd0000A80Asv0000144Dsd0000A801bc01sc08i02\n");
+	char tail[16] = {0};
+	assert_int_equal(pread(fd, tail, 6, 46), 6);
+	assert_string_equal(tail, "sc08i0");
+	assert_int_equal(pread(fd, tail, sizeof(tail), 4096), 0);
+	_cleanup_free_ char *cfg = mpath("bus/pci/devices/" DEV_NVME "/config");
+	_cleanup_close_ int cfd = open(cfg, O_RDONLY);
+	assert_true(cfd >= 0);
+	uint8_t sub[4];
+	assert_int_equal(pread(cfd, sub, 4, 0x2c), 4);
+	assert_int_equal(sub[0] | sub[1] << 8, 0x144d);
+	assert_int_equal(sub[2] | sub[3] << 8, 0xa801);
+	assert_int_equal(pread(cfd, sub, 4, 256), 0);
 }
 
 static void test_iommu_group_links_both_ways(void **state)
@@ -228,6 +289,9 @@ static void test_net_and_block_children_and_class_links(void **state)
 	assert_string_equal(resolved, dev);
 	assert_true(mexists("bus/pci/devices/" DEV_A "/net/eth0/address"));
 	assert_true(mexists("bus/pci/devices/" DEV_A "/net/eth0/operstate"));
+	assert_matches("class/net/eth0/address", "^([0-9a-f]{2}:){5}[0-9a-f]{2}\n$");
+	assert_matches("class/net/eth0/operstate", "^(up|down|unknown)\n$");
+	assert_matches("class/block/nvme0n1/dev", "^[0-9]+:[0-9]+\n$");
 
 	_cleanup_free_ char *cb = mpath("class/block/nvme0n1");
 	_cleanup_free_ char *dn = mpath("bus/pci/devices/" DEV_NVME);
@@ -281,9 +345,9 @@ static void test_lockdown_unsupported_has_no_file(void **state)
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	static const char topo[] =
-		"{\"lockdown\": \"unsupported\", \"drivers\": [], \"devices\": "
-		"[{\"address\": \"0000:00:00.0\", \"vendor\": \"8086\", \"device\": \"29c0\", "
-		"\"class\": \"060000\", \"iommu_group\": 0}]}";
+	    "{\"lockdown\": \"unsupported\", \"drivers\": [], \"devices\": "
+	    "[{\"address\": \"0000:00:00.0\", \"vendor\": \"8086\", \"device\": \"29c0\", "
+	    "\"class\": \"060000\", \"iommu_group\": 0}]}";
 	assert_int_equal(write(fd, topo, sizeof(topo) - 1), (ssize_t)sizeof(topo) - 1);
 	close(fd);
 	assert_int_equal(simsys_umount(), 0);
@@ -348,6 +412,40 @@ static void test_probe_failure_falls_through_to_next_driver(void **state)
 	/* failer matches first but its probe fails (-ENODEV); fallback is tried next */
 	ASSERT_BOUND(DEV_FAIL, "fallback");
 	ASSERT_NOT_HELD(DEV_FAIL, "failer");
+}
+
+static void test_topology_slow_probe_binds_at_boot(void **state)
+{
+	(void)state;
+	ASSERT_BOUND("0000:07:00.0", "slowdrv");
+}
+
+static void test_probe_walks_drivers_in_registration_order(void **state)
+{
+	(void)state;
+	/* newiddrv (registered after hostdrv) gets the same id: a new device goes to hostdrv */
+	assert_int_equal(drv_write("newiddrv", "new_id", "1af4 1000"), 0);
+	assert_int_equal(control("add-device {\"address\": \"" DEV_TWIN "\", \"vendor\": "
+	                         "\"1af4\", \"device\": \"1000\", \"class\": \"020000\", "
+	                         "\"iommu_group\": 20}"),
+	                 0);
+	ASSERT_BOUND(DEV_TWIN, "hostdrv");
+	/* a module loaded later registers at the end: after unload+load, newiddrv comes first */
+	assert_int_equal(control("unload-module hostdrv"), 0);
+	ASSERT_UNBOUND(DEV_A);
+	assert_int_equal(drivers_probe(DEV_A), 0);
+	ASSERT_BOUND(DEV_A, "newiddrv");
+	/* DEV_B was left unbound: the reloaded hostdrv's driver_attach takes it */
+	assert_int_equal(control("load-module hostdrv"), 0);
+	ASSERT_BOUND(DEV_A, "newiddrv");
+	ASSERT_BOUND(DEV_B, "hostdrv");
+	/* a hot-added twin now meets newiddrv first */
+	assert_int_equal(control("remove-device " DEV_TWIN), 0);
+	assert_int_equal(control("add-device {\"address\": \"" DEV_TWIN "\", \"vendor\": "
+	                         "\"1af4\", \"device\": \"1000\", \"class\": \"020000\", "
+	                         "\"iommu_group\": 20}"),
+	                 0);
+	ASSERT_BOUND(DEV_TWIN, "newiddrv");
 }
 
 static void test_unloaded_driver_has_no_dir_and_never_matches(void **state)
@@ -563,6 +661,24 @@ static void test_override_is_per_device_hotplug_twin_not_grabbed(void **state)
 	assert_file_eq("bus/pci/devices/" DEV_TWIN "/driver_override", "(null)\n");
 }
 
+static void test_override_probe_failure_leaves_device_driverless(void **state)
+{
+	(void)state;
+	/*
+	 * What the broker must detect: vfio-pci refuses the device (deny-list, probe error),
+	 * drivers_probe still succeeds, and the override keeps the host driver away.
+	 */
+	assert_int_equal(set_override(DEV_A, "vfio-pci"), 0);
+	assert_int_equal(drv_write("hostdrv", "unbind", DEV_A), 0);
+	assert_int_equal(control("fail-probe vfio-pci"), 0);
+	assert_int_equal(drivers_probe(DEV_A), 0);
+	ASSERT_UNBOUND(DEV_A);
+	/* rollback: clear the override, probe again, the host driver is back */
+	assert_int_equal(set_override(DEV_A, "\n"), 0);
+	assert_int_equal(drivers_probe(DEV_A), 0);
+	ASSERT_BOUND(DEV_A, "hostdrv");
+}
+
 static void test_override_truncated_at_first_newline(void **state)
 {
 	(void)state;
@@ -617,8 +733,8 @@ static void test_writes_for_a_device_wait_for_its_probe(void **state)
 	/* device_lock: an unbind issued while the device's probe runs waits for the probe */
 	assert_int_equal(drv_write("hostdrv", "unbind", DEV_A), 0);
 	assert_int_equal(control("hold-probe hostdrv"), 0);
-	struct write_job bind = { "hostdrv", "bind", DEV_A, 1 };
-	struct write_job unbind = { "hostdrv", "unbind", DEV_A, 1 };
+	struct write_job bind = {"hostdrv", "bind", DEV_A, 1};
+	struct write_job unbind = {"hostdrv", "unbind", DEV_A, 1};
 	pthread_t tb, tu;
 	assert_int_equal(pthread_create(&tb, NULL, write_thread, &bind), 0);
 	wait_for_driver_link(DEV_A);
@@ -754,11 +870,11 @@ static void test_new_id_with_subsystem_and_class_fields(void **state)
 	(void)state;
 	/* subsystem any (ffffffff), class ff0000 under mask ff0000 */
 	assert_int_equal(
-		drv_write("newiddrv", "new_id", "1b36 0001 ffffffff ffffffff ff0000 ff0000"), 0);
+	    drv_write("newiddrv", "new_id", "1b36 0001 ffffffff ffffffff ff0000 ff0000"), 0);
 	ASSERT_BOUND(DEV_LONE, "newiddrv");
 	/* a class that does not match keeps 1b36:0002 off */
 	assert_int_equal(
-		drv_write("newiddrv", "new_id", "1b36 0002 ffffffff ffffffff 030000 ff0000"), 0);
+	    drv_write("newiddrv", "new_id", "1b36 0002 ffffffff ffffffff 030000 ff0000"), 0);
 	ASSERT_UNBOUND(DEV_LATE);
 }
 
@@ -870,7 +986,7 @@ static void test_control_hold_probe_blocks_only_that_probe(void **state)
 	(void)state;
 	assert_int_equal(drv_write("hostdrv", "unbind", DEV_A), 0);
 	assert_int_equal(control("hold-probe hostdrv"), 0);
-	struct bind_job job = { "hostdrv", DEV_A, 1 };
+	struct bind_job job = {"hostdrv", DEV_A, 1};
 	pthread_t t;
 	assert_int_equal(pthread_create(&t, NULL, bind_thread, &job), 0);
 	/* not an assertion on time: gives the bind thread a chance to reach the held probe */
@@ -899,9 +1015,9 @@ static void test_control_swap_on_unbind_replaces_device(void **state)
 	(void)state;
 	assert_int_equal(set_override(DEV_A, "vfio-pci"), 0);
 	assert_int_equal(control("swap-on-unbind " DEV_A " {\"address\": \"" DEV_A "\", "
-				 "\"vendor\": \"1b36\", \"device\": \"0001\", \"class\": "
-				 "\"ff0000\", \"iommu_group\": 1}"),
-			 0);
+	                         "\"vendor\": \"1b36\", \"device\": \"0001\", \"class\": "
+	                         "\"ff0000\", \"iommu_group\": 1}"),
+	                 0);
 	assert_file_eq("bus/pci/devices/" DEV_A "/vendor", "0x1af4\n");
 	assert_int_equal(drv_write("hostdrv", "unbind", DEV_A), 0);
 	/* same address, new ids, by the time unbind returned */
@@ -945,9 +1061,10 @@ static void test_control_unload_module_unbinds_and_removes(void **state)
 static void test_control_add_and_remove_device(void **state)
 {
 	(void)state;
-	assert_int_equal(control("add-device {\"address\": \"0000:06:00.0\", \"vendor\": \"1af4\", "
-				 "\"device\": \"1000\", \"class\": \"020000\", \"iommu_group\": 30}"),
-			 0);
+	assert_int_equal(
+	    control("add-device {\"address\": \"0000:06:00.0\", \"vendor\": \"1af4\", "
+	            "\"device\": \"1000\", \"class\": \"020000\", \"iommu_group\": 30}"),
+	    0);
 	ASSERT_BOUND(DEV_TWIN, "hostdrv");
 	assert_true(mexists("kernel/iommu_groups/30/devices/" DEV_TWIN));
 	assert_int_equal(control("remove-device " DEV_TWIN), 0);
@@ -955,7 +1072,7 @@ static void test_control_add_and_remove_device(void **state)
 	assert_false(mexists("bus/pci/drivers/hostdrv/" DEV_TWIN));
 	/* a duplicate address is refused (a bad command: EINVAL; EEXIST would say it as well) */
 	int r = control("add-device {\"address\": \"" DEV_A "\", \"vendor\": \"1af4\", "
-			"\"device\": \"1000\", \"class\": \"020000\", \"iommu_group\": 1}");
+	                "\"device\": \"1000\", \"class\": \"020000\", \"iommu_group\": 1}");
 	assert_true(r == -EINVAL || r == -EEXIST);
 	assert_file_eq("bus/pci/devices/" DEV_A "/vendor", "0x1af4\n");
 }
@@ -963,10 +1080,11 @@ static void test_control_add_and_remove_device(void **state)
 static void test_control_add_device_nests_under_parent_bridge(void **state)
 {
 	(void)state;
-	assert_int_equal(control("add-device {\"address\": \"0000:01:00.1\", \"vendor\": \"144d\", "
-				 "\"device\": \"a80a\", \"class\": \"010802\", \"iommu_group\": 31, "
-				 "\"parent\": \"" DEV_BRIDGE "\"}"),
-			 0);
+	assert_int_equal(
+	    control("add-device {\"address\": \"0000:01:00.1\", \"vendor\": \"144d\", "
+	            "\"device\": \"a80a\", \"class\": \"010802\", \"iommu_group\": 31, "
+	            "\"parent\": \"" DEV_BRIDGE "\"}"),
+	    0);
 	_cleanup_free_ char *link = mpath("bus/pci/devices/0000:01:00.1");
 	_cleanup_free_ char *want = mpath("devices/pci0000:00/" DEV_BRIDGE "/0000:01:00.1");
 	char resolved[PATH_MAX];
@@ -975,8 +1093,8 @@ static void test_control_add_device_nests_under_parent_bridge(void **state)
 	ASSERT_BOUND("0000:01:00.1", "classdrv");
 	/* a parent that does not exist is refused */
 	int r = control("add-device {\"address\": \"0000:09:00.0\", \"vendor\": \"144d\", "
-			"\"device\": \"a80a\", \"class\": \"010802\", \"iommu_group\": 32, "
-			"\"parent\": \"0000:00:1d.0\"}");
+	                "\"device\": \"a80a\", \"class\": \"010802\", \"iommu_group\": 32, "
+	                "\"parent\": \"0000:00:1d.0\"}");
 	assert_int_equal(r, -EINVAL);
 	assert_false(mexists("bus/pci/devices/0000:09:00.0"));
 }
@@ -1027,10 +1145,10 @@ static void test_control_read_lists_commands(void **state)
 	(void)state;
 	_cleanup_free_ char *help = mread(".simsys/control");
 	assert_non_null(help);
-	static const char *const cmds[] = { "fail-probe", "slow-probe", "slow-unbind", "hold-probe",
-					    "release-probe", "load-module", "unload-module",
-					    "add-device", "remove-device", "swap-on-unbind",
-					    "lockdown" };
+	static const char *const cmds[] = {"fail-probe",     "slow-probe",    "slow-unbind",
+	                                   "hold-probe",     "release-probe", "load-module",
+	                                   "unload-module",  "add-device",    "remove-device",
+	                                   "swap-on-unbind", "lockdown"};
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (!strstr(help, cmds[i]))
 			fail_msg(".simsys/control does not list %s", cmds[i]);
@@ -1108,8 +1226,7 @@ static void test_concurrent_binds_and_unbinds_keep_links_consistent(void **state
 {
 	(void)state;
 	struct churn_job jobs[4] = {
-		{ DEV_A, 200, 0 }, { DEV_A, 200, 0 }, { DEV_B, 200, 0 }, { DEV_B, 200, 0 }
-	};
+	    {DEV_A, 200, 0}, {DEV_A, 200, 0}, {DEV_B, 200, 0}, {DEV_B, 200, 0}};
 	pthread_t t[ARRAY_SIZE(jobs)];
 	for (size_t i = 0; i < ARRAY_SIZE(jobs); i++)
 		assert_int_equal(pthread_create(&t[i], NULL, churn_thread, &jobs[i]), 0);
@@ -1155,73 +1272,78 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, simsys_setup, simsys_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_bus_device_link_resolves_into_nested_devices_tree),
-		T(test_device_attributes_have_kernel_formats),
-		T(test_config_space_header_carries_ids_and_class),
-		T(test_file_modes_like_sysfs),
-		T(test_iommu_group_links_both_ways),
-		T(test_net_and_block_children_and_class_links),
-		T(test_proc_facts_in_proc_formats),
-		T(test_lockdown_file_format),
-		T(test_lockdown_unsupported_has_no_file),
-		T(test_boot_probe_binds_by_vendor_device_id),
-		T(test_driver_link_depth_correct_for_nested_device),
-		T(test_class_match_with_full_mask),
-		T(test_class_mask_compares_only_masked_bits),
-		T(test_subsystem_ids_must_match_when_given),
-		T(test_probe_failure_falls_through_to_next_driver),
-		T(test_unloaded_driver_has_no_dir_and_never_matches),
-		T(test_unbind_held_device_removes_both_links),
-		T(test_unbind_not_held_is_enodev),
-		T(test_bind_unbound_matching_device_creates_links),
-		T(test_bind_nonmatching_is_enodev),
-		T(test_bind_already_bound_is_ebusy),
-		T(test_bind_refused_when_override_names_other_driver),
-		T(test_bind_probe_failure_returns_error),
-		T(test_override_write_neither_binds_nor_unbinds),
-		T(test_override_admits_named_driver_via_drivers_probe),
-		T(test_override_admits_named_driver_without_id_match),
-		T(test_override_excludes_other_matching_drivers),
-		T(test_override_nonexistent_name_keeps_every_driver_off),
-		T(test_override_newline_clears_and_reads_null),
-		T(test_override_overlong_is_einval),
-		T(test_override_only_driver_never_matches_without_override),
-		T(test_override_to_unloaded_variant_binds_on_load_module),
-		T(test_override_is_per_device_hotplug_twin_not_grabbed),
-		T(test_override_truncated_at_first_newline),
-		T(test_device_names_compared_exactly_like_sysfs_streq),
-		T(test_writes_for_a_device_wait_for_its_probe),
-		T(test_drivers_probe_returns_success_with_nothing_bound),
-		T(test_drivers_probe_unknown_device_is_enodev),
-		T(test_drivers_probe_binds_unbound_matching_device),
-		T(test_drivers_autoprobe_off_stops_hotplug_probe),
-		T(test_drivers_autoprobe_off_does_not_stop_new_id_attach),
-		T(test_new_id_probes_unbound_devices),
-		T(test_new_id_does_not_steal_bound_devices),
-		T(test_new_id_duplicate_is_eexist),
-		T(test_new_id_already_matched_by_static_id_is_eexist),
-		T(test_new_id_malformed_is_einval),
-		T(test_new_id_with_subsystem_and_class_fields),
-		T(test_new_id_dynamic_ids_checked_before_static_override_only),
-		T(test_new_id_hotplug_race_2014),
-		T(test_new_id_hotplug_twin_grabbed_by_plain_driver),
-		T(test_remove_id_stops_future_matches),
-		T(test_remove_id_absent_is_enodev),
-		T(test_control_fail_probe_fails_next_bind_once),
-		T(test_control_fail_probe_count),
-		T(test_control_slow_probe_still_binds_synchronously),
-		T(test_control_hold_probe_blocks_only_that_probe),
-		T(test_control_swap_on_unbind_replaces_device),
-		T(test_control_load_module_registers_and_probes),
-		T(test_control_unload_module_unbinds_and_removes),
-		T(test_control_add_and_remove_device),
-		T(test_control_add_device_nests_under_parent_bridge),
-		T(test_control_remove_bridge_removes_devices_below),
-		T(test_control_unload_module_keeps_override_for_reload),
-		T(test_concurrent_binds_and_unbinds_keep_links_consistent),
-		T(test_control_bad_command_is_einval_and_logged),
-		T(test_control_read_lists_commands),
-		T(test_log_line_per_bind_write_with_result),
+	    T(test_bus_device_link_resolves_into_nested_devices_tree),
+	    T(test_device_attributes_have_kernel_formats),
+	    T(test_config_space_header_carries_ids_and_class),
+	    T(test_file_modes_like_sysfs),
+	    T(test_each_write_is_one_store_at_any_offset),
+	    T(test_attribute_reads_at_any_offset),
+	    T(test_iommu_group_links_both_ways),
+	    T(test_net_and_block_children_and_class_links),
+	    T(test_proc_facts_in_proc_formats),
+	    T(test_lockdown_file_format),
+	    T(test_lockdown_unsupported_has_no_file),
+	    T(test_boot_probe_binds_by_vendor_device_id),
+	    T(test_driver_link_depth_correct_for_nested_device),
+	    T(test_class_match_with_full_mask),
+	    T(test_class_mask_compares_only_masked_bits),
+	    T(test_subsystem_ids_must_match_when_given),
+	    T(test_probe_failure_falls_through_to_next_driver),
+	    T(test_topology_slow_probe_binds_at_boot),
+	    T(test_probe_walks_drivers_in_registration_order),
+	    T(test_unloaded_driver_has_no_dir_and_never_matches),
+	    T(test_unbind_held_device_removes_both_links),
+	    T(test_unbind_not_held_is_enodev),
+	    T(test_bind_unbound_matching_device_creates_links),
+	    T(test_bind_nonmatching_is_enodev),
+	    T(test_bind_already_bound_is_ebusy),
+	    T(test_bind_refused_when_override_names_other_driver),
+	    T(test_bind_probe_failure_returns_error),
+	    T(test_override_write_neither_binds_nor_unbinds),
+	    T(test_override_admits_named_driver_via_drivers_probe),
+	    T(test_override_admits_named_driver_without_id_match),
+	    T(test_override_excludes_other_matching_drivers),
+	    T(test_override_nonexistent_name_keeps_every_driver_off),
+	    T(test_override_newline_clears_and_reads_null),
+	    T(test_override_overlong_is_einval),
+	    T(test_override_only_driver_never_matches_without_override),
+	    T(test_override_to_unloaded_variant_binds_on_load_module),
+	    T(test_override_is_per_device_hotplug_twin_not_grabbed),
+	    T(test_override_probe_failure_leaves_device_driverless),
+	    T(test_override_truncated_at_first_newline),
+	    T(test_device_names_compared_exactly_like_sysfs_streq),
+	    T(test_writes_for_a_device_wait_for_its_probe),
+	    T(test_drivers_probe_returns_success_with_nothing_bound),
+	    T(test_drivers_probe_unknown_device_is_enodev),
+	    T(test_drivers_probe_binds_unbound_matching_device),
+	    T(test_drivers_autoprobe_off_stops_hotplug_probe),
+	    T(test_drivers_autoprobe_off_does_not_stop_new_id_attach),
+	    T(test_new_id_probes_unbound_devices),
+	    T(test_new_id_does_not_steal_bound_devices),
+	    T(test_new_id_duplicate_is_eexist),
+	    T(test_new_id_already_matched_by_static_id_is_eexist),
+	    T(test_new_id_malformed_is_einval),
+	    T(test_new_id_with_subsystem_and_class_fields),
+	    T(test_new_id_dynamic_ids_checked_before_static_override_only),
+	    T(test_new_id_hotplug_race_2014),
+	    T(test_new_id_hotplug_twin_grabbed_by_plain_driver),
+	    T(test_remove_id_stops_future_matches),
+	    T(test_remove_id_absent_is_enodev),
+	    T(test_control_fail_probe_fails_next_bind_once),
+	    T(test_control_fail_probe_count),
+	    T(test_control_slow_probe_still_binds_synchronously),
+	    T(test_control_hold_probe_blocks_only_that_probe),
+	    T(test_control_swap_on_unbind_replaces_device),
+	    T(test_control_load_module_registers_and_probes),
+	    T(test_control_unload_module_unbinds_and_removes),
+	    T(test_control_add_and_remove_device),
+	    T(test_control_add_device_nests_under_parent_bridge),
+	    T(test_control_remove_bridge_removes_devices_below),
+	    T(test_control_unload_module_keeps_override_for_reload),
+	    T(test_concurrent_binds_and_unbinds_keep_links_consistent),
+	    T(test_control_bad_command_is_einval_and_logged),
+	    T(test_control_read_lists_commands),
+	    T(test_log_line_per_bind_write_with_result),
 	};
 #undef T
 	return cmocka_run_group_tests_name("simsys-conformance", tests, NULL, NULL);

@@ -35,6 +35,46 @@ for d in $real; do
 	[ "$a" = "$b" ] || not_ok "$d: real driver '$a', simulated '$b'"
 done
 [ "$fails" -eq "$before" ] && ok "boot matching on the recording binds the drivers the real kernel bound"
+# numa node and IOMMU group of each device
+before=$fails
+for d in $real; do
+	a=$(cat "/sys/bus/pci/devices/$d/numa_node"); b=$(cat "$MNT/bus/pci/devices/$d/numa_node" 2>/dev/null)
+	[ "$a" = "$b" ] || not_ok "$d/numa_node: real '$a', simulated '$b'"
+	a=""; b=""
+	[ -L "/sys/bus/pci/devices/$d/iommu_group" ] && a=$(basename "$(readlink "/sys/bus/pci/devices/$d/iommu_group")")
+	[ -L "$MNT/bus/pci/devices/$d/iommu_group" ] && b=$(basename "$(readlink "$MNT/bus/pci/devices/$d/iommu_group")")
+	[ "$a" = "$b" ] || not_ok "$d/iommu_group: real '$a', simulated '$b'"
+done
+[ "$fails" -eq "$before" ] && ok "numa nodes and IOMMU groups agree"
+
+# network interfaces and whole disks that sit below a PCI device belong to the same device
+# there, and the /proc facts that go with them (default route, mounts) are carried over
+pci_owner() { # pci_owner PATH -> the last DDDD:BB:DD.F component of PATH
+	echo "$1" | tr '/' '\n' | grep -E '^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$' | tail -1
+}
+before=$fails
+for n in /sys/class/net/*; do
+	i=$(basename "$n"); o=$(pci_owner "$(realpath "$n")")
+	[ -n "$o" ] || continue
+	so=$(pci_owner "$(realpath "$MNT/class/net/$i" 2>/dev/null)")
+	[ "$o" = "$so" ] || not_ok "net $i: real device '$o', simulated '$so'"
+	if awk -v i="$i" '$1 == i && $2 == "00000000"' /proc/net/route | grep -q .; then
+		awk -v i="$i" '$1 == i && $2 == "00000000"' "$MNT/.simsys/proc/net/route" | grep -q . ||
+			not_ok "net $i carries the default route here, not in the recording"
+	fi
+done
+for b in /sys/class/block/*; do
+	k=$(basename "$b"); [ -e "$b/partition" ] && continue
+	o=$(pci_owner "$(realpath "$b")")
+	[ -n "$o" ] || continue
+	so=$(pci_owner "$(realpath "$MNT/class/block/$k" 2>/dev/null)")
+	[ "$o" = "$so" ] || not_ok "block $k: real device '$o', simulated '$so'"
+	for mp in $(awk -v d="/dev/$k" '$1 == d {print $2}' /proc/mounts | sort -u); do
+		awk -v d="/dev/$k" -v m="$mp" '$1 == d && $2 == m' "$MNT/.simsys/proc/mounts" | grep -q . ||
+			not_ok "block $k is mounted on $mp here; the recording does not say so"
+	done
+done
+[ "$fails" -eq "$before" ] && ok "net interfaces, disks, default route and mounts agree"
 if [ -r /sys/kernel/security/lockdown ]; then
 	check "lockdown recorded" [ "$(cat /sys/kernel/security/lockdown)" = "$(cat "$MNT/kernel/security/lockdown")" ]
 else
