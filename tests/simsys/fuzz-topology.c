@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "simsys-attrs.h"
@@ -18,20 +19,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct walk {
 	struct sim_machine *m;
 	unsigned depth;
+	const char *path;
 };
 
 static int visit(void *userdata, const char *name, const struct sim_node *child)
 {
 	struct walk *w = userdata;
-	char target[1024];
+	char target[1024], path[2048];
+	struct sim_node found;
 	char *buf = NULL;
 	size_t len = 0;
 
-	(void)name;
+	/* What a listing shows, a lookup must find: the same node. */
+	snprintf(path, sizeof(path), "%s/%s", w->path, name);
+	if (sim_tree_lookup(w->m, path, &found) != 0 || found.type != child->type ||
+	    found.what != child->what || found.dev != child->dev || found.drv != child->drv ||
+	    found.idx != child->idx || found.part != child->part)
+		abort();
 	switch (child->type) {
 	case SIM_NODE_DIR:
 		if (w->depth < 48) {
-			struct walk inner = {w->m, w->depth + 1};
+			struct walk inner = {w->m, w->depth + 1, path};
 			sim_tree_list(w->m, child, visit, &inner);
 		}
 		break;
@@ -57,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pthread_mutex_lock(&m->lock);
 	sim_probe_all(m);
 	if (sim_tree_lookup(m, "/", &root) == 0) {
-		struct walk w = {m, 0};
+		struct walk w = {m, 0, ""};
 		sim_tree_list(m, &root, visit, &w);
 	}
 	pthread_mutex_unlock(&m->lock);

@@ -210,6 +210,28 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* access(2) as the kernel answers it for root-owned sysfs nodes (root has DAC override). */
+static int fs_access(const char *path, int mask)
+{
+	struct sim_machine *m = machine();
+	struct sim_node n;
+	mode_t perm;
+	int r;
+
+	lock(m);
+	r = sim_tree_lookup(m, path, &n);
+	unlock(m);
+	if (r < 0)
+		return r;
+	perm = n.type == SIM_NODE_LINK ? 0777 : n.perm;
+	if (fuse_get_context()->uid == 0)
+		return (mask & X_OK) && n.type == SIM_NODE_FILE && !(perm & 0111) ? -EACCES : 0;
+	if (((mask & R_OK) && !(perm & 04)) || ((mask & W_OK) && !(perm & 02)) ||
+	    ((mask & X_OK) && !(perm & 01)))
+		return -EACCES;
+	return 0;
+}
+
 static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct sim_machine *m = machine();
@@ -363,6 +385,7 @@ static const struct fuse_operations ops = {
 	.getattr = fs_getattr,
 	.readlink = fs_readlink,
 	.readdir = fs_readdir,
+	.access = fs_access,
 	.open = fs_open,
 	.read = fs_read,
 	.write = fs_write,
