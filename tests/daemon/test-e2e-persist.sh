@@ -37,6 +37,21 @@ bb apply
 expect_rc 0 "apply with nothing persisted"
 expect_driver $NIC i40e "nothing re-bound after release"
 
+# udev's `apply DEV` on add: a device hot-added into an IOMMU group held by vfio is
+# kept from the host driver that grabbed it.
+bb bind 0000:03:00.0 --group
+expect_rc 0 "group bind of GPU group 5"
+control 'add-device {"address":"0000:03:00.2","vendor":"10de","device":"22ba","subsystem_vendor":"10de","subsystem_device":"16c1","class":"040300","revision":"a1","iommu_group":5,"parent":"0000:02:00.0"}'
+expect_driver 0000:03:00.2 snd_hda_intel "the hot-added function was grabbed by the host driver"
+bb --json apply 0000:03:00.2
+expect_rc 0 "apply of the hot-added device"
+expect_json "j['items'][0]['device'] == '0000:03:00.2' and j['items'][0]['action'] == 'quarantined'" \
+	"apply says it quarantined the newcomer"
+expect_driver 0000:03:00.2 "" "the newcomer is held by no driver"
+bb apply 0000:11:00.0
+expect_rc 0 "apply of a device in no vfio group"
+expect_driver 0000:11:00.0 ast "it keeps its driver"
+
 # A persisted binding that the decision now refuses is skipped, not applied.
 printf '0000:12:00.0 vfio-pci\n' >"$STATE/overrides"
 bb apply
