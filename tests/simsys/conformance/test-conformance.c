@@ -307,6 +307,81 @@ static void test_net_and_block_children_and_class_links(void **state)
 	assert_int_equal(stat(devno, &st), 0);
 }
 
+/* Does TEXT have a line whose first whitespace-separated field is exactly FIELD? */
+static bool has_line_starting(const char *text, const char *field)
+{
+	size_t n = strlen(field);
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, field, n) == 0 && (l[n] == ' ' || l[n] == '\t'))
+			return true;
+	return false;
+}
+
+static void test_partitions_below_their_disk(void **state)
+{
+	(void)state;
+	char part[PATH_MAX], disk[PATH_MAX];
+	_cleanup_free_ char *cp = mpath("class/block/nvme0n1p1");
+	_cleanup_free_ char *cd = mpath("class/block/nvme0n1");
+	assert_non_null(realpath(cp, part));
+	assert_non_null(realpath(cd, disk));
+	strcat(disk, "/nvme0n1p1");
+	assert_string_equal(part, disk);
+	assert_file_eq("class/block/nvme0n1p1/partition", "1\n");
+	assert_file_eq("class/block/nvme0n1p2/partition", "2\n");
+	assert_matches("class/block/nvme0n1p2/dev", "^[0-9]+:[0-9]+\n$");
+	/* a whole disk has no partition file */
+	assert_false(mexists("class/block/nvme0n1/partition"));
+}
+
+static void test_uevent_like_pci_uevent(void **state)
+{
+	(void)state;
+	assert_file_eq(
+	    "bus/pci/devices/" DEV_A "/uevent",
+	    "DRIVER=hostdrv\nPCI_CLASS=20000\nPCI_ID=1AF4:1000\nPCI_SUBSYS_ID=1AF4:0001\n"
+	    "PCI_SLOT_NAME=0000:00:01.0\n"
+	    "MODALIAS=pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00\n");
+	/* no DRIVER= line while unbound */
+	_cleanup_free_ char *u = mread("bus/pci/devices/" DEV_LONE "/uevent");
+	assert_non_null(u);
+	assert_true(strncmp(u, "PCI_CLASS=FF0000\n", 17) == 0);
+	assert_null(strstr(u, "DRIVER="));
+}
+
+static void test_module_drivers_link_and_net_device_link(void **state)
+{
+	(void)state;
+	char resolved[PATH_MAX], want[PATH_MAX];
+	_cleanup_free_ char *ml = mpath("module/vfio_pci/drivers/pci:vfio-pci");
+	_cleanup_free_ char *md = mpath("bus/pci/drivers/vfio-pci");
+	assert_non_null(realpath(ml, resolved));
+	assert_string_equal(resolved, md);
+	_cleanup_free_ char *nl = mpath("class/net/eth0/device");
+	_cleanup_free_ char *dl = mpath("bus/pci/devices/" DEV_A);
+	assert_non_null(realpath(nl, resolved));
+	assert_non_null(realpath(dl, want));
+	assert_string_equal(resolved, want);
+}
+
+static void test_open_modes_refused_like_kernfs(void **state)
+{
+	(void)state;
+	/* no store: opening for writing fails with EACCES; a 0200 file cannot be read */
+	_cleanup_free_ char *v = mpath("bus/pci/devices/" DEV_A "/vendor");
+	_cleanup_free_ char *b = mpath("bus/pci/drivers/hostdrv/bind");
+	errno = 0;
+	assert_int_equal(open(v, O_WRONLY), -1);
+	assert_int_equal(errno, EACCES);
+	errno = 0;
+	assert_int_equal(open(b, O_RDONLY), -1);
+	assert_int_equal(errno, EACCES);
+	/* nothing can be created */
+	_cleanup_free_ char *n = mpath("bus/pci/devices/" DEV_A "/new_file");
+	assert_int_equal(open(n, O_WRONLY | O_CREAT, 0644), -1);
+	assert_false(mexists("bus/pci/devices/" DEV_A "/new_file"));
+}
+
 static void test_proc_facts_in_proc_formats(void **state)
 {
 	(void)state;
@@ -321,8 +396,11 @@ static void test_proc_facts_in_proc_formats(void **state)
 	_cleanup_free_ char *swaps = mread(".simsys/proc/swaps");
 	assert_non_null(swaps);
 	assert_true(strncmp(swaps, "Filename", 8) == 0);
-	assert_non_null(strstr(swaps, "/dev/nvme0n2"));
-	assert_null(strstr(swaps, "/dev/nvme0n1"));
+	assert_true(has_line_starting(swaps, "/dev/nvme0n2"));
+	assert_true(has_line_starting(swaps, "/dev/nvme0n1p2"));
+	assert_false(has_line_starting(swaps, "/dev/nvme0n1"));
+	assert_non_null(strstr(mounts, "\n/dev/nvme0n1p1 /boot "));
+	assert_non_null(strstr(mounts, "\n/dev/nvme0n1p1 /boot/efi "));
 }
 
 static void test_lockdown_file_format(void **state)
@@ -812,8 +890,7 @@ static void test_drivers_autoprobe_off_does_not_stop_new_id_attach(void **state)
 	/*
 	 * The kernel's pci_add_dynid() ends in driver_attach(), which does not look at
 	 * drivers_autoprobe (only device add and driver registration do): new_id binds
-	 * unbound matching devices even with autoprobe off. SPEC.md says otherwise; see
-	 * FINDINGS.md. This asserts the kernel.
+	 * unbound matching devices even with autoprobe off (SPEC.md says so since FINDINGS.md).
 	 */
 	assert_int_equal(mwrite("bus/pci/drivers_autoprobe", "0"), 0);
 	assert_int_equal(drv_write("newiddrv", "new_id", "1b36 0001"), 0);
@@ -997,11 +1074,19 @@ static void test_control_hold_probe_blocks_only_that_probe(void **state)
 	_cleanup_free_ char *still_b = bound_driver(DEV_B);
 	/* a held probe cannot have returned */
 	int pending = __atomic_load_n(&job.result, __ATOMIC_SEQ_CST);
+	/*
+	 * drivers_probe for the device being probed returns at once (dev->driver is set). Only
+	 * once the probe has visibly started: otherwise this write would itself be held.
+	 */
+	wait_for_driver_link(DEV_A);
+	_cleanup_free_ char *started = bound_driver(DEV_A);
+	int probe_during = started ? drivers_probe(DEV_A) : -ESRCH;
 	int released = control("release-probe hostdrv");
 	assert_int_equal(pthread_join(t, NULL), 0);
 
 	assert_int_equal(released, 0);
 	assert_int_equal(pending, 1);
+	assert_int_equal(probe_during, 0);
 	assert_non_null(vendor);
 	assert_string_equal(vendor, "0x1af4\n");
 	assert_int_equal(unbind_b, 0);
@@ -1280,6 +1365,10 @@ int main(void)
 	    T(test_attribute_reads_at_any_offset),
 	    T(test_iommu_group_links_both_ways),
 	    T(test_net_and_block_children_and_class_links),
+	    T(test_partitions_below_their_disk),
+	    T(test_uevent_like_pci_uevent),
+	    T(test_module_drivers_link_and_net_device_link),
+	    T(test_open_modes_refused_like_kernfs),
 	    T(test_proc_facts_in_proc_formats),
 	    T(test_lockdown_file_format),
 	    T(test_lockdown_unsupported_has_no_file),
