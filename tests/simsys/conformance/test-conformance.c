@@ -144,6 +144,10 @@ static void test_device_attributes_have_kernel_formats(void **state)
 	assert_file_eq("bus/pci/devices/" DEV_A "/revision", "0x01\n");
 	assert_file_eq("bus/pci/devices/" DEV_A "/driver_override", "(null)\n");
 	assert_file_eq("bus/pci/devices/" DEV_A "/numa_node", "0\n");
+	/* defaults: numa_node -1, subsystem ids 0000, revision 00 */
+	assert_file_eq("bus/pci/devices/" DEV_B "/numa_node", "-1\n");
+	assert_file_eq("bus/pci/devices/" DEV_B "/subsystem_vendor", "0x0000\n");
+	assert_file_eq("bus/pci/devices/" DEV_B "/revision", "0x00\n");
 	assert_file_eq("bus/pci/devices/" DEV_NVME "/modalias",
 	               "pci:v0000144Dd0000A80Asv0000144Dsd0000A801bc01sc08i02\n");
 	assert_file_eq("bus/pci/devices/0000:00:03.0/boot_vga", "1\n");
@@ -218,6 +222,13 @@ static void test_file_modes_like_sysfs(void **state)
 static void test_each_write_is_one_store_at_any_offset(void **state)
 {
 	(void)state;
+	/* a write longer than a page is cut to one page and reports a page written */
+	static char big[5000];
+	memset(big, '1', sizeof(big));
+	_cleanup_free_ char *rescan = mpath("bus/pci/rescan");
+	_cleanup_close_ int rfd = open(rescan, O_WRONLY);
+	assert_true(rfd >= 0);
+	assert_int_equal(write(rfd, big, sizeof(big)), 4096);
 	/* sysfs ignores the file position: a second write on the same fd is a new store */
 	_cleanup_free_ char *p = mpath("bus/pci/drivers/hostdrv/unbind");
 	_cleanup_close_ int fd = open(p, O_WRONLY);
@@ -932,6 +943,22 @@ static void test_new_id_already_matched_by_static_id_is_eexist(void **state)
 	assert_int_equal(drv_write("hostdrv", "new_id", "1af4 1000"), -EEXIST);
 }
 
+static void test_new_id_driver_data_like_new_id_store(void **state)
+{
+	(void)state;
+	/* with DATA the EEXIST pre-check is skipped; DATA must be one the static table uses (0) */
+	assert_int_equal(drv_write("hostdrv", "new_id", "1af4 1000 ffffffff ffffffff 0 0 0"), 0);
+	assert_int_equal(drv_write("hostdrv", "new_id", "1b36 0001 ffffffff ffffffff 0 0 5"),
+	                 -EINVAL);
+	ASSERT_UNBOUND(DEV_LONE);
+	/* a driver without static ids takes any DATA */
+	assert_int_equal(drv_write("newiddrv", "new_id", "1b36 0001 ffffffff ffffffff 0 0 5"), 0);
+	ASSERT_BOUND(DEV_LONE, "newiddrv");
+	/* remove_id needs two fields too */
+	assert_int_equal(drv_write("newiddrv", "remove_id", "1b36"), -EINVAL);
+	assert_int_equal(drv_write("newiddrv", "remove_id", "1b36 0001"), 0);
+}
+
 static void test_new_id_malformed_is_einval(void **state)
 {
 	(void)state;
@@ -1152,6 +1179,13 @@ static void test_control_add_and_remove_device(void **state)
 	    0);
 	ASSERT_BOUND(DEV_TWIN, "hostdrv");
 	assert_true(mexists("kernel/iommu_groups/30/devices/" DEV_TWIN));
+	/* a device without iommu_group has no link */
+	assert_int_equal(control("add-device {\"address\": \"0000:06:00.1\", \"vendor\": \"1b36\", "
+	                         "\"device\": \"0001\", \"class\": \"ff0000\"}"),
+	                 0);
+	assert_true(mexists("bus/pci/devices/0000:06:00.1/vendor"));
+	assert_false(mexists("bus/pci/devices/0000:06:00.1/iommu_group"));
+	assert_int_equal(control("remove-device 0000:06:00.1"), 0);
 	assert_int_equal(control("remove-device " DEV_TWIN), 0);
 	assert_false(mexists("bus/pci/devices/" DEV_TWIN));
 	assert_false(mexists("bus/pci/drivers/hostdrv/" DEV_TWIN));
@@ -1411,6 +1445,7 @@ int main(void)
 	    T(test_new_id_does_not_steal_bound_devices),
 	    T(test_new_id_duplicate_is_eexist),
 	    T(test_new_id_already_matched_by_static_id_is_eexist),
+	    T(test_new_id_driver_data_like_new_id_store),
 	    T(test_new_id_malformed_is_einval),
 	    T(test_new_id_with_subsystem_and_class_fields),
 	    T(test_new_id_dynamic_ids_checked_before_static_override_only),
