@@ -430,17 +430,17 @@ static void test_lockdown_unsupported_has_no_file(void **state)
 {
 	(void)state;
 	/* remount with a topology that says "unsupported" */
-	char path[] = "/tmp/simsys-conf-topo-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
 	static const char topo[] =
 	    "{\"lockdown\": \"unsupported\", \"drivers\": [], \"devices\": "
 	    "[{\"address\": \"0000:00:00.0\", \"vendor\": \"8086\", \"device\": \"29c0\", "
 	    "\"class\": \"060000\", \"iommu_group\": 0}]}";
-	assert_int_equal(write(fd, topo, sizeof(topo) - 1), (ssize_t)sizeof(topo) - 1);
-	close(fd);
 	assert_int_equal(simsys_umount(), 0);
-	int r = simsys_mount(path);
+	char path[] = "/tmp/simsys-conf-topo-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	ssize_t n = write(fd, topo, sizeof(topo) - 1);
+	close(fd);
+	int r = n == (ssize_t)sizeof(topo) - 1 ? simsys_mount(path) : -1;
 	unlink(path);
 	assert_int_equal(r, 0);
 	assert_true(mexists("bus/pci/devices/0000:00:00.0"));
