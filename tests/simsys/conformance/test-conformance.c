@@ -144,6 +144,10 @@ static void test_device_attributes_have_kernel_formats(void **state)
 	assert_file_eq("bus/pci/devices/" DEV_A "/revision", "0x01\n");
 	assert_file_eq("bus/pci/devices/" DEV_A "/driver_override", "(null)\n");
 	assert_file_eq("bus/pci/devices/" DEV_A "/numa_node", "0\n");
+	/* defaults: numa_node -1, subsystem ids 0000, revision 00 */
+	assert_file_eq("bus/pci/devices/" DEV_B "/numa_node", "-1\n");
+	assert_file_eq("bus/pci/devices/" DEV_B "/subsystem_vendor", "0x0000\n");
+	assert_file_eq("bus/pci/devices/" DEV_B "/revision", "0x00\n");
 	assert_file_eq("bus/pci/devices/" DEV_NVME "/modalias",
 	               "pci:v0000144Dd0000A80Asv0000144Dsd0000A801bc01sc08i02\n");
 	assert_file_eq("bus/pci/devices/0000:00:03.0/boot_vga", "1\n");
@@ -218,6 +222,13 @@ static void test_file_modes_like_sysfs(void **state)
 static void test_each_write_is_one_store_at_any_offset(void **state)
 {
 	(void)state;
+	/* a write longer than a page is cut to one page and reports a page written */
+	static char big[5000];
+	memset(big, '1', sizeof(big));
+	_cleanup_free_ char *rescan = mpath("bus/pci/rescan");
+	_cleanup_close_ int rfd = open(rescan, O_WRONLY);
+	assert_true(rfd >= 0);
+	assert_int_equal(write(rfd, big, sizeof(big)), 4096);
 	/* sysfs ignores the file position: a second write on the same fd is a new store */
 	_cleanup_free_ char *p = mpath("bus/pci/drivers/hostdrv/unbind");
 	_cleanup_close_ int fd = open(p, O_WRONLY);
@@ -307,6 +318,81 @@ static void test_net_and_block_children_and_class_links(void **state)
 	assert_int_equal(stat(devno, &st), 0);
 }
 
+/* Does TEXT have a line whose first whitespace-separated field is exactly FIELD? */
+static bool has_line_starting(const char *text, const char *field)
+{
+	size_t n = strlen(field);
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, field, n) == 0 && (l[n] == ' ' || l[n] == '\t'))
+			return true;
+	return false;
+}
+
+static void test_partitions_below_their_disk(void **state)
+{
+	(void)state;
+	char part[PATH_MAX], disk[PATH_MAX];
+	_cleanup_free_ char *cp = mpath("class/block/nvme0n1p1");
+	_cleanup_free_ char *cd = mpath("class/block/nvme0n1");
+	assert_non_null(realpath(cp, part));
+	assert_non_null(realpath(cd, disk));
+	strcat(disk, "/nvme0n1p1");
+	assert_string_equal(part, disk);
+	assert_file_eq("class/block/nvme0n1p1/partition", "1\n");
+	assert_file_eq("class/block/nvme0n1p2/partition", "2\n");
+	assert_matches("class/block/nvme0n1p2/dev", "^[0-9]+:[0-9]+\n$");
+	/* a whole disk has no partition file */
+	assert_false(mexists("class/block/nvme0n1/partition"));
+}
+
+static void test_uevent_like_pci_uevent(void **state)
+{
+	(void)state;
+	assert_file_eq(
+	    "bus/pci/devices/" DEV_A "/uevent",
+	    "DRIVER=hostdrv\nPCI_CLASS=20000\nPCI_ID=1AF4:1000\nPCI_SUBSYS_ID=1AF4:0001\n"
+	    "PCI_SLOT_NAME=0000:00:01.0\n"
+	    "MODALIAS=pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00\n");
+	/* no DRIVER= line while unbound */
+	_cleanup_free_ char *u = mread("bus/pci/devices/" DEV_LONE "/uevent");
+	assert_non_null(u);
+	assert_true(strncmp(u, "PCI_CLASS=FF0000\n", 17) == 0);
+	assert_null(strstr(u, "DRIVER="));
+}
+
+static void test_module_drivers_link_and_net_device_link(void **state)
+{
+	(void)state;
+	char resolved[PATH_MAX], want[PATH_MAX];
+	_cleanup_free_ char *ml = mpath("module/vfio_pci/drivers/pci:vfio-pci");
+	_cleanup_free_ char *md = mpath("bus/pci/drivers/vfio-pci");
+	assert_non_null(realpath(ml, resolved));
+	assert_string_equal(resolved, md);
+	_cleanup_free_ char *nl = mpath("class/net/eth0/device");
+	_cleanup_free_ char *dl = mpath("bus/pci/devices/" DEV_A);
+	assert_non_null(realpath(nl, resolved));
+	assert_non_null(realpath(dl, want));
+	assert_string_equal(resolved, want);
+}
+
+static void test_open_modes_refused_like_kernfs(void **state)
+{
+	(void)state;
+	/* no store: opening for writing fails with EACCES; a 0200 file cannot be read */
+	_cleanup_free_ char *v = mpath("bus/pci/devices/" DEV_A "/vendor");
+	_cleanup_free_ char *b = mpath("bus/pci/drivers/hostdrv/bind");
+	errno = 0;
+	assert_int_equal(open(v, O_WRONLY), -1);
+	assert_int_equal(errno, EACCES);
+	errno = 0;
+	assert_int_equal(open(b, O_RDONLY), -1);
+	assert_int_equal(errno, EACCES);
+	/* nothing can be created */
+	_cleanup_free_ char *n = mpath("bus/pci/devices/" DEV_A "/new_file");
+	assert_int_equal(open(n, O_WRONLY | O_CREAT, 0644), -1);
+	assert_false(mexists("bus/pci/devices/" DEV_A "/new_file"));
+}
+
 static void test_proc_facts_in_proc_formats(void **state)
 {
 	(void)state;
@@ -321,8 +407,11 @@ static void test_proc_facts_in_proc_formats(void **state)
 	_cleanup_free_ char *swaps = mread(".simsys/proc/swaps");
 	assert_non_null(swaps);
 	assert_true(strncmp(swaps, "Filename", 8) == 0);
-	assert_non_null(strstr(swaps, "/dev/nvme0n2"));
-	assert_null(strstr(swaps, "/dev/nvme0n1"));
+	assert_true(has_line_starting(swaps, "/dev/nvme0n2"));
+	assert_true(has_line_starting(swaps, "/dev/nvme0n1p2"));
+	assert_false(has_line_starting(swaps, "/dev/nvme0n1"));
+	assert_non_null(strstr(mounts, "\n/dev/nvme0n1p1 /boot "));
+	assert_non_null(strstr(mounts, "\n/dev/nvme0n1p1 /boot/efi "));
 }
 
 static void test_lockdown_file_format(void **state)
@@ -341,17 +430,17 @@ static void test_lockdown_unsupported_has_no_file(void **state)
 {
 	(void)state;
 	/* remount with a topology that says "unsupported" */
-	char path[] = "/tmp/simsys-conf-topo-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
 	static const char topo[] =
 	    "{\"lockdown\": \"unsupported\", \"drivers\": [], \"devices\": "
 	    "[{\"address\": \"0000:00:00.0\", \"vendor\": \"8086\", \"device\": \"29c0\", "
 	    "\"class\": \"060000\", \"iommu_group\": 0}]}";
-	assert_int_equal(write(fd, topo, sizeof(topo) - 1), (ssize_t)sizeof(topo) - 1);
-	close(fd);
 	assert_int_equal(simsys_umount(), 0);
-	int r = simsys_mount(path);
+	char path[] = "/tmp/simsys-conf-topo-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	ssize_t n = write(fd, topo, sizeof(topo) - 1);
+	close(fd);
+	int r = n == (ssize_t)sizeof(topo) - 1 ? simsys_mount(path) : -1;
 	unlink(path);
 	assert_int_equal(r, 0);
 	assert_true(mexists("bus/pci/devices/0000:00:00.0"));
@@ -812,8 +901,7 @@ static void test_drivers_autoprobe_off_does_not_stop_new_id_attach(void **state)
 	/*
 	 * The kernel's pci_add_dynid() ends in driver_attach(), which does not look at
 	 * drivers_autoprobe (only device add and driver registration do): new_id binds
-	 * unbound matching devices even with autoprobe off. SPEC.md says otherwise; see
-	 * FINDINGS.md. This asserts the kernel.
+	 * unbound matching devices even with autoprobe off (SPEC.md says so since FINDINGS.md).
 	 */
 	assert_int_equal(mwrite("bus/pci/drivers_autoprobe", "0"), 0);
 	assert_int_equal(drv_write("newiddrv", "new_id", "1b36 0001"), 0);
@@ -853,6 +941,22 @@ static void test_new_id_already_matched_by_static_id_is_eexist(void **state)
 	(void)state;
 	/* new_id_store refuses an id the driver already matches (pci_match_device on a dummy) */
 	assert_int_equal(drv_write("hostdrv", "new_id", "1af4 1000"), -EEXIST);
+}
+
+static void test_new_id_driver_data_like_new_id_store(void **state)
+{
+	(void)state;
+	/* with DATA the EEXIST pre-check is skipped; DATA must be one the static table uses (0) */
+	assert_int_equal(drv_write("hostdrv", "new_id", "1af4 1000 ffffffff ffffffff 0 0 0"), 0);
+	assert_int_equal(drv_write("hostdrv", "new_id", "1b36 0001 ffffffff ffffffff 0 0 5"),
+	                 -EINVAL);
+	ASSERT_UNBOUND(DEV_LONE);
+	/* a driver without static ids takes any DATA */
+	assert_int_equal(drv_write("newiddrv", "new_id", "1b36 0001 ffffffff ffffffff 0 0 5"), 0);
+	ASSERT_BOUND(DEV_LONE, "newiddrv");
+	/* remove_id needs two fields too */
+	assert_int_equal(drv_write("newiddrv", "remove_id", "1b36"), -EINVAL);
+	assert_int_equal(drv_write("newiddrv", "remove_id", "1b36 0001"), 0);
 }
 
 static void test_new_id_malformed_is_einval(void **state)
@@ -997,11 +1101,19 @@ static void test_control_hold_probe_blocks_only_that_probe(void **state)
 	_cleanup_free_ char *still_b = bound_driver(DEV_B);
 	/* a held probe cannot have returned */
 	int pending = __atomic_load_n(&job.result, __ATOMIC_SEQ_CST);
+	/*
+	 * drivers_probe for the device being probed returns at once (dev->driver is set). Only
+	 * once the probe has visibly started: otherwise this write would itself be held.
+	 */
+	wait_for_driver_link(DEV_A);
+	_cleanup_free_ char *started = bound_driver(DEV_A);
+	int probe_during = started ? drivers_probe(DEV_A) : -ESRCH;
 	int released = control("release-probe hostdrv");
 	assert_int_equal(pthread_join(t, NULL), 0);
 
 	assert_int_equal(released, 0);
 	assert_int_equal(pending, 1);
+	assert_int_equal(probe_during, 0);
 	assert_non_null(vendor);
 	assert_string_equal(vendor, "0x1af4\n");
 	assert_int_equal(unbind_b, 0);
@@ -1067,6 +1179,13 @@ static void test_control_add_and_remove_device(void **state)
 	    0);
 	ASSERT_BOUND(DEV_TWIN, "hostdrv");
 	assert_true(mexists("kernel/iommu_groups/30/devices/" DEV_TWIN));
+	/* a device without iommu_group has no link */
+	assert_int_equal(control("add-device {\"address\": \"0000:06:00.1\", \"vendor\": \"1b36\", "
+	                         "\"device\": \"0001\", \"class\": \"ff0000\"}"),
+	                 0);
+	assert_true(mexists("bus/pci/devices/0000:06:00.1/vendor"));
+	assert_false(mexists("bus/pci/devices/0000:06:00.1/iommu_group"));
+	assert_int_equal(control("remove-device 0000:06:00.1"), 0);
 	assert_int_equal(control("remove-device " DEV_TWIN), 0);
 	assert_false(mexists("bus/pci/devices/" DEV_TWIN));
 	assert_false(mexists("bus/pci/drivers/hostdrv/" DEV_TWIN));
@@ -1280,6 +1399,10 @@ int main(void)
 	    T(test_attribute_reads_at_any_offset),
 	    T(test_iommu_group_links_both_ways),
 	    T(test_net_and_block_children_and_class_links),
+	    T(test_partitions_below_their_disk),
+	    T(test_uevent_like_pci_uevent),
+	    T(test_module_drivers_link_and_net_device_link),
+	    T(test_open_modes_refused_like_kernfs),
 	    T(test_proc_facts_in_proc_formats),
 	    T(test_lockdown_file_format),
 	    T(test_lockdown_unsupported_has_no_file),
@@ -1322,6 +1445,7 @@ int main(void)
 	    T(test_new_id_does_not_steal_bound_devices),
 	    T(test_new_id_duplicate_is_eexist),
 	    T(test_new_id_already_matched_by_static_id_is_eexist),
+	    T(test_new_id_driver_data_like_new_id_store),
 	    T(test_new_id_malformed_is_einval),
 	    T(test_new_id_with_subsystem_and_class_fields),
 	    T(test_new_id_dynamic_ids_checked_before_static_override_only),
