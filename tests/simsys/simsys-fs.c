@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#define FUSE_USE_VERSION 35
+/* 3.12 for fuse_loop_cfg_set_max_threads: every write blocked behind a held or slow probe
+ * occupies a worker thread, and libfuse's default is 10. */
+#define FUSE_USE_VERSION 312
 
 #include <errno.h>
 #include <fcntl.h>
@@ -407,7 +409,7 @@ int sim_fs_run(struct sim_machine *m, const char *mountpoint, bool foreground, b
 	struct fuse_args args;
 	struct fuse *f;
 	struct fuse_session *se;
-	struct fuse_loop_config cfg = {.clone_fd = 0, .max_idle_threads = 16};
+	struct fuse_loop_config *cfg;
 
 	mount_time = time(NULL);
 	argv[argc++] = (char *)"bindbroker-simsys";
@@ -439,7 +441,17 @@ int sim_fs_run(struct sim_machine *m, const char *mountpoint, bool foreground, b
 		fuse_destroy(f);
 		return -EIO;
 	}
-	r = fuse_loop_mt(f, &cfg);
+	cfg = fuse_loop_cfg_create();
+	if (!cfg) {
+		fuse_remove_signal_handlers(se);
+		fuse_unmount(f);
+		fuse_destroy(f);
+		return -ENOMEM;
+	}
+	fuse_loop_cfg_set_max_threads(cfg, 256);
+	fuse_loop_cfg_set_idle_threads(cfg, 16);
+	r = fuse_loop_mt(f, cfg);
+	fuse_loop_cfg_destroy(cfg);
 	lock(m);
 	sim_machine_stop(m);
 	unlock(m);
