@@ -789,7 +789,8 @@ int sim_fs_run(struct sim_machine *m, const char *mountpoint, bool foreground, b
 	/* Every write blocked behind a held or slow probe keeps a worker; the default is 10. */
 	fuse_loop_cfg_set_max_threads(cfg, 256);
 	fuse_loop_cfg_set_idle_threads(cfg, 16);
-	r = fuse_session_loop_mt(se, cfg) == 0 ? 0 : -EIO;
+	/* A positive result is the signal (SIGTERM, SIGINT, SIGHUP) that ended the loop. */
+	r = fuse_session_loop_mt(se, cfg) >= 0 ? 0 : -EIO;
 	fuse_loop_cfg_destroy(cfg);
 out:
 	lock(m);
