@@ -236,7 +236,7 @@ static int node_stat(struct sim_machine *m, const char *path, struct sim_node *n
 
 /* Resolves node IDs path and looks it up. */
 static int lookup_ino(struct sim_machine *m, fuse_ino_t ino, char **ret_path, struct sim_node *n,
-		      struct stat *st)
+                      struct stat *st)
 {
 	_cleanup_free_ char *path = ino_path(ino);
 	struct stat ignored;
@@ -333,7 +333,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
-		       struct fuse_file_info *fi)
+                       struct fuse_file_info *fi)
 {
 	struct sim_node n;
 	struct stat st;
@@ -350,8 +350,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		return;
 	}
 	/* O_TRUNC (the shell's ">") is harmless on a writable attribute. */
-	if ((to_set & FUSE_SET_ATTR_SIZE) &&
-	    (n.type != SIM_NODE_FILE || !(n.perm & 0200))) {
+	if ((to_set & FUSE_SET_ATTR_SIZE) && (n.type != SIM_NODE_FILE || !(n.perm & 0200))) {
 		fuse_reply_err(req, n.type == SIM_NODE_DIR ? EISDIR : EACCES);
 		return;
 	}
@@ -370,8 +369,9 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 		lock(m);
 		r = sim_tree_lookup(m, path, &n);
 		if (r == 0)
-			r = n.type == SIM_NODE_LINK ? sim_tree_link_target(m, &n, target, sizeof(target))
-						    : -EINVAL;
+			r = n.type == SIM_NODE_LINK
+			        ? sim_tree_link_target(m, &n, target, sizeof(target))
+			        : -EINVAL;
 		unlock(m);
 	}
 	if (r < 0)
@@ -421,9 +421,9 @@ static bool listing_add(struct listing *l, const char *name, mode_t type, const 
 static int listing_cb(void *userdata, const char *name, const struct sim_node *child)
 {
 	struct listing *l = userdata;
-	mode_t type = child->type == SIM_NODE_DIR ? S_IFDIR
-		      : child->type == SIM_NODE_LINK ? S_IFLNK
-						     : S_IFREG;
+	mode_t type = child->type == SIM_NODE_DIR    ? S_IFDIR
+	              : child->type == SIM_NODE_LINK ? S_IFLNK
+	                                             : S_IFREG;
 
 	return listing_add(l, name, type, l->dir) ? 0 : -ENOMEM;
 }
@@ -453,8 +453,8 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		r = -ENOTDIR;
 	if (r == 0)
 		r = listing_add(l, ".", S_IFDIR, path) && listing_add(l, "..", S_IFDIR, path)
-			    ? sim_tree_list(m, &n, listing_cb, l)
-			    : -ENOMEM;
+		        ? sim_tree_list(m, &n, listing_cb, l)
+		        : -ENOMEM;
 	unlock(m);
 	l->dir = NULL;
 	if (r < 0) {
@@ -473,7 +473,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		       struct fuse_file_info *fi)
+                       struct fuse_file_info *fi)
 {
 	struct listing *l = (struct listing *)(uintptr_t)fi->fh;
 	_cleanup_free_ char *chunk = NULL;
@@ -538,7 +538,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		    struct fuse_file_info *fi)
+                    struct fuse_file_info *fi)
 {
 	struct sim_machine *m = machine(req);
 	_cleanup_free_ char *path = ino_path(ino), *data = NULL;
@@ -593,7 +593,7 @@ static int store(struct sim_machine *m, const struct sim_node *n, const char *bu
 }
 
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
-		     struct fuse_file_info *fi)
+                     struct fuse_file_info *fi)
 {
 	struct sim_machine *m = machine(req);
 	_cleanup_free_ char *path = ino_path(ino), *value = NULL, *what = NULL;
@@ -650,9 +650,9 @@ static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 		r = (mask & X_OK) && n.type == SIM_NODE_FILE && !(perm & 0111) ? EACCES : 0;
 	else
 		r = ((mask & R_OK) && !(perm & 04)) || ((mask & W_OK) && !(perm & 02)) ||
-				    ((mask & X_OK) && !(perm & 01))
-			    ? EACCES
-			    : 0;
+		            ((mask & X_OK) && !(perm & 01))
+		        ? EACCES
+		        : 0;
 	fuse_reply_err(req, r);
 }
 
@@ -675,7 +675,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
-		      struct fuse_file_info *fi)
+                      struct fuse_file_info *fi)
 {
 	(void)parent;
 	(void)name;
@@ -700,7 +700,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
-		      const char *newname, unsigned int flags)
+                      const char *newname, unsigned int flags)
 {
 	(void)parent;
 	(void)name;
@@ -719,29 +719,29 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
 }
 
 static const struct fuse_lowlevel_ops ops = {
-	.init = op_init,
-	.destroy = op_destroy,
-	.lookup = op_lookup,
-	.forget = op_forget,
-	.forget_multi = op_forget_multi,
-	.getattr = op_getattr,
-	.setattr = op_setattr,
-	.readlink = op_readlink,
-	.opendir = op_opendir,
-	.readdir = op_readdir,
-	.releasedir = op_releasedir,
-	.open = op_open,
-	.read = op_read,
-	.write = op_write,
-	.access = op_access,
-	.mknod = op_mknod,
-	.mkdir = op_mkdir,
-	.create = op_create,
-	.unlink = op_unlink,
-	.rmdir = op_unlink,
-	.symlink = op_symlink,
-	.rename = op_rename,
-	.link = op_link,
+    .init = op_init,
+    .destroy = op_destroy,
+    .lookup = op_lookup,
+    .forget = op_forget,
+    .forget_multi = op_forget_multi,
+    .getattr = op_getattr,
+    .setattr = op_setattr,
+    .readlink = op_readlink,
+    .opendir = op_opendir,
+    .readdir = op_readdir,
+    .releasedir = op_releasedir,
+    .open = op_open,
+    .read = op_read,
+    .write = op_write,
+    .access = op_access,
+    .mknod = op_mknod,
+    .mkdir = op_mkdir,
+    .create = op_create,
+    .unlink = op_unlink,
+    .rmdir = op_unlink,
+    .symlink = op_symlink,
+    .rename = op_rename,
+    .link = op_link,
 };
 
 int sim_fs_run(struct sim_machine *m, const char *mountpoint, bool foreground, bool debug)
@@ -756,7 +756,7 @@ int sim_fs_run(struct sim_machine *m, const char *mountpoint, bool foreground, b
 	argv[argc++] = (char *)"bindbroker-simsys";
 	/* Root may let every user read (as sysfs does); writes are still root-only (op_open). */
 	argv[argc++] = (char *)(geteuid() == 0 ? "-ofsname=simsys,subtype=simsys,allow_other"
-					       : "-ofsname=simsys,subtype=simsys");
+	                                       : "-ofsname=simsys,subtype=simsys");
 	if (debug)
 		argv[argc++] = (char *)"-odebug";
 	argv[argc] = NULL;
