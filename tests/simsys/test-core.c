@@ -322,6 +322,23 @@ static void test_new_id(void **state)
 	assert_string_equal(bound("0000:05:00.0"), "vfio-pci");
 }
 
+static void test_new_id_driver_data(void **state)
+{
+	(void)state;
+	/* With driver_data the duplicate check is skipped, but the value must be one of the
+	 * static table's (all 0 here); a driver without a table takes any. */
+	assert_int_equal(w(sim_store_new_id, "e1000e", "8086 10d3 ffffffff ffffffff 0 0 1"),
+	                 -EINVAL);
+	assert_int_equal(w(sim_store_new_id, "e1000e", "8086 10d3 ffffffff ffffffff 0 0 0"), 0);
+	assert_int_equal(drv("e1000e")->n_dynids, 1);
+	assert_int_equal(w(sim_store_new_id, "vfio-pci", "1234 5678 ffffffff ffffffff 0 0 7"), 0);
+	assert_string_equal(bound("0000:06:00.0"), "vfio-pci");
+	/* Fields stop at the first that is not hex: "10fb,1" is one field short of a class. */
+	assert_int_equal(w(sim_store_new_id, "vfio-pci", "8086 10fb,1"), 0);
+	assert_int_equal(drv("vfio-pci")->dynids[1].subvendor, SIM_ANY);
+	assert_string_equal(bound("0000:05:00.0"), "vfio-pci");
+}
+
 static void test_new_id_ignores_autoprobe(void **state)
 {
 	(void)state;
@@ -555,6 +572,7 @@ int main(void)
 	    T(test_autoprobe),
 	    T(test_new_id),
 	    T(test_new_id_ignores_autoprobe),
+	    T(test_new_id_driver_data),
 	    T(test_fault_injection),
 	    T(test_modules),
 	    T(test_hotplug),
