@@ -185,9 +185,9 @@ bool sim_device_is_bridge(const struct sim_device *d)
 	return (d->class >> 8) == 0x0604;
 }
 
-bool sim_device_is_display(const struct sim_device *d)
+bool sim_device_is_vga(const struct sim_device *d)
 {
-	return (d->class >> 16) == 0x03;
+	return (d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0001;
 }
 
 int sim_machine_link_parents(struct sim_machine *m, char *err, size_t errlen)

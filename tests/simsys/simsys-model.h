@@ -161,8 +161,11 @@ int sim_machine_link_parents(struct sim_machine *m, char *err, size_t errlen);
 
 /* True for class 0x0604xx (PCI-to-PCI bridge): only bridges may have children. */
 bool sim_device_is_bridge(const struct sim_device *d);
-/* True for the display class (0x03xxxx), the devices that have boot_vga. */
-bool sim_device_is_display(const struct sim_device *d);
+/*
+ * pci_is_vga: VGA-compatible controllers (0x0300xx, and the pre-2.0 0x0001xx) are the
+ * devices that have boot_vga; 3D controllers (0x0302xx, most datacenter GPUs) do not.
+ */
+bool sim_device_is_vga(const struct sim_device *d);
 
 /* Appends one line to .simsys/log: "<seq> <what> -> <rc>" or, with a NOTE, "... # <note>". */
 void sim_log_append(struct sim_machine *m, const char *what, int rc, const char *note);

@@ -551,9 +551,9 @@ static int parse_device_obj(json_object *o, const char *ctx, const struct sim_de
 	    (r = get_int(o, ctx, "numa_node", -1, 1023, &d->numa_node, err, errlen)) < 0 ||
 	    (r = get_bool(o, ctx, "boot_vga", &d->boot_vga, err, errlen)) < 0)
 		return r;
-	if (d->boot_vga && !sim_device_is_display(d))
+	if (d->boot_vga && !sim_device_is_vga(d))
 		return fail(err, errlen,
-		            "%s.boot_vga: true on a device of class %06x (not display)", ctx,
+		            "%s.boot_vga: true on a device of class %06x (not VGA, 0300xx)", ctx,
 		            d->class);
 	if (net && (r = parse_net(net, ctx, d, err, errlen)) < 0)
 		return r;

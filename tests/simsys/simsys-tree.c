@@ -107,7 +107,7 @@ static int list_device(struct sim_machine *m, struct sim_device *d, sim_tree_cb 
 	EMIT("revision", FILE_(F_REVISION, 0444), .dev = d);
 	EMIT("modalias", FILE_(F_MODALIAS, 0444), .dev = d);
 	EMIT("driver_override", FILE_(F_OVERRIDE, 0644), .dev = d);
-	if (sim_device_is_display(d))
+	if (sim_device_is_vga(d))
 		EMIT("boot_vga", FILE_(F_BOOT_VGA, 0444), .dev = d);
 	EMIT("numa_node", FILE_(F_NUMA, 0444), .dev = d);
 	EMIT("config", FILE_(F_CONFIG, 0444), .dev = d);
