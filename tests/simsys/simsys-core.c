@@ -494,6 +494,28 @@ int sim_store_driver_override(struct sim_machine *m, struct sim_device *d, const
 	return 0;
 }
 
+int sim_store_lockdown(struct sim_machine *m, const char *buf, size_t len)
+{
+	_cleanup_free_ char *s = store_copy(buf, len);
+	enum sim_lockdown level;
+	char *start, *end;
+
+	if (!s)
+		return -ENOMEM;
+	/* strim() */
+	for (start = s; isspace((unsigned char)*start); start++)
+		;
+	end = start + strlen(start);
+	while (end > start && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	if (sim_lockdown_from_string(start, &level) < 0 || level == SIM_LOCKDOWN_UNSUPPORTED)
+		return -EINVAL;
+	if (m->lockdown >= level)
+		return -EPERM;
+	m->lockdown = level;
+	return 0;
+}
+
 /* ---- events from the control file --------------------------------------------------------- */
 
 int sim_load_module(struct sim_machine *m, const char *module)

@@ -640,6 +640,8 @@ static int store(struct sim_machine *m, const struct sim_node *n, const char *bu
 		return sim_store_drivers_probe(m, buf, len);
 	case F_AUTOPROBE:
 		return sim_store_drivers_autoprobe(m, buf, len);
+	case F_LOCKDOWN:
+		return sim_store_lockdown(m, buf, len);
 	case F_BIND:
 		return sim_store_bind(m, n->drv, buf, len);
 	case F_UNBIND:

@@ -267,7 +267,7 @@ int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb
 		return 0;
 	case D_SECURITY:
 		if (m->lockdown != SIM_LOCKDOWN_UNSUPPORTED)
-			EMIT("lockdown", FILE_(F_LOCKDOWN, 0444));
+			EMIT("lockdown", FILE_(F_LOCKDOWN, 0644));
 		return 0;
 	case D_MODULES:
 		for (size_t i = 0; i < m->n_drivers; i++) {

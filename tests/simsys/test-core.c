@@ -544,6 +544,23 @@ static void test_held_probe_fails(void **state)
 	assert_string_equal(nic->override, "vfio-pci");
 }
 
+static void test_lockdown_only_rises(void **state)
+{
+	(void)state;
+	assert_int_equal(m->lockdown, SIM_LOCKDOWN_NONE);
+	assert_int_equal(sim_store_lockdown(m, "none\n", 5), -EPERM);
+	assert_int_equal(sim_store_lockdown(m, "partial", 7), -EINVAL);
+	assert_int_equal(sim_store_lockdown(m, "integrity\n", 10), 0);
+	assert_int_equal(m->lockdown, SIM_LOCKDOWN_INTEGRITY);
+	assert_int_equal(sim_store_lockdown(m, "integrity", 9), -EPERM);
+	assert_int_equal(sim_store_lockdown(m, " confidentiality ", 17), 0);
+	assert_int_equal(m->lockdown, SIM_LOCKDOWN_CONFIDENTIALITY);
+	assert_int_equal(sim_store_lockdown(m, "integrity", 9), -EPERM);
+	/* the control file may still set any level (a test seam, not the kernel) */
+	assert_int_equal(control("lockdown none"), 0);
+	assert_int_equal(m->lockdown, SIM_LOCKDOWN_NONE);
+}
+
 static void test_log(void **state)
 {
 	char *esc = sim_log_escape("a\nb\\c\x01", 6);
@@ -579,6 +596,7 @@ int main(void)
 	    T(test_swap_on_unbind),
 	    T(test_held_probe),
 	    T(test_held_probe_fails),
+	    T(test_lockdown_only_rises),
 	    T(test_log),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
