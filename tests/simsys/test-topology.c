@@ -268,7 +268,10 @@ static const struct refusal refusals[] = {
     {DRV(", \"colour\": 1"), "drivers[0]: unknown key \"colour\""},
     {"{\"drivers\": [{\"name\": \"a\"}, {\"name\": \"b\"}, {\"name\": \"a\"}]}",
      "drivers[2].name: duplicate a (also drivers[0])"},
-    {"{\"devices\": [{\"address\": \"0000:01:00.0\", \"address\": 5}]}", "devices[0].address"},
+    {"{\"devices\": [{\"address\": \"0000:01:00.0\", \"address\": 5}]}",
+     "1:42: duplicate key \"address\""},
+    {"{\"lockdown\": \"none\",\n \"lockdown\": \"integrity\"}", "2:2: duplicate key \"lockdown\""},
+    {DRV(", \"loaded\": false, \"loaded\": true"), "duplicate key \"loaded\""},
     {"{\"lockdown\": \"none\\u0000x\"}", "lockdown: contains a NUL byte"},
 };
 
