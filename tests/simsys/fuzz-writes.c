@@ -122,10 +122,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			writes++;
 		}
 	}
-	/* Invariants: a bound driver is loaded and matches; no device stays locked. */
+	/* Invariants: a bound driver is loaded; no device stays locked or half unbound. */
 	for (size_t i = 0; i < m->n_devices; i++) {
 		struct sim_device *d = m->devices[i];
-		if (d->busy || (d->driver && !d->driver->loaded))
+		if (d->busy || d->unbinding || (d->driver && !d->driver->loaded))
 			abort();
 	}
 	pthread_mutex_unlock(&m->lock);

@@ -185,6 +185,11 @@ bool sim_device_is_bridge(const struct sim_device *d)
 	return (d->class >> 8) == 0x0604;
 }
 
+const struct sim_driver *sim_device_linked_driver(const struct sim_device *d)
+{
+	return d->unbinding ? NULL : d->driver;
+}
+
 bool sim_device_is_vga(const struct sim_device *d)
 {
 	return (d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0001;
