@@ -222,17 +222,25 @@ static void replace_device(struct sim_machine *m, struct sim_device *old, struct
 	}
 }
 
-/* __device_release_driver with D locked: the link goes first, then remove() runs. */
+/*
+ * __device_release_driver with D locked: driver_sysfs_remove() takes the links away
+ * first, remove() runs, and only then is dev->driver cleared. So during a slow unbind
+ * the links are gone while drivers_probe (which looks at dev->driver) still finds
+ * the device bound and returns without probing.
+ */
 static void release_driver(struct sim_machine *m, struct sim_device *d, bool with_delay)
 {
 	struct sim_driver *drv = d->driver;
 
 	if (!drv)
 		return;
-	d->driver = NULL;
+	d->unbinding = true;
 	pthread_cond_broadcast(&m->cond);
 	if (with_delay && drv->slow_unbind_ms)
 		wait_ms(m, drv->slow_unbind_ms);
+	d->driver = NULL;
+	d->unbinding = false;
+	pthread_cond_broadcast(&m->cond);
 }
 
 /* ---- store handlers ----------------------------------------------------------------------- */
@@ -491,6 +499,28 @@ int sim_store_driver_override(struct sim_machine *m, struct sim_device *d, const
 	}
 	device_unlock(m, d);
 	free(old);
+	return 0;
+}
+
+int sim_store_lockdown(struct sim_machine *m, const char *buf, size_t len)
+{
+	_cleanup_free_ char *s = store_copy(buf, len);
+	enum sim_lockdown level;
+	char *start, *end;
+
+	if (!s)
+		return -ENOMEM;
+	/* strim() */
+	for (start = s; isspace((unsigned char)*start); start++)
+		;
+	end = start + strlen(start);
+	while (end > start && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	if (sim_lockdown_from_string(start, &level) < 0 || level == SIM_LOCKDOWN_UNSUPPORTED)
+		return -EINVAL;
+	if (m->lockdown >= level)
+		return -EPERM;
+	m->lockdown = level;
 	return 0;
 }
 

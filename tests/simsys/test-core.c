@@ -544,6 +544,60 @@ static void test_held_probe_fails(void **state)
 	assert_string_equal(nic->override, "vfio-pci");
 }
 
+static void test_lockdown_only_rises(void **state)
+{
+	(void)state;
+	assert_int_equal(m->lockdown, SIM_LOCKDOWN_NONE);
+	assert_int_equal(sim_store_lockdown(m, "none\n", 5), -EPERM);
+	assert_int_equal(sim_store_lockdown(m, "partial", 7), -EINVAL);
+	assert_int_equal(sim_store_lockdown(m, "integrity\n", 10), 0);
+	assert_int_equal(m->lockdown, SIM_LOCKDOWN_INTEGRITY);
+	assert_int_equal(sim_store_lockdown(m, "integrity", 9), -EPERM);
+	assert_int_equal(sim_store_lockdown(m, " confidentiality ", 17), 0);
+	assert_int_equal(m->lockdown, SIM_LOCKDOWN_CONFIDENTIALITY);
+	assert_int_equal(sim_store_lockdown(m, "integrity", 9), -EPERM);
+	/* the control file may still set any level (a test seam, not the kernel) */
+	assert_int_equal(control("lockdown none"), 0);
+	assert_int_equal(m->lockdown, SIM_LOCKDOWN_NONE);
+}
+
+static void *unbind_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&m->lock);
+	intptr_t r = w(sim_store_unbind, "e1000e", "0000:02:00.0");
+	pthread_mutex_unlock(&m->lock);
+	return (void *)r;
+}
+
+static void test_slow_unbind_keeps_dev_driver(void **state)
+{
+	struct sim_device *nic = dev("0000:02:00.0");
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	/* Long enough never to end by itself: the test ends it by stopping the machine. */
+	assert_int_equal(control("slow-unbind e1000e 600000"), 0);
+	pthread_mutex_unlock(&m->lock);
+	assert_int_equal(pthread_create(&t, NULL, unbind_thread, NULL), 0);
+	pthread_mutex_lock(&m->lock);
+	while (!nic->unbinding)
+		pthread_cond_wait(&m->cond, &m->lock);
+	/* The links are gone, dev->driver is not: drivers_probe returns without probing. */
+	assert_null(sim_device_linked_driver(nic));
+	assert_ptr_equal(nic->driver, drv("e1000e"));
+	assert_int_equal(probe("0000:02:00.0"), 0);
+	m->stopping = true;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	pthread_mutex_lock(&m->lock);
+	assert_int_equal((intptr_t)ret, 0);
+	assert_false(nic->unbinding);
+	assert_null(nic->driver); /* the probe during the unbind did not rebind it */
+}
+
 static void test_log(void **state)
 {
 	char *esc = sim_log_escape("a\nb\\c\x01", 6);
@@ -579,6 +633,8 @@ int main(void)
 	    T(test_swap_on_unbind),
 	    T(test_held_probe),
 	    T(test_held_probe_fails),
+	    T(test_lockdown_only_rises),
+	    T(test_slow_unbind_keeps_dev_driver),
 	    T(test_log),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
