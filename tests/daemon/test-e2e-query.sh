@@ -40,7 +40,7 @@ expect_out "member +0000:03:00\.1 +class 040300 +snd_hda_intel" "show lists the 
 bb --json show 0000:03:00.0
 expect_json "j['device']['address'] == '0000:03:00.0' and j['device']['class'] == '030200' \
 and j['device']['iommu_group'] == 5 and len(j['device']['group']) == 2 \
-and j['device']['driver_override'] is None and j['device']['boot_vga'] is False" \
+and j['device']['driver_override'] is None and j['device']['boot_vga'] is None" \
 	"show --json carries the fields"
 bb show 0000:03:00.0 --json # options may follow the command
 expect_json "j['device']['vendor'] == '10de'" "--json after the command"

@@ -278,14 +278,34 @@ static void test_autoprobe(void **state)
 	(void)state;
 	assert_int_equal(sim_store_drivers_autoprobe(m, "0\n", 2), 0);
 	assert_false(m->autoprobe);
+	/* pci_bus_add_device attaches a hot-added device whatever autoprobe says (tests/vm). */
 	assert_int_equal(control(hot), 0);
-	assert_string_equal(bound("0000:07:00.0"), ""); /* not probed on add */
-	assert_int_equal(probe("0000:07:00.0"), 0);     /* drivers_probe still works */
 	assert_string_equal(bound("0000:07:00.0"), "e1000e");
+	/* ... but a newly registered driver does not probe while autoprobe is off. */
+	assert_int_equal(control("load-module ixgbe"), 0);
+	assert_string_equal(bound("0000:05:00.0"), "");
+	assert_int_equal(probe("0000:05:00.0"), 0); /* drivers_probe still works */
+	assert_string_equal(bound("0000:05:00.0"), "ixgbe");
 	assert_int_equal(sim_store_drivers_autoprobe(m, "1", 1), 0);
 	assert_true(m->autoprobe);
 	assert_int_equal(sim_store_drivers_autoprobe(m, "x", 1), 0); /* not '0': on */
 	assert_true(m->autoprobe);
+}
+
+static void test_vfio_probe_refuses_bridges(void **state)
+{
+	(void)state;
+	/* vfio_pci_core_register_device takes only type-0 headers (found by tests/vm). */
+	assert_string_equal(bound("0000:00:01.0"), "pcieport");
+	assert_int_equal(override("0000:00:01.0", "vfio-pci"), 0);
+	assert_int_equal(w(sim_store_unbind, "pcieport", "0000:00:01.0"), 0);
+	assert_int_equal(probe("0000:00:01.0"), 0); /* success with nothing bound */
+	assert_string_equal(bound("0000:00:01.0"), "");
+	assert_int_equal(w(sim_store_bind, "vfio-pci", "0000:00:01.0"), -EINVAL);
+	assert_string_equal(bound("0000:00:01.0"), "");
+	assert_int_equal(override("0000:00:01.0", "\n"), 0);
+	assert_int_equal(probe("0000:00:01.0"), 0);
+	assert_string_equal(bound("0000:00:01.0"), "pcieport");
 }
 
 static void test_new_id(void **state)
@@ -623,6 +643,7 @@ int main(void)
 	    T(test_override_only_ids_need_override),
 	    T(test_override_length),
 	    T(test_store_errors),
+	    T(test_vfio_probe_refuses_bridges),
 	    T(test_autoprobe),
 	    T(test_new_id),
 	    T(test_new_id_ignores_autoprobe),
