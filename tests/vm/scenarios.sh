@@ -1,0 +1,386 @@
+#!/bin/sh
+# scenarios.sh MODE SYSFS_ROOT BUILD_DIR SOURCE_DIR [KERNEL_ROOT]
+#
+# The conformance scenarios, run once against a real kernel's /sys inside the
+# guest (MODE=kernel, KERNEL_ROOT = the extracted kernel package, for modules)
+# and once against a simsys mount of tests/vm/topology-vm.json on the host
+# (MODE=simsys). Both runs print the same lines:
+#   OBS <scenario> <key> <value>             one observed fact (an errno name, a
+#                                            driver, an override, an exit status)
+#   SCENARIO <name> PASS|FAIL|SKIP <detail>  the scenario against its expectation
+# run-conformance.sh compares the OBS lines of both runs and fails on any
+# difference; a scenario also fails when its own expectation (the kernel's
+# documented behaviour) does not hold. Only facts both worlds share are OBS
+# lines; checks that exist in one world only (/dev/vfio, auditd) are folded into
+# the SCENARIO verdict of that world.
+#
+# Devices (fixed PCI addresses on the qemu command line, mirrored in the topology):
+#   00:02.0 e1000 (8086:100e)   the device the broker moves
+#   00:03.0 e1000e (8086:10d3)  the raw driver-core scenarios
+#   00:05.0 virtio-net          override_only of vfio-pci
+#   00:07.0 PCIe root port      the refusal
+set -u
+
+MODE=$1 SYS=$2 BUILD=$3 SRC=$4 KROOT=${5:-}
+WRITE=$BUILD/tests/vm/vm-sysfs-write
+BBD=$BUILD/broker/daemon/bindbrokerd
+BBC=$BUILD/client/bindbroker
+TMP=$(mktemp -d /tmp/bbvm-scen.XXXXXX)
+DEVS=$SYS/bus/pci/devices
+DRV=$SYS/bus/pci/drivers
+E1000=0000:00:02.0 E1000E=0000:00:03.0 VNET=0000:00:05.0 PORT=0000:00:07.0
+HOSTBR=0000:00:00.0 ABSENT=0000:00:1e.0
+DAEMON_PID=
+
+cleanup() {
+	if [ -n "$DAEMON_PID" ]; then
+		kill "$DAEMON_PID" 2>/dev/null
+		wait "$DAEMON_PID" 2>/dev/null
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# --- observation and verdict helpers ---------------------------------------------
+SCEN= BAD= NOTE=
+begin() { SCEN=$1 BAD= NOTE=; }
+obs() { echo "OBS $SCEN $1 ${2:-<empty>}"; }
+# expect KEY WANT GOT: records the observation and checks it against the contract.
+expect() {
+	obs "$1" "$3"
+	if [ "$3" != "$2" ]; then
+		BAD=1
+		NOTE="$NOTE $1=${3:-<empty>}(want ${2:-<empty>})"
+	fi
+}
+# check DESCRIPTION COMMAND...: a world-specific check, part of the verdict only.
+check() {
+	d=$1
+	shift
+	if ! "$@" >/dev/null 2>&1; then
+		BAD=1
+		NOTE="$NOTE $d"
+	fi
+}
+end() {
+	if [ -n "$BAD" ]; then
+		echo "SCENARIO $SCEN FAIL${NOTE}"
+	else
+		echo "SCENARIO $SCEN PASS${NOTE:+ $NOTE}"
+	fi
+}
+skip() { echo "SCENARIO $1 SKIP $2"; }
+
+w() { "$WRITE" "$@" 2>/dev/null; }
+driver() { # BDF -> bound driver's name, "-" when none
+	l=$(readlink "$DEVS/$1/driver" 2>/dev/null) || { echo -; return; }
+	basename "$l"
+}
+override() { cat "$DEVS/$1/driver_override" 2>/dev/null || echo "<unreadable>"; }
+group() { basename "$(readlink "$DEVS/$1/iommu_group")"; }
+
+# Waits (bounded) for BDF to be present again after a rescan or hot-add.
+wait_present() {
+	i=0
+	while [ ! -e "$DEVS/$1" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# Hot-unplug then hot-add BDF: sysfs remove + bus rescan on the kernel; the control
+# file's remove-device/add-device (with the device's topology object) on simsys.
+replug() {
+	if [ "$MODE" = kernel ]; then
+		echo 1 >"$DEVS/$1/remove"
+		echo 1 >"$SYS/bus/pci/rescan"
+	else
+		printf 'remove-device %s' "$1" >"$SYS/.simsys/control"
+		printf 'add-device %s' "$(cat "$HOTADD_JSON")" >"$SYS/.simsys/control"
+	fi
+	wait_present "$1"
+}
+
+# --- topology: the devices both worlds start from -----------------------------------
+begin topology
+for d in $(ls "$DEVS" | LC_ALL=C sort); do
+	obs "$d" "$(cat "$DEVS/$d/vendor"):$(cat "$DEVS/$d/device"):$(cat "$DEVS/$d/class"):$(group "$d"):$(driver "$d")"
+done
+end
+
+begin lockdown
+obs posture "$(cat "$SYS/kernel/security/lockdown")"
+# Under integrity the kernel refuses raw I/O ports (this is also why the guest
+# cannot report through isa-debug-exit and powers off instead).
+if [ "$MODE" = kernel ]; then
+	check "/dev/port-missing" test -c /dev/port
+	check "/dev/port-not-refused-with-EPERM" sh -c "[ \"\$('$WRITE' /dev/port '')\" = EPERM ]"
+fi
+end
+
+# --- raw driver-core semantics ---------------------------------------------------
+begin raw-probe-no-driver
+expect override-set OK "$(w "$DEVS/$E1000E/driver_override" bb-no-such-driver -n)"
+expect unbind OK "$(w "$DRV/e1000e/unbind" $E1000E)"
+expect drivers_probe OK "$(w "$SYS/bus/pci/drivers_probe" $E1000E)"
+expect driver - "$(driver $E1000E)"
+expect bind-other-override ENODEV "$(w "$DRV/e1000e/bind" $E1000E)"
+expect driver-after-bind - "$(driver $E1000E)"
+expect probe-absent-device ENODEV "$(w "$SYS/bus/pci/drivers_probe" $ABSENT)"
+end
+
+begin raw-override-clear
+expect empty-write OK "$(w "$DEVS/$E1000E/driver_override" "")"
+expect after-empty-write bb-no-such-driver "$(override $E1000E)"
+expect newline-write OK "$(w "$DEVS/$E1000E/driver_override" "" -n)"
+expect after-newline "(null)" "$(override $E1000E)"
+expect name-newline OK "$(w "$DEVS/$E1000E/driver_override" bb-x -n)"
+expect after-name-newline bb-x "$(override $E1000E)"
+w "$DEVS/$E1000E/driver_override" "" -n >/dev/null
+expect drivers_probe OK "$(w "$SYS/bus/pci/drivers_probe" $E1000E)"
+expect driver e1000e "$(driver $E1000E)"
+end
+
+begin raw-override-length
+# The kernel keeps one byte for sysfs_emit's newline: len >= PAGE_SIZE - 1 is refused.
+expect len-4094 OK "$(w "$DEVS/$E1000E/driver_override" "" --repeat a 4094)"
+obs len-4095 "$(w "$DEVS/$E1000E/driver_override" "" --repeat a 4095)"
+expect len-4096 EINVAL "$(w "$DEVS/$E1000E/driver_override" "" --repeat a 4096)"
+expect len-5000 EINVAL "$(w "$DEVS/$E1000E/driver_override" "" --repeat a 5000)"
+w "$DEVS/$E1000E/driver_override" "" -n >/dev/null
+expect cleared "(null)" "$(override $E1000E)"
+expect driver e1000e "$(driver $E1000E)"
+end
+
+begin raw-unbind-not-held
+expect other-driver ENODEV "$(w "$DRV/e1000/unbind" $E1000E)"
+expect absent-device ENODEV "$(w "$DRV/e1000e/unbind" $ABSENT)"
+expect driver e1000e "$(driver $E1000E)"
+expect bind-bound EBUSY "$(w "$DRV/e1000e/bind" $E1000E)"
+end
+
+begin raw-new-id
+expect add OK "$(w "$DRV/vfio-pci/new_id" "8086 10d3")"
+expect driver-kept e1000e "$(driver $E1000E)"
+expect duplicate EEXIST "$(w "$DRV/vfio-pci/new_id" "8086 10d3")"
+# new_id with fewer than 7 fields is refused when the driver already matches such
+# a device by any id, its static table included (pci-driver.c new_id_store).
+expect static-id EEXIST "$(w "$DRV/e1000e/new_id" "8086 10d3")"
+expect one-field EINVAL "$(w "$DRV/vfio-pci/new_id" "8086")"
+expect remove OK "$(w "$DRV/vfio-pci/remove_id" "8086 10d3")"
+expect remove-again ENODEV "$(w "$DRV/vfio-pci/remove_id" "8086 10d3")"
+# The full 7-field form skips the duplicate check: the same id is added twice.
+expect full-add OK "$(w "$DRV/vfio-pci/new_id" "8086 10d3 ffffffff ffffffff 0 0 0")"
+expect full-add-again OK "$(w "$DRV/vfio-pci/new_id" "8086 10d3 ffffffff ffffffff 0 0 0")"
+expect full-remove OK "$(w "$DRV/vfio-pci/remove_id" "8086 10d3 ffffffff ffffffff 0 0")"
+expect full-remove-2 OK "$(w "$DRV/vfio-pci/remove_id" "8086 10d3 ffffffff ffffffff 0 0")"
+expect full-remove-3 ENODEV "$(w "$DRV/vfio-pci/remove_id" "8086 10d3 ffffffff ffffffff 0 0")"
+expect driver e1000e "$(driver $E1000E)"
+end
+
+begin raw-input-forms
+# What `echo` writes (a trailing newline) and what sscanf("%x") takes (0x prefixes).
+expect unbind-newline OK "$(w "$DRV/e1000e/unbind" $E1000E -n)"
+expect probe-newline OK "$(w "$SYS/bus/pci/drivers_probe" $E1000E -n)"
+expect driver e1000e "$(driver $E1000E)"
+expect probe-bound OK "$(w "$SYS/bus/pci/drivers_probe" $E1000E)"
+expect unbind-garbage ENODEV "$(w "$DRV/e1000e/unbind" "not-a-device")"
+expect new-id-0x OK "$(w "$DRV/vfio-pci/new_id" "0x8086 0x10d3" -n)"
+expect remove-id-0x OK "$(w "$DRV/vfio-pci/remove_id" "0x8086 0x10d3" -n)"
+expect remove-id-one-field EINVAL "$(w "$DRV/vfio-pci/remove_id" "8086")"
+# driver_data must be one a static id of the driver carries (vfio-pci: only 0).
+expect new-id-driver-data EINVAL "$(w "$DRV/vfio-pci/new_id" "8086 10d3 ffffffff ffffffff 0 0 5")"
+expect new-id-class OK "$(w "$DRV/vfio-pci/new_id" "8086 10d3 ffffffff ffffffff 020000 ffffff")"
+expect new-id-class-dup EEXIST "$(w "$DRV/vfio-pci/new_id" "8086 10d3 ffffffff ffffffff 020000 ffffff")"
+expect remove-id-class OK "$(w "$DRV/vfio-pci/remove_id" "8086 10d3 ffffffff ffffffff 020000 ffffff")"
+expect driver-kept e1000e "$(driver $E1000E)"
+end
+
+begin raw-autoprobe-off
+# drivers_autoprobe=0 does not keep a hot-added PCI device unbound: pci_bus_add_device
+# calls device_attach itself. Nor does it stop new_id: pci_add_dynid calls
+# driver_attach, which does not look at drivers_autoprobe either.
+expect autoprobe-off OK "$(w "$SYS/bus/pci/drivers_autoprobe" 0)"
+expect autoprobe-read 0 "$(cat "$SYS/bus/pci/drivers_autoprobe")"
+replug $E1000E
+expect driver-after-hotadd e1000e "$(driver $E1000E)"
+expect unbind OK "$(w "$DRV/e1000e/unbind" $E1000E)"
+expect new-id OK "$(w "$DRV/vfio-pci/new_id" "8086 10d3")"
+expect driver-after-new-id vfio-pci "$(driver $E1000E)"
+expect remove-id OK "$(w "$DRV/vfio-pci/remove_id" "8086 10d3")"
+w "$DRV/vfio-pci/unbind" $E1000E >/dev/null
+w "$DRV/e1000e/unbind" $E1000E >/dev/null
+expect probe-still-works OK "$(w "$SYS/bus/pci/drivers_probe" $E1000E)"
+expect driver-after-probe e1000e "$(driver $E1000E)"
+expect autoprobe-on OK "$(w "$SYS/bus/pci/drivers_autoprobe" 1)"
+end
+
+begin raw-autoprobe-module
+# A driver registered while drivers_autoprobe=0 binds nothing (bus_add_driver).
+expect autoprobe-off OK "$(w "$SYS/bus/pci/drivers_autoprobe" 0)"
+if [ "$MODE" = kernel ]; then
+	rmmod e1000e
+else
+	printf 'unload-module e1000e' >"$SYS/.simsys/control"
+fi
+expect driver-after-unload - "$(driver $E1000E)"
+expect driver-dir-gone yes "$([ -e "$DRV/e1000e" ] && echo no || echo yes)"
+if [ "$MODE" = kernel ]; then
+	insmod /kmod/e1000e.ko
+else
+	printf 'load-module e1000e' >"$SYS/.simsys/control"
+fi
+expect driver-dir-back yes "$([ -e "$DRV/e1000e" ] && echo yes || echo no)"
+expect driver-after-load - "$(driver $E1000E)"
+expect autoprobe-on OK "$(w "$SYS/bus/pci/drivers_autoprobe" 1)"
+expect driver-after-autoprobe-on - "$(driver $E1000E)"
+expect probe OK "$(w "$SYS/bus/pci/drivers_probe" $E1000E)"
+expect driver-after-probe e1000e "$(driver $E1000E)"
+end
+
+begin raw-new-id-hotplug
+# The 2014 race: a dynamic id is global, so a hot-added twin goes to vfio-pci (it
+# registered before e1000e, and dynamic ids match like static ones).
+expect add OK "$(w "$DRV/vfio-pci/new_id" "8086 10d3")"
+expect driver-before e1000e "$(driver $E1000E)"
+replug $E1000E
+expect present yes "$([ -e "$DEVS/$E1000E" ] && echo yes || echo no)"
+expect driver-after-hotadd vfio-pci "$(driver $E1000E)"
+[ "$MODE" = kernel ] && check "/dev/vfio/$(group $E1000E)-missing" test -c "/dev/vfio/$(group $E1000E)"
+expect remove OK "$(w "$DRV/vfio-pci/remove_id" "8086 10d3")"
+expect unbind OK "$(w "$DRV/vfio-pci/unbind" $E1000E)"
+expect drivers_probe OK "$(w "$SYS/bus/pci/drivers_probe" $E1000E)"
+expect driver-restored e1000e "$(driver $E1000E)"
+end
+
+begin raw-override-only
+expect unbind OK "$(w "$DRV/virtio-pci/unbind" $VNET)"
+expect bind-no-override ENODEV "$(w "$DRV/vfio-pci/bind" $VNET)"
+expect driver-after-bind - "$(driver $VNET)"
+expect probe OK "$(w "$SYS/bus/pci/drivers_probe" $VNET)"
+expect driver-after-probe virtio-pci "$(driver $VNET)"
+expect unbind-2 OK "$(w "$DRV/virtio-pci/unbind" $VNET)"
+expect override OK "$(w "$DEVS/$VNET/driver_override" vfio-pci -n)"
+expect probe-override OK "$(w "$SYS/bus/pci/drivers_probe" $VNET)"
+expect driver-override vfio-pci "$(driver $VNET)"
+[ "$MODE" = kernel ] && check "/dev/vfio/$(group $VNET)-missing" test -c "/dev/vfio/$(group $VNET)"
+expect unbind-vfio OK "$(w "$DRV/vfio-pci/unbind" $VNET)"
+expect clear OK "$(w "$DEVS/$VNET/driver_override" "" -n)"
+expect probe-back OK "$(w "$SYS/bus/pci/drivers_probe" $VNET)"
+expect driver-back virtio-pci "$(driver $VNET)"
+end
+
+# --- the broker -----------------------------------------------------------------
+mkdir -p "$TMP/config/policy.d" "$TMP/state"
+cp "$SRC"/policy/default.d/*.rules "$TMP/config/policy.d/"
+# The test runs as root, which the default policy's admin-group rules do not name.
+echo "allow driver vfio-pci group root" >"$TMP/config/policy.d/40-vm-test.rules"
+SOCK=$TMP/broker.sock
+if [ "$MODE" = kernel ]; then
+	set -- --modules-dir "$KROOT/lib/modules/$(uname -r)"
+else
+	set --
+fi
+"$BBD" --sysfs-root "$SYS" --config-dir "$TMP/config" --state-dir "$TMP/state" \
+	--socket "$SOCK" "$@" 2>"$TMP/daemon.log" &
+DAEMON_PID=$!
+i=0
+while ! "$BBC" --socket "$SOCK" status >/dev/null 2>&1 && [ $i -lt 300 ]; do
+	kill -0 "$DAEMON_PID" 2>/dev/null || break
+	sleep 0.05
+	i=$((i + 1))
+done
+
+bb() { # runs the client; RC, OUT
+	"$BBC" --socket "$SOCK" "$@" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	OUT=$(cat "$TMP/out" "$TMP/err")
+}
+
+begin broker-status
+bb --json status
+expect rc 0 "$RC"
+expect lockdown-integrity yes "$(printf '%s' "$OUT" | grep -q '"lockdown": *"integrity"' && echo yes || echo no)"
+end
+
+begin broker-bind
+bb bind $E1000 vfio-pci
+expect rc 0 "$RC"
+expect driver vfio-pci "$(driver $E1000)"
+obs override "$(override $E1000)"
+[ "$MODE" = kernel ] && check "/dev/vfio/$(group $E1000)-missing" test -c "/dev/vfio/$(group $E1000)"
+end
+
+begin broker-release
+bb release $E1000
+expect rc 0 "$RC"
+expect driver e1000 "$(driver $E1000)"
+expect override "(null)" "$(override $E1000)"
+end
+
+begin broker-quarantine
+bb quarantine $E1000
+expect rc 0 "$RC"
+expect driver - "$(driver $E1000)"
+expect probe-stays-off OK "$(w "$SYS/bus/pci/drivers_probe" $E1000)"
+expect driver-after-probe - "$(driver $E1000)"
+bb release $E1000
+expect release-rc 0 "$RC"
+expect driver-released e1000 "$(driver $E1000)"
+end
+
+begin broker-rollback
+# virtio-pci's probe refuses a device that is not virtio (ENODEV); simsys is told
+# so through its control file, the one thing the topology cannot say.
+[ "$MODE" = simsys ] && printf 'fail-probe virtio-pci 1' >"$SYS/.simsys/control"
+bb bind $E1000 virtio-pci
+expect rc 3 "$RC"
+expect driver e1000 "$(driver $E1000)"
+expect override "(null)" "$(override $E1000)"
+end
+
+begin broker-refuse-bridge
+bb bind $PORT vfio-pci
+expect rc 1 "$RC"
+expect driver pcieport "$(driver $PORT)"
+expect override "(null)" "$(override $PORT)"
+bb quarantine $HOSTBR
+expect hostbridge-rc 1 "$RC"
+expect hostbridge-override "(null)" "$(override $HOSTBR)"
+end
+
+if [ -n "${BBVM_HAVE_JOURNAL:-}" ]; then
+	begin broker-journal
+	n=$(cat "$TMP"/state/journal/* 2>/dev/null | grep -c "$E1000")
+	check "no-journal-record-for-$E1000" test "${n:-0}" -gt 0
+	end
+else
+	skip broker-journal "bindbrokerd does not link the journal yet (no journal/ in its state dir)"
+fi
+
+if [ "$MODE" != kernel ]; then
+	skip guest-auditd "simsys has no kernel audit"
+	skip broker-audit-record "simsys has no kernel audit"
+else
+	begin guest-auditd
+	check auditd-not-running pidof auditd
+	auditctl -m "bbvm-audit-probe" >/dev/null 2>&1
+	sleep 0.3
+	check ausearch-finds-no-USER-record sh -c 'ausearch -m USER | grep -q bbvm-audit-probe'
+	end
+	if [ -n "${BBVM_HAVE_AUDIT:-}" ]; then
+		begin broker-audit-record
+		check "ausearch-m-USER_DEVICE-finds-nothing-for-$E1000" \
+			sh -c "ausearch -m USER_DEVICE | grep -q '$E1000'"
+		end
+	else
+		skip broker-audit-record "bindbrokerd does not link libaudit yet (no USER_DEVICE records)"
+	fi
+fi
+skip broker-unsigned-table "bindbrokerd has no table install method yet"
+skip broker-group-bind "every VM endpoint the broker may move sits alone in its IOMMU group"
+
+if [ -s "$TMP/daemon.log" ]; then
+	sed 's/^/DAEMONLOG /' "$TMP/daemon.log" | tail -n 20
+fi
+exit 0
