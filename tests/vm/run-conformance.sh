@@ -44,6 +44,8 @@ echo "kernel: $KVER"
 "$HERE/make-initramfs.sh" "$KROOT" "$KVER" "$HERE/guest-init.sh" "$WORK/initramfs.cpio" \
 	$MODULES || { echo "FATAL: cannot build the initramfs"; exit 1; }
 [ -e "$WORK/nvme.img" ] || truncate -s 4M "$WORK/nvme.img"
+"$HERE/make-unsigned-modules.sh" "$KROOT" "$KVER" "$WORK/unsigned-modules" 2>/dev/null ||
+	{ echo "FATAL: cannot build the unsigned-module dir"; exit 1; }
 
 # What the broker build has: scenarios that need a journal or audit records are
 # skipped (with that reason) until bindbrokerd links them.
@@ -87,6 +89,7 @@ timeout "$QEMU_TIMEOUT" qemu-system-x86_64 \
 	-drive "file=$WORK/nvme.img,if=none,id=nvm,format=raw" \
 	-device nvme,serial=bbvm0001,drive=nvm,addr=06.0 \
 	-device pcie-root-port,id=rp1,chassis=1,addr=07.0 \
+	-device e1000,addr=0b.0,multifunction=on,romfile= -device e1000,addr=0b.1,romfile= \
 	-fsdev local,id=fs0,path=/usr,security_model=none,readonly=on \
 	-device virtio-9p-pci,fsdev=fs0,mount_tag=usr,addr=08.0 \
 	-fsdev "local,id=fs1,path=$SRC,security_model=none,readonly=on" \
