@@ -21,7 +21,7 @@ def parse(path):
     for raw in text.splitlines():
         line = raw.strip("\r")
         # A line may carry a console escape or a kernel message before our text.
-        for marker in ("SCENARIO ", "OBS ", "VM-DONE", "VM-FATAL"):
+        for marker in ("SCENARIO ", "OBS ", "VM-"):
             i = line.find(marker)
             if i > 0:
                 line = line[i:]
@@ -38,7 +38,7 @@ def parse(path):
             continue
         if line.startswith("VM-DONE"):
             done = True
-        if line.startswith("VM-FATAL"):
+        if line.startswith(("VM-UP", "VM-DONE", "VM-FATAL", "VM-WARN", "VM-NOTE")):
             fatal.append(line)
     return verdicts, obs, order, done, fatal
 
@@ -78,7 +78,7 @@ def main():
         for key, a, b in rows:
             print(f"DIFFERS {s} {key}: simsys={a} kernel={b}")
     for f in kfatal:
-        print(f"guest: {f}")
+        print(f"guest: {f}")  # VM-UP/VM-DONE (with uptimes), warnings, fatal errors
     if not kdone:
         print("guest: no VM-DONE line (the guest crashed, hung or timed out)")
         failed = True

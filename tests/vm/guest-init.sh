@@ -46,7 +46,7 @@ echo "hosts: files" >/etc/nsswitch.conf
 echo 127.0.0.1 localhost >/etc/hosts
 export PATH=/usr/sbin:/usr/bin:/bb HOME=/root LANG=C
 
-echo "VM-UP $(uname -r) lockdown=$(cat /sys/kernel/security/lockdown)"
+echo "VM-UP $(uname -r) uptime=$(cut -d" " -f1 /proc/uptime)s lockdown=$(cat /sys/kernel/security/lockdown)"
 for d in /sys/bus/pci/devices/*; do
 	echo "VM-DEV ${d##*/} $(cat $d/vendor $d/device $d/subsystem_vendor $d/subsystem_device \
 		$d/class $d/revision | tr '\n' ' ')$(readlink $d/iommu_group | sed 's,.*/,,')"
@@ -69,7 +69,7 @@ EOC
 auditd >/tmp/auditd.out 2>&1 || echo "VM-WARN auditd did not start: $(cat /tmp/auditd.out)"
 BBVM_HAVE_JOURNAL=$(arg journal) BBVM_HAVE_AUDIT=$(arg audit) \
 	/bin/sh "$SRC/tests/vm/scenarios.sh" kernel /sys "$BUILD" "$SRC" "$KROOT" 2>&1
-echo "VM-DONE rc=$?"
+echo "VM-DONE rc=$? uptime=$(cut -d" " -f1 /proc/uptime)s"
 sync
 # isa-debug-exit (port 0xf4) needs /dev/port or ioperm, which lockdown=integrity
 # refuses; without lockdown this ends qemu with status 1 ((0 << 1) | 1).

@@ -51,8 +51,8 @@ echo "kernel: $KVER"
 # skipped (with that reason) until bindbrokerd links them.
 HAVE_JOURNAL= HAVE_AUDIT=
 if command -v nm >/dev/null 2>&1; then
-	nm "$BBD" 2>/dev/null | grep -q ' [Tt] bb_journal_' && HAVE_JOURNAL=1
-	nm "$BBD" 2>/dev/null | grep -q ' [Tt] bb_linux_audit_' && HAVE_AUDIT=1
+	nm "$BBD" 2>/dev/null | grep -q ' [Tt] bb_journal_append$' && HAVE_JOURNAL=1
+	nm "$BBD" 2>/dev/null | grep -q ' [Tt] bb_audit_log$' && HAVE_AUDIT=1
 fi
 
 # 3. simsys: the same scenarios on the topology that mirrors the guest.
