@@ -161,6 +161,23 @@ expect cleared "(null)" "$(override $E1000E)"
 expect driver e1000e "$(driver $E1000E)"
 end
 
+begin raw-probe-failure
+# A driver named by the override whose probe refuses the device (virtio-pci on an
+# e1000: not a virtio device, ENODEV): drivers_probe still reports success and
+# nothing is bound; bind reports the probe's error. simsys is told through its
+# control file that virtio-pci's probe fails, which its topology cannot say.
+[ "$MODE" = simsys ] && printf 'fail-probe virtio-pci 2' >"$SYS/.simsys/control"
+expect override OK "$(w "$DEVS/$FN1/driver_override" virtio-pci)"
+expect unbind OK "$(w "$DRV/e1000/unbind" $FN1)"
+expect drivers_probe OK "$(w "$SYS/bus/pci/drivers_probe" $FN1)"
+expect driver - "$(driver $FN1)"
+expect bind ENODEV "$(w "$DRV/virtio-pci/bind" $FN1)"
+expect driver-after-bind - "$(driver $FN1)"
+expect clear OK "$(w "$DEVS/$FN1/driver_override" "" -n)"
+expect probe-back OK "$(w "$SYS/bus/pci/drivers_probe" $FN1)"
+expect driver-back e1000 "$(driver $FN1)"
+end
+
 begin raw-unbind-not-held
 expect other-driver ENODEV "$(w "$DRV/e1000/unbind" $E1000E)"
 expect absent-device ENODEV "$(w "$DRV/e1000e/unbind" $ABSENT)"
@@ -199,6 +216,17 @@ expect probe-newline OK "$(w "$SYS/bus/pci/drivers_probe" $E1000E -n)"
 expect driver e1000e "$(driver $E1000E)"
 expect probe-bound OK "$(w "$SYS/bus/pci/drivers_probe" $E1000E)"
 expect unbind-garbage ENODEV "$(w "$DRV/e1000e/unbind" "not-a-device")"
+# Device names compare with sysfs_streq: only one trailing newline is forgiven.
+expect unbind-leading-space ENODEV "$(w "$DRV/e1000e/unbind" " $E1000E")"
+expect unbind-trailing-space ENODEV "$(w "$DRV/e1000e/unbind" "$E1000E ")"
+expect unbind-no-domain ENODEV "$(w "$DRV/e1000e/unbind" "00:03.0")"
+expect unbind-upper-case ENODEV "$(w "$DRV/e1000/unbind" "0000:00:0B.0")"
+# new_id is parsed by sscanf: upper-case hex is fine, and what follows the
+# fields it could read is ignored.
+expect new-id-upper OK "$(w "$DRV/vfio-pci/new_id" "8086 10D3")"
+expect remove-id-upper OK "$(w "$DRV/vfio-pci/remove_id" "8086 10D3")"
+expect new-id-trailing-junk OK "$(w "$DRV/vfio-pci/new_id" "8086 10d3 zz")"
+expect remove-id-trailing-junk OK "$(w "$DRV/vfio-pci/remove_id" "8086 10d3 zz")"
 expect new-id-0x OK "$(w "$DRV/vfio-pci/new_id" "0x8086 0x10d3" -n)"
 expect remove-id-0x OK "$(w "$DRV/vfio-pci/remove_id" "0x8086 0x10d3" -n)"
 expect remove-id-one-field EINVAL "$(w "$DRV/vfio-pci/remove_id" "8086")"
@@ -207,6 +235,12 @@ expect new-id-driver-data EINVAL "$(w "$DRV/vfio-pci/new_id" "8086 10d3 ffffffff
 expect new-id-class OK "$(w "$DRV/vfio-pci/new_id" "8086 10d3 ffffffff ffffffff 020000 ffffff")"
 expect new-id-class-dup EEXIST "$(w "$DRV/vfio-pci/new_id" "8086 10d3 ffffffff ffffffff 020000 ffffff")"
 expect remove-id-class OK "$(w "$DRV/vfio-pci/remove_id" "8086 10d3 ffffffff ffffffff 020000 ffffff")"
+# remove_id's omitted fields are wildcards (class_mask 0 ignores the class), but a
+# given subvendor must equal the stored one.
+expect new-id-class-2 OK "$(w "$DRV/vfio-pci/new_id" "8086 10d3 ffffffff ffffffff 020000 ffffff")"
+expect remove-id-subvendor ENODEV "$(w "$DRV/vfio-pci/remove_id" "8086 10d3 8086")"
+expect remove-id-short OK "$(w "$DRV/vfio-pci/remove_id" "8086 10d3")"
+expect remove-id-short-again ENODEV "$(w "$DRV/vfio-pci/remove_id" "8086 10d3")"
 expect driver-kept e1000e "$(driver $E1000E)"
 end
 
@@ -264,6 +298,7 @@ replug $E1000E
 expect present yes "$([ -e "$DEVS/$E1000E" ] && echo yes || echo no)"
 expect driver-after-hotadd vfio-pci "$(driver $E1000E)"
 expect override-after-hotadd "(null)" "$(override $E1000E)"
+obs group-after-hotadd "$(group $E1000E)"
 [ "$MODE" = kernel ] && check "/dev/vfio/$(group $E1000E)-missing" test -c "/dev/vfio/$(group $E1000E)"
 expect remove OK "$(w "$DRV/vfio-pci/remove_id" "8086 10d3")"
 expect driver-after-remove-id vfio-pci "$(driver $E1000E)"
