@@ -29,7 +29,10 @@ if [ ! -e "$ROOT/.ready" ]; then
 	fi
 	rm -rf "$ROOT"
 	mkdir -p "$ROOT"
-	dpkg-deb -x "$(ls "$CACHE/${PKG}_"*.deb | head -n 1)" "$ROOT"
+	for deb in "$CACHE/${PKG}_"*.deb; do
+		dpkg-deb -x "$deb" "$ROOT"
+		break
+	done
 	depmod -b "$ROOT" "$KVER"
 	touch "$ROOT/.ready"
 fi

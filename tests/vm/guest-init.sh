@@ -48,8 +48,8 @@ export PATH=/usr/sbin:/usr/bin:/bb HOME=/root LANG=C
 
 echo "VM-UP $(uname -r) uptime=$(cut -d" " -f1 /proc/uptime)s lockdown=$(cat /sys/kernel/security/lockdown)"
 for d in /sys/bus/pci/devices/*; do
-	echo "VM-DEV ${d##*/} $(cat $d/vendor $d/device $d/subsystem_vendor $d/subsystem_device \
-		$d/class $d/revision | tr '\n' ' ')$(readlink $d/iommu_group | sed 's,.*/,,')"
+	echo "VM-DEV ${d##*/} $(cd "$d" && cat vendor device subsystem_vendor subsystem_device \
+		class revision | tr '\n' ' ')$(readlink "$d/iommu_group" | sed 's,.*/,,')"
 done
 
 # auditd with its log on the initramfs (RAM); audit=1 on the command line.

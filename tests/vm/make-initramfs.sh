@@ -12,9 +12,10 @@ shift 4
 
 BUSYBOX=$(command -v busybox || true)
 [ -n "$BUSYBOX" ] || { echo "make-initramfs: busybox not found (busybox-static)" >&2; exit 1; }
-if ! file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
-	[ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' &&
-		BUSYBOX=/bin/busybox || { echo "make-initramfs: $BUSYBOX is not static" >&2; exit 1; }
+# It runs before the host's libraries are mounted: it must be static (ldd refuses it).
+if ldd "$BUSYBOX" >/dev/null 2>&1; then
+	echo "make-initramfs: $BUSYBOX is dynamically linked (install busybox-static)" >&2
+	exit 1
 fi
 
 STAGE=$(mktemp -d "${OUT}.stage.XXXXXX")

@@ -41,6 +41,7 @@ VMLINUZ=$KROOT/boot/vmlinuz-$KVER
 echo "kernel: $KVER"
 
 # 2. The initramfs: busybox, /init, the modules with their dependencies.
+# shellcheck disable=SC2086 # MODULES is a list of words
 "$HERE/make-initramfs.sh" "$KROOT" "$KVER" "$HERE/guest-init.sh" "$WORK/initramfs.cpio" \
 	$MODULES || { echo "FATAL: cannot build the initramfs"; exit 1; }
 [ -e "$WORK/nvme.img" ] || truncate -s 4M "$WORK/nvme.img"
@@ -49,7 +50,7 @@ echo "kernel: $KVER"
 
 # What the broker build has: scenarios that need a journal or audit records are
 # skipped (with that reason) until bindbrokerd links them.
-HAVE_JOURNAL= HAVE_AUDIT=
+HAVE_JOURNAL='' HAVE_AUDIT=''
 if command -v nm >/dev/null 2>&1; then
 	nm "$BBD" 2>/dev/null | grep -q ' [Tt] bb_journal_append$' && HAVE_JOURNAL=1
 	nm "$BBD" 2>/dev/null | grep -q ' [Tt] bb_audit_log$' && HAVE_AUDIT=1

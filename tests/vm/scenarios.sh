@@ -33,6 +33,7 @@ E1000=0000:00:02.0 E1000E=0000:00:03.0 VNET=0000:00:05.0 PORT=0000:00:07.0
 HOSTBR=0000:00:00.0 ABSENT=0000:00:1e.0 FN0=0000:00:0b.0 FN1=0000:00:0b.1
 DAEMON_PID=
 
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	if [ -n "$DAEMON_PID" ]; then
 		kill "$DAEMON_PID" 2>/dev/null
@@ -43,8 +44,8 @@ cleanup() {
 trap cleanup EXIT
 
 # --- observation and verdict helpers ---------------------------------------------
-SCEN= BAD= NOTE=
-begin() { SCEN=$1 BAD= NOTE=; }
+SCEN='' BAD='' NOTE=''
+begin() { SCEN=$1 BAD='' NOTE=''; }
 obs() { echo "OBS $SCEN $1 ${2:-<empty>}"; }
 # expect KEY WANT GOT: records the observation and checks it against the contract.
 expect() {
@@ -104,8 +105,8 @@ replug() {
 
 # --- topology: the devices both worlds start from -----------------------------------
 begin topology
-for d in $(ls "$DEVS" | LC_ALL=C sort); do
-	f=$DEVS/$d
+for f in "$DEVS"/*; do # the glob sorts; BDFs are plain hex
+	d=${f##*/}
 	obs "$d" "$(cat "$f/vendor" "$f/device" "$f/subsystem_vendor" "$f/subsystem_device" \
 		"$f/class" "$f/revision" | tr '\n' ' ')group=$(group "$d") driver=$(driver "$d")"
 	obs "$d-modalias" "$(cat "$f/modalias")"
