@@ -21,11 +21,11 @@ def parse(path):
     for raw in text.splitlines():
         line = raw.strip("\r")
         # A line may carry a console escape or a kernel message before our text.
-        for marker in ("SCENARIO ", "OBS ", "VM-"):
-            i = line.find(marker)
-            if i > 0:
-                line = line[i:]
-                break
+        markers = ("SCENARIO ", "OBS ", "VM-")
+        if not line.startswith(markers):
+            found = [i for i in (line.find(m) for m in markers) if i > 0]
+            if found:
+                line = line[min(found):]
         m = SCEN.match(line)
         if m:
             verdicts[m.group(1)] = (m.group(2), m.group(3).strip())

@@ -361,6 +361,18 @@ bb() { # runs the client; RC, OUT
 	OUT=$(cat "$TMP/out" "$TMP/err")
 }
 
+# The sysfs writes the broker made since the last call, from its step log
+# ("override BDF: PATH <- VALUE"; paths are relative to the sysfs root, so both
+# worlds log the same text): the broker must take the same steps on both.
+LOGSEEN=0
+steps() {
+	n=$(wc -l <"$TMP/daemon.log")
+	tail -n +$((LOGSEEN + 1)) "$TMP/daemon.log" | head -n $((n - LOGSEEN)) |
+		grep ' <- ' | sed 's/^\([a-z -]*\) [0-9a-f:.]*: /\1 /' | tr '\n' ';' >"$TMP/steps"
+	LOGSEEN=$n
+}
+
+steps
 begin broker-status
 bb --json status
 expect rc 0 "$RC"
@@ -384,6 +396,8 @@ expect driver vfio-pci "$(driver $E1000)"
 bb release $E1000
 expect release-rc 0 "$RC"
 expect driver-released e1000 "$(driver $E1000)"
+steps
+obs steps "$(cat "$TMP/steps")"
 end
 
 begin broker-bind
@@ -392,6 +406,8 @@ expect rc 0 "$RC"
 expect driver vfio-pci "$(driver $E1000)"
 obs override "$(override $E1000)"
 [ "$MODE" = kernel ] && check "/dev/vfio/$(group $E1000)-missing" test -c "/dev/vfio/$(group $E1000)"
+steps
+obs steps "$(cat "$TMP/steps")"
 end
 
 begin broker-release
@@ -399,6 +415,8 @@ bb release $E1000
 expect rc 0 "$RC"
 expect driver e1000 "$(driver $E1000)"
 expect override "(null)" "$(override $E1000)"
+steps
+obs steps "$(cat "$TMP/steps")"
 end
 
 begin broker-quarantine
@@ -410,6 +428,8 @@ expect driver-after-probe - "$(driver $E1000)"
 bb release $E1000
 expect release-rc 0 "$RC"
 expect driver-released e1000 "$(driver $E1000)"
+steps
+obs steps "$(cat "$TMP/steps")"
 end
 
 begin broker-rollback
@@ -420,6 +440,8 @@ bb bind $E1000 virtio-pci
 expect rc 3 "$RC"
 expect driver e1000 "$(driver $E1000)"
 expect override "(null)" "$(override $E1000)"
+steps
+obs steps "$(cat "$TMP/steps")"
 end
 
 begin broker-refuse-bridge
@@ -447,6 +469,8 @@ bb release $FN1
 expect release-fn1-rc 0 "$RC"
 expect driver-fn0-back e1000 "$(driver $FN0)"
 expect driver-fn1-back e1000 "$(driver $FN1)"
+steps
+obs steps "$(cat "$TMP/steps")"
 end
 
 if [ -n "${BBVM_HAVE_JOURNAL:-}" ]; then
