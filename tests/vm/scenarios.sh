@@ -81,6 +81,12 @@ driver() { # BDF -> bound driver's name, "-" when none
 override() { cat "$DEVS/$1/driver_override" 2>/dev/null || echo "<unreadable>"; }
 group() { basename "$(readlink "$DEVS/$1/iommu_group")"; }
 
+class_children() { # CLASS BDF -> names in class/CLASS whose link leads below BDF
+	for c in "$SYS/class/$1"/*; do
+		readlink "$c" | grep -q "/$2/" && printf '%s ' "${c##*/}"
+	done
+}
+
 # Waits (bounded) for BDF to be present again after a rescan or hot-add.
 wait_present() {
 	i=0
@@ -111,6 +117,10 @@ for f in "$DEVS"/*; do # the glob sorts; BDFs are plain hex
 		"$f/class" "$f/revision" | tr '\n' ' ')group=$(group "$d") driver=$(driver "$d")"
 	obs "$d-modalias" "$(cat "$f/modalias")"
 	obs "$d-override" "$(override "$d")"
+	# Through class/ links, as the broker finds them: a virtio-net's netdev sits
+	# one level down on the kernel (BDF/virtioN/net/IFACE), directly on simsys.
+	obs "$d-net" "$(class_children net "$d")"
+	obs "$d-block" "$(class_children block "$d")"
 done
 end
 
@@ -377,6 +387,16 @@ begin broker-status
 bb --json status
 expect rc 0 "$RC"
 expect lockdown-integrity yes "$(printf '%s' "$OUT" | grep -q '"lockdown": *"integrity"' && echo yes || echo no)"
+end
+
+begin broker-show
+# The broker's facts about a device (ids, modalias, driver, IOMMU group and its
+# members, netdevs, block devices) are the same read from either world.
+for d in $E1000 $FN0 $PORT 0000:00:04.0 0000:00:06.0; do
+	bb --json show $d
+	expect "$d-rc" 0 "$RC"
+	obs "$d" "$(printf '%s' "$OUT" | tr -d ' \n')"
+done
 end
 
 begin broker-load-module
