@@ -13,7 +13,7 @@ HERE=$SRC/tests/vm
 WORK=$BUILD/tests/vm
 SIMSYS=$BUILD/tests/simsys/bindbroker-simsys
 BBD=$BUILD/broker/daemon/bindbrokerd
-QEMU_TIMEOUT=${BBVM_QEMU_TIMEOUT:-300}
+QEMU_TIMEOUT=${BBVM_QEMU_TIMEOUT:-420}
 # The modules /init loads, in this order: vfio-pci registers before the NIC
 # drivers so that a dynamic id it gets wins a hot-added device (raw-new-id-hotplug).
 MODULES="vfio_pci vfio_iommu_type1 e1000 e1000e virtio_pci virtio_net nvme 9pnet_virtio 9p"
