@@ -15,11 +15,16 @@
 # the SCENARIO verdict of that world.
 #
 # Devices (fixed PCI addresses on the qemu command line, mirrored in the topology):
+#   00:00.0 host bridge         a refusal
 #   00:02.0 e1000 (8086:100e)   the device the broker moves
-#   00:03.0 e1000e (8086:10d3)  the raw driver-core scenarios
+#   00:03.0 e1000e (8086:10d3)  the raw driver-core scenarios, hot-unplugged and re-added
+#   00:04.0 virtio-net          broker facts (its netdev sits below a virtio device)
 #   00:05.0 virtio-net          override_only of vfio-pci
-#   00:07.0 PCIe root port      the refusal
-#   00:0b.0, 00:0b.1 e1000      two functions without ACS: one IOMMU group, group bind
+#   00:06.0 nvme                broker facts (a block device)
+#   00:07.0 PCIe root port      a refusal
+#   00:0b.0, 00:0b.1 e1000      two functions without ACS: one IOMMU group (group
+#                               bind); .1 also for the probe failure under an override
+#   00:08.0-00:0a.0 virtio-9p   the guest's shares (/usr, source, build): not touched
 set -u
 
 MODE=$1 SYS=$2 BUILD=$3 SRC=$4 KROOT=${5:-}
