@@ -194,6 +194,23 @@ expect probe-back OK "$(w "$SYS/bus/pci/drivers_probe" $FN1)"
 expect driver-back e1000 "$(driver $FN1)"
 end
 
+begin raw-vfio-refuses-bridge
+# vfio-pci's probe takes only type-0 (normal) headers: with the override naming it,
+# a PCIe root port is left with no driver (drivers_probe still succeeds) and a
+# bind returns the probe's EINVAL.
+expect override OK "$(w "$DEVS/$PORT/driver_override" vfio-pci)"
+expect unbind OK "$(w "$DRV/pcieport/unbind" $PORT)"
+expect drivers_probe OK "$(w "$SYS/bus/pci/drivers_probe" $PORT)"
+expect driver - "$(driver $PORT)"
+expect bind EINVAL "$(w "$DRV/vfio-pci/bind" $PORT)"
+expect driver-after-bind - "$(driver $PORT)"
+# Not an observation: puts the port back even where vfio-pci took it (FINDINGS 2).
+w "$DRV/vfio-pci/unbind" $PORT >/dev/null
+expect clear OK "$(w "$DEVS/$PORT/driver_override" "" -n)"
+expect probe-back OK "$(w "$SYS/bus/pci/drivers_probe" $PORT)"
+expect driver-back pcieport "$(driver $PORT)"
+end
+
 begin raw-unbind-not-held
 expect other-driver ENODEV "$(w "$DRV/e1000/unbind" $E1000E)"
 expect absent-device ENODEV "$(w "$DRV/e1000e/unbind" $ABSENT)"
@@ -344,7 +361,13 @@ end
 mkdir -p "$TMP/config/policy.d" "$TMP/state"
 cp "$SRC"/policy/default.d/*.rules "$TMP/config/policy.d/"
 # The test runs as root, which the default policy's admin-group rules do not name.
-echo "allow driver vfio-pci group root" >"$TMP/config/policy.d/40-vm-test.rules"
+# Only network functions (class 0x02): the bridges must still meet the defaults.
+cat >"$TMP/config/policy.d/40-vm-test.rules" <<'RULES'
+allow driver vfio-pci class 0x02 user root
+allow driver bindbroker-quarantine class 0x02 user root
+# broker-rollback: virtio-pci's probe refuses an e1000, so the bind must roll back
+allow driver virtio-pci class 0x02 user root
+RULES
 start_broker() { # SOCKET [bindbrokerd options...]: starts it, waits (bounded) until it answers
 	sock=$1
 	shift
@@ -387,6 +410,11 @@ steps() {
 	LOGSEEN=$n
 }
 
+# The rule that decided, from --json output; a rules file's path without the temp dir.
+rule_of() {
+	printf '%s' "$1" | sed -n 's/.*"rule": *"\([^"]*\)".*/\1/p' | head -n 1 | sed "s|$TMP/||"
+}
+
 steps
 begin broker-status
 bb --json status
@@ -398,7 +426,7 @@ begin broker-show
 # The broker's facts about a device (ids, modalias, driver, IOMMU group and its
 # members, netdevs, block devices) are the same read from either world.
 for d in $E1000 $FN0 $PORT 0000:00:04.0 0000:00:06.0; do
-	bb --json show $d
+	bb --json show "$d"
 	expect "$d-rc" 0 "$RC"
 	obs "$d" "$(printf '%s' "$OUT" | tr -d ' \n')"
 done
@@ -472,12 +500,12 @@ end
 begin broker-refuse-bridge
 bb --json bind $PORT vfio-pci
 expect rc 1 "$RC"
-obs rule "$(printf '%s' "$OUT" | sed -n 's/.*"rule": *"\([^"]*\)".*/\1/p' | head -n 1)"
+obs rule "$(rule_of "$OUT")"
 expect driver pcieport "$(driver $PORT)"
 expect override "(null)" "$(override $PORT)"
 bb --json quarantine $HOSTBR
 expect hostbridge-rc 1 "$RC"
-obs hostbridge-rule "$(printf '%s' "$OUT" | sed -n 's/.*"rule": *"\([^"]*\)".*/\1/p' | head -n 1)"
+obs hostbridge-rule "$(rule_of "$OUT")"
 expect hostbridge-override "(null)" "$(override $HOSTBR)"
 end
 
@@ -500,9 +528,15 @@ end
 
 if [ -n "${BBVM_HAVE_JOURNAL:-}" ]; then
 	begin broker-journal
-	# Records of the binds above, through the client and on disk (state/journal/).
-	check "audit-show-names-no-$E1000" sh -c "'$BBC' --socket '$SOCK' audit show --device $E1000 | grep -q $E1000"
-	check "no-journal-file-names-$E1000" sh -c "cat '$TMP'/state/journal/* | grep -q $E1000"
+	# Records of the binds above on disk (state/journal/), and through the client
+	# once it has `audit show`.
+	check "no-journal-record-names-$E1000" grep -rq "device=$E1000" "$TMP/state/journal"
+	"$BBC" --socket "$SOCK" audit show --device $E1000 >"$TMP/out" 2>"$TMP/err"
+	if grep -q "not available" "$TMP/err"; then
+		NOTE="$NOTE (the client has no audit show yet)"
+	else
+		check "audit-show-names-no-$E1000" grep -q "$E1000" "$TMP/out"
+	fi
 	end
 else
 	skip broker-journal "bindbrokerd does not link the journal yet (no journal/ in its state dir)"
