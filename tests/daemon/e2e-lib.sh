@@ -61,8 +61,27 @@ make_modules() {
 	"$MAKE_MODULES" "$TMP/modules-root" 9.9.9-fixture $MODINFO
 }
 
+# The tests' policy (unless a test wrote its own policy.d): the shipped default's protections of
+# the host, then root may bind anything else. Files must be root-owned, not group-writable.
+write_test_policy() {
+	mkdir -p "$TMP/config/policy.d"
+	chmod 755 "$TMP/config" "$TMP/config/policy.d"
+	cat >"$TMP/config/policy.d/50-e2e.rules" <<'EOF'
+# bindbroker e2e test policy
+deny bridge
+deny class 0x06
+deny not endpoint
+deny boot-vga
+deny backs-mount
+deny carries-default-route
+allow user root
+EOF
+	chmod 644 "$TMP/config/policy.d/50-e2e.rules"
+}
+
 start_daemon() { # extra bindbrokerd options...
 	mkdir -p "$STATE"
+	[ -d "$TMP/config/policy.d" ] || write_test_policy
 	"$BINDBROKERD" --sysfs-root "$MNT" --state-dir "$STATE" --config-dir "$TMP/config" \
 		--socket "$SOCK" "$@" 2>>"$TMP/daemon.log" &
 	DAEMON_PID=$!
