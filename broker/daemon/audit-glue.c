@@ -113,8 +113,10 @@ int daemon_audit_simple(BbDaemon *d, const struct bb_requester *rq, const char *
 }
 
 int daemon_audit_result(BbDaemon *d, const struct bb_requester *rq, const char *op,
-                        const struct bb_bind_result *res, const char *table, const char *rule)
+                        const struct bb_bind_result *res, const struct bb_device *dev,
+                        const char *table, const char *rule)
 {
+	char ids[16];
 	struct bb_audit_event e = {
 	    .op = op,
 	    .device = res->address.s,
@@ -128,6 +130,10 @@ int daemon_audit_result(BbDaemon *d, const struct bb_requester *rq, const char *
 
 	if (!d->audit)
 		return 0;
+	if (dev && streq(dev->address.s, res->address.s)) {
+		snprintf(ids, sizeof(ids), "%04x:%04x", dev->vendor, dev->device);
+		e.vendor_device = ids;
+	}
 	requester_fields(&e, rq);
 	return audit_send(d, &e);
 }

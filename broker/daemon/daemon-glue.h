@@ -79,9 +79,10 @@ int daemon_audit_event(BbDaemon *d, const struct bb_requester *rq, const char *o
                        const char *reason, bool success);
 int daemon_audit_simple(BbDaemon *d, const struct bb_requester *rq, const char *op,
                         const char *reason, bool success);
-/* A result of the binder as one USER_DEVICE record. */
+/* A result of the binder as one USER_DEVICE record (DEV, when it is that device: its ids). */
 int daemon_audit_result(BbDaemon *d, const struct bb_requester *rq, const char *op,
-                        const struct bb_bind_result *res, const char *table, const char *rule);
+                        const struct bb_bind_result *res, const struct bb_device *dev,
+                        const char *table, const char *rule);
 
 /* The JSON status parts. */
 struct json_object *daemon_policy_status(BbDaemon *d);

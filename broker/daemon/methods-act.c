@@ -188,7 +188,8 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 	}
 	r = act_finish(act, results, n_results, &seq);
 	for (size_t i = 0; i < n_results; i++)
-		daemon_audit_result(d, &rq, "bind", &results[i], e.decision.table, e.decision.rule);
+		daemon_audit_result(d, &rq, "bind", &results[i], dev, e.decision.table,
+		                    e.decision.rule);
 	requester_done(&rq);
 	if (act->error < 0 || r < 0) {
 		evaluation_done(&e);
@@ -275,7 +276,7 @@ static int release_or_quarantine(BbDaemon *d, const BbPeer *peer, struct json_ob
 	(void)op(d->binder, dev->address.s, &res);
 	jr = act_finish(act, &res, 1, &seq);
 	if (act->n > 0 || res.failure != BB_FAIL_NONE)
-		daemon_audit_result(d, &rq, name, &res, NULL, e.decision.rule);
+		daemon_audit_result(d, &rq, name, &res, dev, NULL, e.decision.rule);
 	requester_done(&rq);
 	if (act->error < 0 || jr < 0) {
 		evaluation_done(&e);
@@ -433,7 +434,7 @@ int method_apply(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 		                                                            BB_QUARANTINE_OVERRIDE)
 		                                ? "bind"
 		                                : "quarantine",
-		                    &results[i], NULL, NULL);
+		                    &results[i], NULL, NULL, NULL);
 	requester_done(&rq);
 	json_object_put(ctx.members);
 	if (act->error < 0 || jr < 0) {
