@@ -64,7 +64,8 @@ static int audit_send(BbDaemon *d, struct bb_audit_event *e)
 	r = bb_audit_log(d->audit, e);
 
 	if (r == -EINVAL && e->rule) {
-		/* A rule name outside audit's charset (an odd file name) must not lose the record. */
+		/* A rule name outside audit's charset (an odd file name) must not lose the record.
+		 */
 		e->rule = NULL;
 		r = bb_audit_log(d->audit, e);
 	}
@@ -75,9 +76,8 @@ static int audit_send(BbDaemon *d, struct bb_audit_event *e)
 }
 
 int daemon_audit_event(BbDaemon *d, const struct bb_requester *rq, const char *op,
-                       const struct bb_device *dev, const char *old_driver,
-                       const char *new_driver, const char *table, const char *rule,
-                       const char *reason, bool success)
+                       const struct bb_device *dev, const char *old_driver, const char *new_driver,
+                       const char *table, const char *rule, const char *reason, bool success)
 {
 	struct bb_audit_event e = {
 	    .op = op,

@@ -49,10 +49,10 @@ struct act_ctx {
 	BbDaemon *d;
 	const char *op; /* bind, release, quarantine, apply */
 	const struct bb_requester *rq;
-	const char *rule;              /* the rule that allowed it */
-	const char *target;            /* the target driver, NULL: per device from members */
-	struct json_object *members;   /* Verdicts with per-device "driver" (may be NULL) */
-	int error;                     /* the journal error that stopped the binder */
+	const char *rule;            /* the rule that allowed it */
+	const char *target;          /* the target driver, NULL: per device from members */
+	struct json_object *members; /* Verdicts with per-device "driver" (may be NULL) */
+	int error;                   /* the journal error that stopped the binder */
 	size_t n;
 	struct act_intent intents[ACT_MAX_INTENTS];
 };
@@ -74,9 +74,8 @@ int daemon_audit_init(BbDaemon *d);
 void daemon_audit_free(BbDaemon *d);
 /* One USER_DEVICE record; RQ may be NULL (the daemon itself). */
 int daemon_audit_event(BbDaemon *d, const struct bb_requester *rq, const char *op,
-                       const struct bb_device *dev, const char *old_driver,
-                       const char *new_driver, const char *table, const char *rule,
-                       const char *reason, bool success);
+                       const struct bb_device *dev, const char *old_driver, const char *new_driver,
+                       const char *table, const char *rule, const char *reason, bool success);
 int daemon_audit_simple(BbDaemon *d, const struct bb_requester *rq, const char *op,
                         const char *reason, bool success);
 /* A result of the binder as one USER_DEVICE record (DEV, when it is that device: its ids). */

@@ -33,12 +33,12 @@ typedef struct BbDaemonOptions {
 } BbDaemonOptions;
 
 /* Errors and methods of io.bindbroker.Broker that the integration adds (see interface.c). */
-#define BB_DAEMON_ERROR_AUDIT_UNAVAILABLE  BB_BROKER_INTERFACE ".AuditUnavailable"
-#define BB_DAEMON_ERROR_POLICY             BB_BROKER_INTERFACE ".PolicyError"
-#define BB_DAEMON_METHOD_INSTALL_TABLE     BB_BROKER_INTERFACE ".InstallTable"
-#define BB_DAEMON_METHOD_LIST_TABLES       BB_BROKER_INTERFACE ".ListTables"
-#define BB_DAEMON_METHOD_AUDIT_SHOW        BB_BROKER_INTERFACE ".AuditShow"
-#define BB_DAEMON_METHOD_RELOAD_POLICY     BB_BROKER_INTERFACE ".ReloadPolicy"
+#define BB_DAEMON_ERROR_AUDIT_UNAVAILABLE BB_BROKER_INTERFACE ".AuditUnavailable"
+#define BB_DAEMON_ERROR_POLICY            BB_BROKER_INTERFACE ".PolicyError"
+#define BB_DAEMON_METHOD_INSTALL_TABLE    BB_BROKER_INTERFACE ".InstallTable"
+#define BB_DAEMON_METHOD_LIST_TABLES      BB_BROKER_INTERFACE ".ListTables"
+#define BB_DAEMON_METHOD_AUDIT_SHOW       BB_BROKER_INTERFACE ".AuditShow"
+#define BB_DAEMON_METHOD_RELOAD_POLICY    BB_BROKER_INTERFACE ".ReloadPolicy"
 
 /* The IDL this daemon serves for io.bindbroker.Broker (interface.c). */
 extern const char bb_daemon_interface_description[];
@@ -150,8 +150,7 @@ struct json_object *outcome_to_json(const struct bb_bind_result *r);
 /* methods-tables.c, methods-audit.c: signed tables, the journal, policy reload. */
 int method_install_table(BbDaemon *d, const BbPeer *peer, struct json_object *params,
                          BbReply *reply);
-int method_list_tables(BbDaemon *d, const BbPeer *peer, struct json_object *params,
-                       BbReply *reply);
+int method_list_tables(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 int method_audit_show(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 int method_reload_policy(BbDaemon *d, const BbPeer *peer, struct json_object *params,
                          BbReply *reply);
@@ -174,6 +173,5 @@ typedef struct BbListener {
 int bb_server_listen(const char *path, BbListener *ret);
 /* Closes the socket and removes its file if we created it. */
 void bb_server_close(const char *path, BbListener *l);
-/* Serves until SIGTERM or SIGINT; SIGHUP is logged. All three are blocked by the caller. */
+/* Serves until SIGTERM or SIGINT; SIGHUP reloads the policy. All three are blocked by the caller. */
 int bb_server_run(BbDaemon *d, int listen_fd);
-

@@ -194,9 +194,10 @@ int decide(const struct bb_decide_input *in, struct bb_decision *ret)
 		                               dev->address.s, pd->reason);
 
 		for (size_t i = 0; i < pd->n_facts && used < sizeof(ret->reason); i++)
-			used += (size_t)snprintf(ret->reason + used, sizeof(ret->reason) - used,
-			                         "%s%s=%s%s", i == 0 ? " (" : "; ", pd->facts[i].name,
-			                         pd->facts[i].value, i + 1 == pd->n_facts ? ")" : "");
+			used +=
+			    (size_t)snprintf(ret->reason + used, sizeof(ret->reason) - used,
+			                     "%s%s=%s%s", i == 0 ? " (" : "; ", pd->facts[i].name,
+			                     pd->facts[i].value, i + 1 == pd->n_facts ? ")" : "");
 	}
 	if (!ret->allowed || pd->source != BB_POLICY_SOURCE_RULE)
 		ret->table[0] = '\0';

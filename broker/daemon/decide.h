@@ -44,8 +44,8 @@ struct bb_decision {
 };
 
 /* Signed-table coverage of DEV for DRIVER (as bb_policy_table_lookup_fn, with the device). */
-typedef int (*bb_coverage_fn)(const struct bb_device *dev, const char *driver,
-                              bb_lockdown lockdown, char *table, size_t size, void *userdata);
+typedef int (*bb_coverage_fn)(const struct bb_device *dev, const char *driver, bb_lockdown lockdown,
+                              char *table, size_t size, void *userdata);
 
 struct bb_decide_input {
 	BbAction action;

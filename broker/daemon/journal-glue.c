@@ -16,8 +16,8 @@
 #include "daemon-glue.h"
 #include "daemon.h"
 
-#define JOURNAL_DIR "journal"
-#define JOURNAL_KEY "journal.key"
+#define JOURNAL_DIR    "journal"
+#define JOURNAL_KEY    "journal.key"
 #define MIN_SIZE(a, b) ((a) < (b) ? (a) : (b))
 
 /* The request the calling thread is acting for (the observer's way to its context). */
@@ -29,8 +29,8 @@ void journal_value(const char *in, char *out, size_t size)
 
 	for (const char *p = in; p && *p && n + 1 < size && n < BB_JOURNAL_VALUE_MAX; p++) {
 		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		          strchr("._:,/@+=-", c);
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || strchr("._:,/@+=-", c);
 		out[n++] = ok ? c : '_';
 	}
 	if (n == 0 && size > 1)
@@ -54,11 +54,15 @@ static int read_state(const struct bb_record *intent, char *driver, size_t size,
 	len = strlen(d->outcome_unknown_list);
 	snprintf(d->outcome_unknown_list + len, sizeof(d->outcome_unknown_list) - len,
 	         "%s%s(intent %" PRIu64 ", now %s)", len ? " " : "", a.s, intent->seq,
-	         r < 0 ? "unreadable" : *driver ? driver : "no driver");
+	         r < 0     ? "unreadable"
+	         : *driver ? driver
+	                   : "no driver");
 	log_warning("recovery: %s of %s (intent %" PRIu64 ") has no result: outcome unknown, the "
 	            "device is now on %s; nothing is restored automatically",
 	            bb_record_get(intent, "op") ?: "?", a.s, intent->seq,
-	            r < 0 ? "an unreadable driver" : *driver ? driver : "no driver");
+	            r < 0     ? "an unreadable driver"
+	            : *driver ? driver
+	                      : "no driver");
 	return r;
 }
 
@@ -121,8 +125,8 @@ void daemon_journal_tick(BbDaemon *d)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	pthread_mutex_lock(&d->journal_lock);
 	if (d->journal && !bb_journal_failed(d->journal))
-		r = bb_journal_tick(d->journal, (uint64_t)ts.tv_sec * 1000000u +
-		                                    (uint64_t)ts.tv_nsec / 1000u);
+		r = bb_journal_tick(d->journal,
+		                    (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u);
 	pthread_mutex_unlock(&d->journal_lock);
 	if (r < 0)
 		log_error_errno(r, "journal checkpoint failed: %m");
@@ -142,10 +146,11 @@ int journal_ready(BbDaemon *d, BbReply *reply)
 		return -EIO;
 	}
 	if (failed) {
-		reply_error_reason(reply, BB_DAEMON_ERROR_AUDIT_UNAVAILABLE,
-		                   "the journal %s/%s failed a write or fsync; nothing is done until "
-		                   "bindbrokerd is restarted",
-		                   d->opts.state_dir, JOURNAL_DIR);
+		reply_error_reason(
+		    reply, BB_DAEMON_ERROR_AUDIT_UNAVAILABLE,
+		    "the journal %s/%s failed a write or fsync; nothing is done until "
+		    "bindbrokerd is restarted",
+		    d->opts.state_dir, JOURNAL_DIR);
 		return -EIO;
 	}
 	return 0;
@@ -160,7 +165,8 @@ int journal_note(BbDaemon *d, enum bb_record_type type, const struct bb_kv *kv, 
 	r = d->journal ? bb_journal_append(d->journal, type, kv, n, ret_seq) : -EIO;
 	pthread_mutex_unlock(&d->journal_lock);
 	if (r < 0)
-		log_error_errno(r, "journal: cannot append a %s record: %m", bb_record_type_name(type));
+		log_error_errno(r, "journal: cannot append a %s record: %m",
+		                bb_record_type_name(type));
 	return r;
 }
 
@@ -279,7 +285,8 @@ int journal_step_observer(const struct bb_step *step, void *userdata)
 		}
 	}
 	if (a->rule || member_field(a, step->address, "rule")) {
-		journal_value(a->rule ?: member_field(a, step->address, "rule"), rule, sizeof(rule));
+		journal_value(a->rule ?: member_field(a, step->address, "rule"), rule,
+		              sizeof(rule));
 		kv[n++] = (struct bb_kv){"rule", rule};
 	}
 
@@ -309,8 +316,7 @@ static const struct bb_bind_result *find_result(const struct bb_bind_result *res
 }
 
 #define RESULT_KV 6
-int act_finish(struct act_ctx *a, const struct bb_bind_result *results, size_t n,
-               uint64_t *ret_seq)
+int act_finish(struct act_ctx *a, const struct bb_bind_result *results, size_t n, uint64_t *ret_seq)
 {
 	BbDaemon *d = a->d;
 	_cleanup_free_ struct bb_journal_entry *e = NULL;
@@ -382,13 +388,12 @@ struct json_object *daemon_journal_status(BbDaemon *d)
 	json_object_object_add(o, "dir", json_object_new_string(dir));
 	json_object_object_add(o, "next_seq", json_object_new_int64((int64_t)next));
 	json_object_object_add(o, "failed", json_object_new_boolean(failed));
-	json_object_object_add(o, "problem", d->journal_problem[0]
-	                                         ? json_object_new_string(d->journal_problem)
-	                                         : NULL);
+	json_object_object_add(o, "problem",
+	                       d->journal_problem[0] ? json_object_new_string(d->journal_problem)
+	                                             : NULL);
 	json_object_object_add(o, "outcome_unknown", json_object_new_int((int)d->outcome_unknown));
-	json_object_object_add(o, "outcome_unknown_devices",
-	                       d->outcome_unknown_list[0]
-	                           ? json_object_new_string(d->outcome_unknown_list)
-	                           : NULL);
+	json_object_object_add(
+	    o, "outcome_unknown_devices",
+	    d->outcome_unknown_list[0] ? json_object_new_string(d->outcome_unknown_list) : NULL);
 	return o;
 }

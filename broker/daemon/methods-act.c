@@ -205,7 +205,8 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 		log_warning("bind of %s to %s for uid %u failed: %s", dev->address.s, e.driver,
 		            (unsigned)peer->uid, message);
 		if (!group)
-			reply_binder_failure(reply, dev->address.s, e.driver, &single, outcomes, seq);
+			reply_binder_failure(reply, dev->address.s, e.driver, &single, outcomes,
+			                     seq);
 		else
 			reply_failed(reply, dev->address.s, e.driver, message, outcomes, seq);
 		evaluation_done(&e);
@@ -430,10 +431,11 @@ int method_apply(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 			results[n_results++] = report->items[i].result;
 	jr = act_finish(act, results, n_results, &seq);
 	for (size_t i = 0; i < n_results; i++)
-		daemon_audit_result(d, &rq, results[i].target[0] && !streq(results[i].target,
-		                                                            BB_QUARANTINE_OVERRIDE)
-		                                ? "bind"
-		                                : "quarantine",
+		daemon_audit_result(d, &rq,
+		                    results[i].target[0] &&
+		                            !streq(results[i].target, BB_QUARANTINE_OVERRIDE)
+		                        ? "bind"
+		                        : "quarantine",
 		                    &results[i], NULL, NULL, NULL);
 	requester_done(&rq);
 	json_object_put(ctx.members);
@@ -456,8 +458,8 @@ int method_apply(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 		json_object_object_add(io, "device", json_object_new_string(it->address.s));
 		json_object_object_add(io, "action",
 		                       json_object_new_string(apply_action_to_string(it->action)));
-		json_object_object_add(io, "outcome",
-		                       apply_acted(it->action) ? outcome_to_json(&it->result) : NULL);
+		json_object_object_add(
+		    io, "outcome", apply_acted(it->action) ? outcome_to_json(&it->result) : NULL);
 		if (it->action == BB_APPLY_SKIPPED &&
 		    json_object_object_get_ex(ctx.denials, it->address.s, &reason))
 			json_object_object_add(io, "reason", json_object_get(reason));

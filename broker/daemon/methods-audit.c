@@ -66,10 +66,9 @@ int method_audit_show(BbDaemon *d, const BbPeer *peer, struct json_object *param
 	if (r < 0 && r != -ENOENT) {
 		for (size_t i = 0; i < AUDIT_SHOW_MAX; i++)
 			json_object_put(c->ring[i]);
-		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL,
-		                          "reading the journal: %s%s", strerror(-r),
-		                          r == -EBADMSG ? " (a malformed record; run audit verify)"
-		                                        : "");
+		return reply_error_reason(
+		    reply, BB_BROKER_ERROR_INTERNAL, "reading the journal: %s%s", strerror(-r),
+		    r == -EBADMSG ? " (a malformed record; run audit verify)" : "");
 	}
 	records = json_object_new_array();
 	first = c->n > AUDIT_SHOW_MAX ? c->n - AUDIT_SHOW_MAX : 0;

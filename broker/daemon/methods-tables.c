@@ -55,10 +55,8 @@ static int refuse_table(BbDaemon *d, const struct bb_requester *rq, const char *
 	snprintf(uid, sizeof(uid), "%u", (unsigned)rq->uid);
 	log_notice("table %s refused for uid %s (%s): %s", file, uid, check, why->msg);
 	journal_note(d, BB_REC_REFUSE,
-	             (const struct bb_kv[]){{"op", "table-install"},
-	                                    {"name", name},
-	                                    {"check", check},
-	                                    {"uid", uid}},
+	             (const struct bb_kv[]){
+	                 {"op", "table-install"}, {"name", name}, {"check", check}, {"uid", uid}},
 	             4, NULL);
 	daemon_audit_simple(d, rq, "table-install", "refused", false);
 	json_object_object_add(o, "reason", json_object_new_string(why->msg));
@@ -95,15 +93,16 @@ int method_install_table(BbDaemon *d, const BbPeer *peer, struct json_object *pa
 	r = bb_table_parse(text, strlen(text), file, &parsed, &why);
 	if (r >= 0) {
 		pthread_mutex_lock(&d->tables_lock);
-		r = d->tables ? bb_tables_install(d->tables, text, strlen(text), sig, strlen(sig), now,
-		                                  &why)
+		r = d->tables ? bb_tables_install(d->tables, text, strlen(text), sig, strlen(sig),
+		                                  now, &why)
 		              : -ENODEV;
 		if (r >= 0) {
 			for (size_t i = 0; i < bb_tables_count(d->tables); i++) {
 				struct bb_table_info info;
 
 				if (bb_tables_info(d->tables, i, now, &info) >= 0 &&
-				    streq(info.name, parsed->name) && info.serial == parsed->serial) {
+				    streq(info.name, parsed->name) &&
+				    info.serial == parsed->serial) {
 					json_object_put(found);
 					found = info_to_json(&info);
 				}
@@ -121,8 +120,8 @@ int method_install_table(BbDaemon *d, const BbPeer *peer, struct json_object *pa
 	snprintf(serial, sizeof(serial), "%" PRIu64, parsed->serial);
 	snprintf(uid, sizeof(uid), "%u", (unsigned)rq.uid);
 	r = journal_note(d, BB_REC_TABLE_INSTALL,
-	                 (const struct bb_kv[]){{"name", tname}, {"serial", serial}, {"uid", uid}}, 3,
-	                 &seq);
+	                 (const struct bb_kv[]){{"name", tname}, {"serial", serial}, {"uid", uid}},
+	                 3, &seq);
 	daemon_audit_simple(d, &rq, "table-install", NULL, true);
 	requester_done(&rq);
 	log_notice("installed table %s serial %s for uid %s", parsed->name, serial, uid);
@@ -133,8 +132,7 @@ int method_install_table(BbDaemon *d, const BbPeer *peer, struct json_object *pa
 	return reply_ok(reply, found);
 }
 
-int method_list_tables(BbDaemon *d, const BbPeer *peer, struct json_object *params,
-                       BbReply *reply)
+int method_list_tables(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply)
 {
 	struct json_object *o = json_object_new_object(), *list = json_object_new_array();
 	int64_t now = (int64_t)time(NULL);

@@ -93,8 +93,7 @@ struct bb_policy *daemon_policy_get(BbDaemon *d)
 	return p;
 }
 
-int daemon_policy_reload(BbDaemon *d, size_t *ret_rules, size_t *ret_files, char *err,
-                         size_t errsz)
+int daemon_policy_reload(BbDaemon *d, size_t *ret_rules, size_t *ret_files, char *err, size_t errsz)
 {
 	struct bb_policy *fresh = NULL, *old;
 	struct bb_policy_error perr;
@@ -106,8 +105,8 @@ int daemon_policy_reload(BbDaemon *d, size_t *ret_rules, size_t *ret_files, char
 		snprintf(err, errsz, "%s", perr.text);
 		log_error("policy reload failed, keeping the previous policy: %s", perr.text);
 		journal_note(d, BB_REC_REFUSE,
-		             (const struct bb_kv[]){{"op", "policy-reload"}, {"check", "syntax"}}, 2,
-		             NULL);
+		             (const struct bb_kv[]){{"op", "policy-reload"}, {"check", "syntax"}},
+		             2, NULL);
 		return r;
 	}
 	pthread_mutex_lock(&d->policy_lock);

@@ -30,8 +30,8 @@ int daemon_tables_init(BbDaemon *d)
 		log_info("no %s: no table signer is trusted", path);
 	r = bb_tables_open(keys_fd, d->state_fd, &d->tables, &d->tables_skipped, &why);
 	if (r < 0)
-		return log_error_errno(r, "signed tables not loaded (%s): %s", bb_check_name(why.check),
-		                       why.msg);
+		return log_error_errno(r, "signed tables not loaded (%s): %s",
+		                       bb_check_name(why.check), why.msg);
 	if (d->tables_skipped)
 		log_warning("%u installed table(s) failed re-verification and are not used",
 		            d->tables_skipped);

@@ -28,7 +28,8 @@ static unsigned line_of(const char *text)
 	unsigned line = 1;
 
 	for (const char *p = bb_default_policy; *p; p++) {
-		if ((p == bb_default_policy || p[-1] == '\n') && strncmp(p, text, strlen(text)) == 0)
+		if ((p == bb_default_policy || p[-1] == '\n') &&
+		    strncmp(p, text, strlen(text)) == 0)
 			return line;
 		if (*p == '\n')
 			line++;

@@ -106,6 +106,13 @@ OUT=$(cat "$TMP/out") RC=0
 expect_json "j['error'] == 'io.bindbroker.Broker.PermissionDenied'" "nobody may not reload"
 stop_daemon
 
+# The shipped example configuration parses; --audit on the command line wins over its audit=.
+cp "$TOPOLOGIES/../../dist/bindbroker.conf" "$TMP/config/bindbroker.conf"
+start_daemon --audit off
+bb --json status
+expect_json "j['audit']['mode'] == 'off'" "dist/bindbroker.conf parses; --audit overrides its audit ="
+stop_daemon
+
 # Without policy.d the built-in default policy decides: root is no bindbroker-admin.
 rm -rf "$TMP/config/policy.d" "$TMP/config/bindbroker.conf"
 E2E_DEFAULT_POLICY=1 start_daemon --audit off
