@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bb-macro.h"
+#include "daemon-glue.h"
 #include "daemon.h"
 
 #define F_END                                                                                      \
@@ -34,6 +35,17 @@ static const BbVarlinkField bind_fields[] = {
     {"persist", json_type_boolean, false, 0},
     F_END,
 };
+static const BbVarlinkField install_table_fields[] = {
+    {"name", json_type_string, true, ARG_MAX},
+    {"table", json_type_string, true, 0},
+    {"signature", json_type_string, true, 0},
+    F_END,
+};
+static const BbVarlinkField audit_show_fields[] = {
+    {"device", json_type_string, false, ARG_MAX},
+    {"since", json_type_string, false, ARG_MAX},
+    F_END,
+};
 static const BbVarlinkField apply_fields[] = {
     {"device", json_type_string, false, ARG_MAX},
     F_END,
@@ -57,6 +69,10 @@ static const BbMethod methods[] = {
     {BB_BROKER_METHOD_RELEASE, device_fields, true, method_release},
     {BB_BROKER_METHOD_QUARANTINE, device_fields, true, method_quarantine},
     {BB_BROKER_METHOD_APPLY, apply_fields, true, method_apply},
+    {BB_DAEMON_METHOD_INSTALL_TABLE, install_table_fields, true, method_install_table},
+    {BB_DAEMON_METHOD_LIST_TABLES, no_fields, false, method_list_tables},
+    {BB_DAEMON_METHOD_AUDIT_SHOW, audit_show_fields, false, method_audit_show},
+    {BB_DAEMON_METHOD_RELOAD_POLICY, no_fields, true, method_reload_policy},
 };
 
 static struct json_object *one_string(const char *key, const char *value)
@@ -65,6 +81,29 @@ static struct json_object *one_string(const char *key, const char *value)
 
 	json_object_object_add(o, key, json_object_new_string(value));
 	return o;
+}
+
+/* A refused caller leaves a `refuse` record and a USER_DEVICE record. */
+static void record_unauthorized(BbDaemon *d, const BbPeer *peer, const char *method)
+{
+	const char *dot = strrchr(method, '.');
+	struct bb_requester rq;
+	char uid[16], pid[16], op[64];
+	struct bb_kv kv[6];
+	size_t n = 0;
+
+	journal_value(dot ? dot + 1 : method, op, sizeof(op));
+	snprintf(uid, sizeof(uid), "%u", (unsigned)peer->uid);
+	snprintf(pid, sizeof(pid), "%d", (int)peer->pid);
+	kv[n++] = (struct bb_kv){"op", op};
+	kv[n++] = (struct bb_kv){"check", "authorization"};
+	kv[n++] = (struct bb_kv){"uid", uid};
+	kv[n++] = (struct bb_kv){"pid", pid};
+	journal_note(d, BB_REC_REFUSE, kv, n, NULL);
+	if (requester_init(peer, &rq) >= 0) {
+		daemon_audit_simple(d, &rq, "refuse", "not-authorized", false);
+		requester_done(&rq);
+	}
 }
 
 void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *call, BbReply *reply)
@@ -104,6 +143,7 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 	if (m->acting && bb_daemon_authorize(peer, m->name, reply) < 0) {
 		log_notice("refused %s from uid %u pid %d: not authorized", m->name,
 		           (unsigned)peer->uid, (int)peer->pid);
+		record_unauthorized(d, peer, m->name);
 		return;
 	}
 

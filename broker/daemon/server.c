@@ -265,7 +265,7 @@ static void accept_one(int listen_fd, Conn **conns, size_t *n)
 		return;
 	}
 	c->fd = fd;
-	c->peer = (BbPeer){.pid = cred.pid, .uid = cred.uid, .gid = cred.gid};
+	c->peer = (BbPeer){.pid = cred.pid, .uid = cred.uid, .gid = cred.gid, .fd = fd};
 	conns[(*n)++] = c;
 }
 
@@ -312,7 +312,8 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 			    .fd = conns[i]->fd,
 			    .events = conns[i]->out ? POLLOUT : POLLIN,
 			};
-		if (poll(pfd, n + 2, -1) < 0) {
+		bb_daemon_tick(d);
+		if (poll(pfd, n + 2, bb_daemon_poll_timeout_ms(d)) < 0) {
 			if (errno == EINTR)
 				continue;
 			r = log_error_errno(errno, "poll: %m");
@@ -324,8 +325,8 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
-				/* Reloading configuration, policy and tables comes with them. */
-				log_notice("SIGHUP: nothing to reload yet");
+				log_notice("SIGHUP: reloading the policy");
+				bb_daemon_reload(d);
 				continue;
 			}
 			log_info("received signal %u, exiting", si.ssi_signo);
