@@ -73,21 +73,6 @@ int cmd_status(const Client *c, const CommandArgs *a)
 
 /* ---- list ----------------------------------------------------------------------------------- */
 
-static struct json_object *jarray(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_array))
-		return NULL;
-	return v;
-}
-
-static size_t jlen(struct json_object *arr)
-{
-	return arr ? json_object_array_length(arr) : 0;
-}
-
 /* What an operator should notice about a device, in a few words. */
 static void device_notes(struct json_object *d, char *buf, size_t size)
 {
@@ -384,12 +369,4 @@ int cmd_apply(const Client *c, const CommandArgs *a)
 		p = device_params(a->argv[0], NULL);
 	}
 	return client_call(c, a, BB_BROKER_METHOD_APPLY, p, print_apply);
-}
-
-/* ---- commands of later issues ---------------------------------------------------------------- */
-
-int cmd_not_available(const Client *c, const CommandArgs *a)
-{
-	return client_fail(c, EXIT_USAGE, "io.bindbroker.Client.NotAvailable", NULL,
-	                   "%s: not available yet", a->name);
 }
