@@ -2,6 +2,9 @@
 # Shared by the client tests (sourced): run the client, then assert its exit status and output.
 # shellcheck shell=sh
 
+# meson passes the client relative to the build dir; tests may change directory.
+case $BB in /*) ;; *) BB=$PWD/$BB ;; esac
+
 fail() {
 	echo "FAIL: $*"
 	[ -f "$D/out" ] && { echo "--- stdout"; cat "$D/out"; }
