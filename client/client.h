@@ -32,11 +32,11 @@ enum {
 #endif
 
 /* Error names of the client's own (local) failures. */
-#define BB_CLIENT_ERROR_USAGE       "io.bindbroker.Client.Usage"
-#define BB_CLIENT_ERROR_BAD_INPUT   "io.bindbroker.Client.BadInput"
-#define BB_CLIENT_ERROR_REFUSED     "io.bindbroker.Client.Refused"
-#define BB_CLIENT_ERROR_TAMPERED    "io.bindbroker.Client.Tampered"
-#define BB_CLIENT_ERROR_FAILED      "io.bindbroker.Client.Failed"
+#define BB_CLIENT_ERROR_USAGE     "io.bindbroker.Client.Usage"
+#define BB_CLIENT_ERROR_BAD_INPUT "io.bindbroker.Client.BadInput"
+#define BB_CLIENT_ERROR_REFUSED   "io.bindbroker.Client.Refused"
+#define BB_CLIENT_ERROR_TAMPERED  "io.bindbroker.Client.Tampered"
+#define BB_CLIENT_ERROR_FAILED    "io.bindbroker.Client.Failed"
 
 typedef struct Client {
 	const char *socket_path;
@@ -80,8 +80,8 @@ typedef struct SubOption {
  * Splits ARGV (N words after the command's own words) into OPTS and at most MAX_POS
  * positional words. Prints the problem and returns EXIT_USAGE; 0 when fine.
  */
-int parse_subargs(const Client *c, const char *synopsis, int n, char **argv,
-                  const SubOption *opts, size_t n_opts, char **pos, int max_pos, int *ret_npos);
+int parse_subargs(const Client *c, const char *synopsis, int n, char **argv, const SubOption *opts,
+                  size_t n_opts, char **pos, int max_pos, int *ret_npos);
 
 /* output.c: terminal-safe printing of strings that came over the wire. */
 const char *jstr(struct json_object *o, const char *key); /* "" when absent or null */

@@ -17,7 +17,7 @@
 #include "client.h"
 
 #define AUDIT_SYNOPSIS                                                                             \
-	"audit show [--device DEV] [--since TIME] | verify [--journal DIR] [--key PUB] |"         \
+	"audit show [--device DEV] [--since TIME] | verify [--journal DIR] [--key PUB] |"          \
 	" export [--journal DIR]"
 
 /* ---- show (broker) ------------------------------------------------------------------------- */
@@ -56,8 +56,7 @@ static int print_records(const Client *c, const CommandArgs *a, struct json_obje
 	return EXIT_DONE;
 }
 
-static int audit_show(const Client *c, const CommandArgs *a, const char *device,
-                      const char *since)
+static int audit_show(const Client *c, const CommandArgs *a, const char *device, const char *since)
 {
 	struct json_object *p = json_object_new_object();
 	int64_t t;
@@ -235,9 +234,9 @@ static int audit_export(const Client *c, const char *journal)
 			return EXIT_DONE;
 	}
 	if (r == -EBADMSG)
-		return client_fail(c, EXIT_DENIED, BB_CLIENT_ERROR_TAMPERED, "journal",
-		                   "%s: stopped at a malformed record (see bindbroker audit verify)",
-		                   journal);
+		return client_fail(
+		    c, EXIT_DENIED, BB_CLIENT_ERROR_TAMPERED, "journal",
+		    "%s: stopped at a malformed record (see bindbroker audit verify)", journal);
 	return client_fail(c, EXIT_USAGE, BB_CLIENT_ERROR_BAD_INPUT, "journal",
 	                   "cannot read the journal %s: %s", journal, strerror(-r));
 }

@@ -32,7 +32,8 @@ static bool valid_table_name(const char *s)
 
 	if (len == 0 || len > BB_TABLE_NAME_MAX || streq(s, ".") || streq(s, ".."))
 		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+	       len;
 }
 
 static void add_time(struct json_object *o, const char *key, int64_t t)
@@ -131,10 +132,11 @@ static int table_install(const Client *c, const CommandArgs *a, const char *file
 	if (strlen(json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN)) + CALL_ENVELOPE >
 	    BB_VARLINK_MESSAGE_MAX) {
 		json_object_put(p);
-		return client_fail(c, EXIT_USAGE, BB_CLIENT_ERROR_BAD_INPUT, "file",
-		                   "%s: too large to send in one call (table and signature must fit "
-		                   "in %d KiB)",
-		                   file, BB_VARLINK_MESSAGE_MAX / 1024);
+		return client_fail(
+		    c, EXIT_USAGE, BB_CLIENT_ERROR_BAD_INPUT, "file",
+		    "%s: too large to send in one call (table and signature must fit "
+		    "in %d KiB)",
+		    file, BB_VARLINK_MESSAGE_MAX / 1024);
 	}
 	return client_call(c, a, BB_BROKER_METHOD_INSTALL_TABLE, p, print_install);
 }
@@ -323,7 +325,8 @@ int cmd_table(const Client *c, const CommandArgs *a)
 	}
 	if (streq(sub, "verify") || streq(sub, "sign")) {
 		bool verify = streq(sub, "verify");
-		const char *syn = verify ? "table verify FILE --key PUB" : "table sign FILE --key SECKEY";
+		const char *syn =
+		    verify ? "table verify FILE --key PUB" : "table sign FILE --key SECKEY";
 
 		if (parse_subargs(c, syn, a->n - 1, a->argv + 1, key_opt, 1, pos, 1, &npos))
 			return EXIT_USAGE;

@@ -24,8 +24,8 @@ static const SubOption *find_option(const SubOption *opts, size_t n_opts, const 
 	return NULL;
 }
 
-int parse_subargs(const Client *c, const char *synopsis, int n, char **argv,
-                  const SubOption *opts, size_t n_opts, char **pos, int max_pos, int *ret_npos)
+int parse_subargs(const Client *c, const char *synopsis, int n, char **argv, const SubOption *opts,
+                  size_t n_opts, char **pos, int max_pos, int *ret_npos)
 {
 	bool options_done = false;
 	int npos = 0;
@@ -40,9 +40,10 @@ int parse_subargs(const Client *c, const char *synopsis, int n, char **argv,
 		}
 		if (options_done || arg[0] != '-' || streq(arg, "-")) {
 			if (npos >= max_pos)
-				return client_fail(c, EXIT_USAGE, BB_CLIENT_ERROR_USAGE, NULL,
-				                   "unexpected argument \"%s\" (usage: bindbroker %s)",
-				                   arg, synopsis);
+				return client_fail(
+				    c, EXIT_USAGE, BB_CLIENT_ERROR_USAGE, NULL,
+				    "unexpected argument \"%s\" (usage: bindbroker %s)", arg,
+				    synopsis);
 			pos[npos++] = argv[i];
 			continue;
 		}
@@ -54,8 +55,8 @@ int parse_subargs(const Client *c, const char *synopsis, int n, char **argv,
 		if (!value) {
 			if (i + 1 >= n)
 				return client_fail(c, EXIT_USAGE, BB_CLIENT_ERROR_USAGE, NULL,
-				                   "%s needs a value (usage: bindbroker %s)", o->name,
-				                   synopsis);
+				                   "%s needs a value (usage: bindbroker %s)",
+				                   o->name, synopsis);
 			value = argv[++i];
 		}
 		if (*o->value)
