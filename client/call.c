@@ -152,15 +152,18 @@ static void print_denial_source(struct json_object *params)
 	}
 }
 
-static void print_human_error(const struct error_class *cls, const char *error,
-                              struct json_object *params)
+static void print_human_error(const struct error_class *cls, const char *method,
+                              const char *error, struct json_object *params)
 {
 	struct json_object *outcomes;
 
 	fputs("bindbroker: ", stderr);
 	if (cls->label)
 		fprintf(stderr, "%s: ", cls->label);
-	if (streq(error, BB_BROKER_ERROR_DENIED)) {
+	if (streq(error, BB_VARLINK_ERROR_METHOD_NOT_FOUND)) {
+		/* A broker older than this client: say which call it lacks. */
+		fprintf(stderr, "%s (is bindbrokerd older than this client?)", method);
+	} else if (streq(error, BB_BROKER_ERROR_DENIED)) {
 		print_safe(stderr, jstr(params, "reason"));
 		print_denial_source(params);
 	} else if (streq(error, BB_BROKER_ERROR_NO_SUCH_DEVICE)) {
@@ -210,7 +213,7 @@ int client_call(const Client *c, const CommandArgs *a, const char *method,
 
 		if (c->json)
 			print_json_error(reply.error, reply.parameters);
-		print_human_error(cls, reply.error, reply.parameters);
+		print_human_error(cls, method, reply.error, reply.parameters);
 		status = cls->status;
 	} else {
 		status = print(c, a, reply.parameters);

@@ -296,6 +296,9 @@ static int table_sign(const Client *c, const char *file, const char *seckey)
 		return EXIT_DONE;
 	}
 	printf("signed %s with key id %s: wrote %s\n  trusted comment: ", file, id, sigfile);
+	for (char *t = ms->trusted_comment; *t; t++)
+		if (*t == '\t')
+			*t = ' '; /* minisign separates its fields with tabs */
 	print_safe(stdout, ms->trusted_comment);
 	putchar('\n');
 	return EXIT_DONE;

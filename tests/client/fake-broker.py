@@ -6,6 +6,7 @@ be tested before the real daemon methods are merged. It checks nothing a real br
 checks. Every call it receives is appended as one JSON line to LOG.
 
 usage: fake-broker.py SOCKET LOG
+While a file SOCKET.old exists it acts as a broker without these methods (MethodNotFound).
 """
 import json
 import os
@@ -16,6 +17,9 @@ SOCK, LOG = sys.argv[1], sys.argv[2]
 
 
 def answer(method, params):
+    if os.path.exists(SOCK + ".old"):
+        return {"error": "org.varlink.service.MethodNotFound",
+                "parameters": {"method": method.rsplit(".", 1)[-1]}}
     if method == "io.bindbroker.Broker.InstallTable":
         name = params.get("name", "")
         if name.startswith("deny"):

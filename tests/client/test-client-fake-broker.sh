@@ -137,6 +137,17 @@ json_ok
 [ "$(json_get 'o["records"][0]["seq"]')" = 4 ] || fail "audit show --json"
 echo "ok 5 audit show sends normalized filters and prints records (fake broker)"
 
+# A broker without the methods (older than the client): exit 2, naming the call it lacks.
+: >"$D/sock.old"
+run 2 "$S" table list
+expect_err "does not know this call: io.bindbroker.Broker.ListTables \(is bindbrokerd older" \
+	"an older broker"
+run 2 "$S" --json audit show
+json_ok
+[ "$(json_get 'o["error"]')" = org.varlink.service.MethodNotFound ] || fail "older broker --json"
+rm "$D/sock.old"
+echo "ok 6 a broker without the methods -> exit 2 naming the call (fake broker)"
+
 # The broker gone: exit 4.
 kill "$PID"
 wait "$PID" 2>/dev/null || true
@@ -144,4 +155,4 @@ PID=
 run 4 "$S" table list
 expect_err "cannot reach the broker" "unreachable"
 run 4 "$S" audit show
-echo "ok 6 no broker -> exit 4"
+echo "ok 7 no broker -> exit 4"
