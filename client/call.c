@@ -152,8 +152,8 @@ static void print_denial_source(struct json_object *params)
 	}
 }
 
-static void print_human_error(const struct error_class *cls, const char *method,
-                              const char *error, struct json_object *params)
+static void print_human_error(const struct error_class *cls, const char *method, const char *error,
+                              struct json_object *params)
 {
 	struct json_object *outcomes;
 
