@@ -33,6 +33,15 @@ def answer(method, params):
                                "serial": 7, "issued": "2026-11-01T00:00:00Z",
                                "expires": "2027-11-01T00:00:00Z", "entries": 2,
                                "journal_seq": 12}}
+    if method == "io.bindbroker.Broker.GetStatus":
+        return {"parameters": {"version": "0.1.0", "sysfs_root": "/sys", "lockdown": "none",
+                               "config_dir": "/etc/bindbroker",
+                               "state_dir": "/var/lib/bindbroker", "devices": 3,
+                               "audit": {"mode": "best-effort", "available": False},
+                               "policy": {"rules": 12, "files": 3},
+                               "tables": {"count": 2, "expired": 1},
+                               "journal": {"dir": "/var/lib/bindbroker/journal",
+                                           "next_seq": 41, "failed": False}}}
     if method == "io.bindbroker.Broker.ListTables":
         return {"parameters": {"tables": [
             {"name": "mlx5-vfio", "signer": "C85B4EE4AB2C468B", "key": "vendor",

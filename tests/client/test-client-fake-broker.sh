@@ -137,6 +137,14 @@ json_ok
 [ "$(json_get 'o["records"][0]["seq"]')" = 4 ] || fail "audit show --json"
 echo "ok 5 audit show sends normalized filters and prints records (fake broker)"
 
+# status with the parts GetStatus gains in the integration.
+run 0 "$S" status
+expect_out "^audit +best-effort \(not available\)$" "status: audit object"
+expect_out "^policy +12 rules in 3 files$" "status: policy"
+expect_out "^tables +2 installed, 1 expired$" "status: tables"
+expect_out "^journal +/var/lib/bindbroker/journal, 41 records$" "status: journal"
+echo "ok 6 status shows audit, policy, tables and journal parts (fake broker)"
+
 # A broker without the methods (older than the client): exit 2, naming the call it lacks.
 : >"$D/sock.old"
 run 2 "$S" table list
@@ -146,7 +154,7 @@ run 2 "$S" --json audit show
 json_ok
 [ "$(json_get 'o["error"]')" = org.varlink.service.MethodNotFound ] || fail "older broker --json"
 rm "$D/sock.old"
-echo "ok 6 a broker without the methods -> exit 2 naming the call (fake broker)"
+echo "ok 7 a broker without the methods -> exit 2 naming the call (fake broker)"
 
 # The broker gone: exit 4.
 kill "$PID"
@@ -155,4 +163,4 @@ PID=
 run 4 "$S" table list
 expect_err "cannot reach the broker" "unreachable"
 run 4 "$S" audit show
-echo "ok 7 no broker -> exit 4"
+echo "ok 8 no broker -> exit 4"
