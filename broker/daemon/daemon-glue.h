@@ -50,6 +50,7 @@ struct act_ctx {
 	const char *op; /* bind, release, quarantine, apply */
 	const struct bb_requester *rq;
 	const char *rule;            /* the rule that allowed it */
+	const char *table;           /* the signed table that covered it, NULL */
 	const char *target;          /* the target driver, NULL: per device from members */
 	struct json_object *members; /* Verdicts with per-device "driver" (may be NULL) */
 	int error;                   /* the journal error that stopped the binder */

@@ -179,6 +179,7 @@ void act_begin(struct act_ctx *a, BbDaemon *d, const char *op, const struct bb_r
 	a->rule = rule;
 	a->target = target && *target ? target : NULL;
 	a->members = members;
+	a->table = NULL;
 	a->error = 0;
 	a->n = 0;
 	current_act = a;
@@ -219,7 +220,7 @@ int journal_step_observer(const struct bb_step *step, void *userdata)
 	BbDaemon *d = userdata;
 	struct act_ctx *a = current_act;
 	_cleanup_free_ struct bb_device *dev = NULL;
-	struct bb_kv kv[12];
+	struct bb_kv kv[13];
 	char value[64], uid[16], pid[16], auid[16], rule[BB_JOURNAL_VALUE_MAX + 1];
 	char override[BB_DRIVER_NAME_MAX + 1] = "";
 	const char *target;
@@ -289,6 +290,9 @@ int journal_step_observer(const struct bb_step *step, void *userdata)
 		              sizeof(rule));
 		kv[n++] = (struct bb_kv){"rule", rule};
 	}
+
+	if (a->table && *a->table)
+		kv[n++] = (struct bb_kv){"table", a->table};
 
 	pthread_mutex_lock(&d->journal_lock);
 	r = d->journal ? bb_journal_append_intent(d->journal, kv, n, &seq) : -EIO;
