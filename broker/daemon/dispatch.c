@@ -73,6 +73,7 @@ static const BbMethod methods[] = {
     {BB_DAEMON_METHOD_LIST_TABLES, no_fields, false, method_list_tables},
     {BB_DAEMON_METHOD_AUDIT_SHOW, audit_show_fields, false, method_audit_show},
     {BB_DAEMON_METHOD_RELOAD_POLICY, no_fields, true, method_reload_policy},
+    {BB_DAEMON_METHOD_RESTORE, device_fields, true, method_restore},
 };
 
 static struct json_object *one_string(const char *key, const char *value)
