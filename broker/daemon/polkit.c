@@ -183,6 +183,11 @@ int bb_polkit_check(const BbPeerIdentity *peer, const char *action, const BbPolk
 			reply = sd_bus_message_unref(reply);
 			continue;
 		}
+		if (sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT)) {
+			snprintf(reason, size, "polkit did not answer in time");
+			r = -ETIMEDOUT;
+			goto out;
+		}
 		snprintf(reason, size, "polkit is unavailable: %s%s%s", e->name,
 		         e->message ? ": " : "", e->message ? e->message : "");
 		r = -sd_bus_error_get_errno(e);
