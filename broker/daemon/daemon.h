@@ -23,6 +23,16 @@ typedef enum BbAuditMode {
 	BB_AUDIT_OFF,
 } BbAuditMode;
 
+/* server.c: bounds on clients (bindbrokerd --limit NAME=VALUE). */
+typedef struct BbServerLimits {
+	unsigned max_clients;          /* connections at once */
+	unsigned max_clients_per_uid;  /* connections of one uid at once */
+	unsigned max_requests_per_uid; /* acting calls of one uid in progress at once */
+	unsigned workers;              /* threads running acting calls */
+	unsigned idle_timeout_ms;      /* a connection with nothing to do is closed */
+	unsigned io_timeout_ms;        /* to finish sending a request, or to take a reply */
+} BbServerLimits;
+
 typedef struct BbDaemonOptions {
 	const char *sysfs_root;
 	const char *config_dir;
@@ -30,13 +40,15 @@ typedef struct BbDaemonOptions {
 	const char *socket_path;
 	const char *modules_dir; /* NULL = /lib/modules/$(uname -r) */
 	BbAuditMode audit;
+	BbServerLimits limits;
 } BbDaemonOptions;
 
 typedef struct BbDaemon {
 	BbDaemonOptions opts;
 	bb_sysfs *sysfs;
 	bb_modules *modules; /* NULL when no modules dir could be opened on simsys */
-	bb_binder *binder;
+	bb_binder *binder;                   /* the loop thread's; workers have their own */
+	struct bb_binder_options binder_opts; /* what every binder is made with */
 	int state_fd;
 } BbDaemon;
 
@@ -67,6 +79,9 @@ int reply_invalid_argument(BbReply *reply, const char *parameter, const char *fm
 
 /* dispatch.c: finds the method, checks parameters and the caller, runs the handler. */
 void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *call, BbReply *reply);
+
+/* dispatch.c: whether METHOD changes the machine (runs on a worker, needs authorization). */
+bool bb_daemon_method_is_acting(const char *method);
 
 /* authorize.c: may PEER make an acting call? 0, or a PermissionDenied reply. */
 int bb_daemon_authorize(const BbPeer *peer, const char *method, BbReply *reply);
@@ -111,5 +126,11 @@ int bb_server_listen(const char *path, BbListener *ret);
 void bb_server_close(const char *path, BbListener *l);
 /* Serves until SIGTERM or SIGINT; SIGHUP is logged. All three are blocked by the caller. */
 int bb_server_run(BbDaemon *d, int listen_fd);
+void bb_server_limits_default(BbServerLimits *l);
+/* Sets the limit NAME ("max-clients", "workers", ...) from VALUE: -ENOENT, -ERANGE. */
+int bb_server_limit_set(BbServerLimits *l, const char *name, const char *value);
+/* The calling thread's binder and kmod context (libkmod contexts are not thread-safe). */
+bb_binder *bb_daemon_binder(BbDaemon *d);
+bb_modules *bb_daemon_modules(BbDaemon *d);
 
 const char *bb_audit_mode_to_string(BbAuditMode m);

@@ -4,6 +4,7 @@
 
 #include "bb-macro.h"
 #include "daemon.h"
+#include "group-lock.h"
 
 #define F_END                                                                                      \
 	{                                                                                          \
@@ -59,6 +60,14 @@ static const BbMethod methods[] = {
     {BB_BROKER_METHOD_APPLY, apply_fields, true, method_apply},
 };
 
+bool bb_daemon_method_is_acting(const char *method)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
+		if (streq(methods[i].name, method))
+			return methods[i].acting;
+	return false;
+}
+
 static struct json_object *one_string(const char *key, const char *value)
 {
 	struct json_object *o = json_object_new_object();
@@ -70,6 +79,7 @@ static struct json_object *one_string(const char *key, const char *value)
 void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *call, BbReply *reply)
 {
 	const BbMethod *m = NULL;
+	BbGroupHold hold = {""};
 	const char *bad = NULL;
 	char iface[BB_VARLINK_NAME_MAX + 1], err[256];
 	int r;
@@ -107,7 +117,15 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 		return;
 	}
 
+	/* Calls on one IOMMU group run one at a time; apply of everything runs alone. */
+	if (m->acting) {
+		struct json_object *dev = json_object_object_get(call->parameters, "device");
+
+		if (dev || streq(m->name, BB_BROKER_METHOD_APPLY))
+			bb_group_lock(d->sysfs, dev ? json_object_get_string(dev) : NULL, &hold);
+	}
 	r = m->handler(d, peer, call->parameters, reply);
+	bb_group_unlock(&hold);
 	if (r < 0 && !reply->error)
 		reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL, "%s failed: %s", m->name,
 		                   strerror(-r));

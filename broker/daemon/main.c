@@ -27,7 +27,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: bindbrokerd [--sysfs-root DIR] [--config-dir DIR] [--state-dir DIR]\n"
 	           "                   [--socket PATH] [--modules-dir DIR]\n"
-	           "                   [--audit required|best-effort|off]\n"
+	           "                   [--audit required|best-effort|off] [--limit NAME=VALUE]...\n"
 	           "\n"
 	           "The bindbroker daemon: decides and performs PCI device-to-driver rebinds\n"
 	           "for clients on its varlink socket (interface io.bindbroker.Broker).\n");
@@ -36,7 +36,15 @@ static void usage(FILE *f)
 /* 0 parsed, 1 done (help/version), -EINVAL bad usage. */
 static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 {
-	enum { OPT_SYSFS = 0x100, OPT_CONFIG, OPT_STATE, OPT_SOCKET, OPT_MODULES, OPT_AUDIT };
+	enum {
+		OPT_SYSFS = 0x100,
+		OPT_CONFIG,
+		OPT_STATE,
+		OPT_SOCKET,
+		OPT_MODULES,
+		OPT_AUDIT,
+		OPT_LIMIT,
+	};
 	static const struct option options[] = {
 	    {"sysfs-root", required_argument, NULL, OPT_SYSFS},
 	    {"config-dir", required_argument, NULL, OPT_CONFIG},
@@ -44,6 +52,7 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 	    {"socket", required_argument, NULL, OPT_SOCKET},
 	    {"modules-dir", required_argument, NULL, OPT_MODULES},
 	    {"audit", required_argument, NULL, OPT_AUDIT},
+	    {"limit", required_argument, NULL, OPT_LIMIT},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {},
@@ -59,6 +68,7 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 	    /* No journal exists yet (audit issue); until it does, acting does not wait on it. */
 	    .audit = BB_AUDIT_BEST_EFFORT,
 	};
+	bb_server_limits_default(&o->limits);
 	while ((c = getopt_long(argc, argv, "hV", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_SYSFS:
@@ -88,6 +98,27 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 				return -EINVAL;
 			}
 			o->audit = (BbAuditMode)i;
+			break;
+		}
+		case OPT_LIMIT: {
+			char name[32];
+			const char *eq = strchr(optarg, '=');
+
+			if (!eq || (size_t)(eq - optarg) >= sizeof(name)) {
+				fprintf(stderr, "bindbrokerd: --limit takes NAME=VALUE\n");
+				return -EINVAL;
+			}
+			memcpy(name, optarg, (size_t)(eq - optarg));
+			name[eq - optarg] = '\0';
+			c = bb_server_limit_set(&o->limits, name, eq + 1);
+			if (c < 0) {
+				fprintf(stderr, "bindbrokerd: --limit %s: %s\n", optarg,
+				        c == -ENOENT ? "no such limit (max-clients, "
+				                       "max-clients-per-uid, max-requests-per-uid, "
+				                       "workers, idle-timeout-ms, io-timeout-ms)"
+				                     : "value out of range");
+				return -EINVAL;
+			}
 			break;
 		}
 		case 'h':
@@ -161,7 +192,8 @@ static int setup(BbDaemon *d)
 	d->state_fd = open_state_dir(d->opts.state_dir);
 	if (d->state_fd < 0)
 		return d->state_fd;
-	r = bb_binder_new(d->sysfs, d->modules, &bo, &d->binder);
+	d->binder_opts = bo;
+	r = bb_binder_new(d->sysfs, d->modules, &d->binder_opts, &d->binder);
 	if (r < 0)
 		return log_error_errno(r, "cannot set up the binder: %m");
 	return 0;

@@ -90,13 +90,13 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 			return -ENOMEM;
 		}
 		/* No driver named: each member gets its own best vfio variant. */
-		(void)bb_binder_bind_group(d->binder, dev->address.s, driver, gr);
+		(void)bb_binder_bind_group(bb_daemon_binder(d), dev->address.s, driver, gr);
 		results = gr->members;
 		n_results = gr->n;
 		ok = gr->failure == BB_FAIL_NONE;
 		message = gr->message;
 	} else {
-		(void)bb_binder_bind(d->binder, dev->address.s, e.driver, &single);
+		(void)bb_binder_bind(bb_daemon_binder(d), dev->address.s, e.driver, &single);
 		results = &single;
 		n_results = 1;
 		ok = single.failure == BB_FAIL_NONE;
@@ -165,7 +165,7 @@ static int release_or_quarantine(BbDaemon *d, const BbPeer *peer, struct json_ob
 	if (evaluate_or_reply(d, action, dev, NULL, false, &e, reply) < 0)
 		return 0;
 
-	(void)op(d->binder, dev->address.s, &res);
+	(void)op(bb_daemon_binder(d), dev->address.s, &res);
 	if (res.failure != BB_FAIL_NONE) {
 		struct json_object *outcomes = json_object_new_array();
 
@@ -273,7 +273,7 @@ int method_apply(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 		                          err[0] ? err : strerror(-r));
 
 	ctx.denials = json_object_new_object();
-	r = bb_overrides_apply(d->binder, ov, device ? only.s : NULL, apply_check, &ctx, report);
+	r = bb_overrides_apply(bb_daemon_binder(d), ov, device ? only.s : NULL, apply_check, &ctx, report);
 	if (r < 0 && r != -EIO) {
 		json_object_put(ctx.denials);
 		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL,

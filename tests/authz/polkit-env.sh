@@ -28,6 +28,7 @@ fi
 TMP=$(mktemp -d /tmp/bb-polkit.XXXXXX)
 chmod 755 "$TMP"
 PIDS=
+# shellcheck disable=SC2317 # called through the EXIT trap
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null || :; done
 	for p in $PIDS; do wait "$p" 2>/dev/null || :; done
