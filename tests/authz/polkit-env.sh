@@ -73,6 +73,7 @@ wait_for() { # DESCRIPTION COMMAND...
 		sleep 0.02
 	done
 }
+# shellcheck disable=SC2317 # called through wait_for
 has_owner() {
 	dbus-send --bus="$DBUS_SYSTEM_BUS_ADDRESS" --print-reply --dest=org.freedesktop.DBus \
 		/org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner \
@@ -110,7 +111,7 @@ absent) ;;
 	;;
 esac
 
-export BB_AUTHZ_MODE=$MODE
+export BB_AUTHZ_MODE="$MODE"
 rc=0
 "$TEST_EXE" "$PEER_EXE" || rc=$?
 if [ $rc -ne 0 ] && [ -f "$TMP/polkitd.log" ]; then
