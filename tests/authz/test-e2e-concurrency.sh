@@ -1,10 +1,13 @@
 #!/bin/sh
 # shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
+# shellcheck disable=SC2034 # RC, OUT, ERR are read by e2e-lib.sh
+# shellcheck disable=SC2317 # helpers called through wait_until
 # Concurrency and limits of bindbrokerd on simsys, proven with held probes
 # (simsys hold-probe), never with timings: a bind held in its probe does not
 # delay list, check or a bind in another IOMMU group; binds on one group are
 # serialized; a client that disconnects mid-bind leaves the bind to complete;
 # idle, garbage and unfinished requests are closed; per-uid limits hold.
+# shellcheck source=../daemon/e2e-lib.sh
 . "$(dirname "$0")/../daemon/e2e-lib.sh"
 
 # Readiness, bounded: polls CMD until it succeeds (the bound is a failure, not a measure).
@@ -128,7 +131,7 @@ expect_driver $VF2 vfio-pci "the orphaned bind completed: $VF2 on vfio-pci"
 got=$(override_of $VF2)
 if [ "$got" = "vfio-pci" ]; then ok "its override is pinned"; else
 	RC=1 OUT='' ERR='' not_ok "its override is pinned (got $got)"; fi
-for dev in $NIC_A $VF2 $VF $GPU $GPU_AUDIO; do bb release $dev; done
+for dev in $NIC_A $VF2 $VF $GPU $GPU_AUDIO; do bb release "$dev"; done
 expect_driver $VF2 mlx5_core "released again"
 stop_daemon
 
