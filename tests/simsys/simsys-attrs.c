@@ -9,18 +9,17 @@
 #include "bb-macro.h"
 #include "simsys-attrs.h"
 
-const char sim_control_help[] =
-	"fail-probe DRIVER [COUNT]\n"
-	"slow-probe DRIVER MS\n"
-	"slow-unbind DRIVER MS\n"
-	"hold-probe DRIVER\n"
-	"release-probe DRIVER\n"
-	"load-module MOD\n"
-	"unload-module MOD\n"
-	"add-device {json}\n"
-	"remove-device BDF\n"
-	"swap-on-unbind BDF {json}\n"
-	"lockdown none|integrity|confidentiality\n";
+const char sim_control_help[] = "fail-probe DRIVER [COUNT]\n"
+                                "slow-probe DRIVER MS\n"
+                                "slow-unbind DRIVER MS\n"
+                                "hold-probe DRIVER\n"
+                                "release-probe DRIVER\n"
+                                "load-module MOD\n"
+                                "unload-module MOD\n"
+                                "add-device {json}\n"
+                                "remove-device BDF\n"
+                                "swap-on-unbind BDF {json}\n"
+                                "lockdown none|integrity|confidentiality\n";
 
 /* A growing text buffer; on allocation failure it stays marked failed. */
 struct text {
@@ -71,7 +70,7 @@ static void put16(unsigned char *p, unsigned v)
 }
 
 static void bus_range(const struct sim_machine *m, const struct sim_device *bridge,
-		      unsigned *secondary, unsigned *subordinate)
+                      unsigned *secondary, unsigned *subordinate)
 {
 	unsigned lo = 0x100, hi = 0;
 
@@ -92,7 +91,8 @@ static void bus_range(const struct sim_machine *m, const struct sim_device *brid
 	*subordinate = hi < *secondary ? *secondary : hi;
 }
 
-void sim_attr_config(const struct sim_machine *m, const struct sim_device *d, unsigned char cfg[256])
+void sim_attr_config(const struct sim_machine *m, const struct sim_device *d,
+                     unsigned char cfg[256])
 {
 	memset(cfg, 0, 256);
 	put16(cfg + 0x00, d->vendor);
@@ -127,7 +127,9 @@ static void render_route(struct sim_machine *m, struct text *t)
 	char line[160];
 	unsigned k = 0;
 
-	add_padded(t, "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT");
+	add_padded(
+	    t,
+	    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT");
 	for (size_t i = 0; i < m->n_devices; i++) {
 		const struct sim_device *d = m->devices[i];
 		for (size_t j = 0; j < d->n_net; j++, k++) {
@@ -136,13 +138,13 @@ static void render_route(struct sim_machine *m, struct text *t)
 			unsigned subnet = (k & 0xff) << 16 | 0xa8c0;
 			if (d->net[j].default_route) {
 				snprintf(line, sizeof(line),
-					 "%s\t00000000\t%08X\t0003\t0\t0\t%u\t00000000\t0\t0\t0", ifn,
-					 0x01000000u | subnet, 100 + k);
+				         "%s\t00000000\t%08X\t0003\t0\t0\t%u\t00000000\t0\t0\t0",
+				         ifn, 0x01000000u | subnet, 100 + k);
 				add_padded(t, line);
 			}
 			snprintf(line, sizeof(line),
-				 "%s\t%08X\t00000000\t0001\t0\t0\t%u\t00FFFFFF\t0\t0\t0", ifn, subnet,
-				 100 + k);
+			         "%s\t%08X\t00000000\t0001\t0\t0\t%u\t00FFFFFF\t0\t0\t0", ifn,
+			         subnet, 100 + k);
 			add_padded(t, line);
 		}
 	}
@@ -157,7 +159,8 @@ static void render_mounts(struct sim_machine *m, struct text *t)
 		const struct sim_device *d = m->devices[i];
 		for (size_t j = 0; j < d->n_block; j++)
 			for (size_t p = 0; p <= d->block[j].n_parts; p++) {
-				const struct sim_block *b = p ? &d->block[j].parts[p - 1] : &d->block[j];
+				const struct sim_block *b =
+				    p ? &d->block[j].parts[p - 1] : &d->block[j];
 				for (size_t k = 0; k < b->n_mounts; k++)
 					add(t, "/dev/%s %s ext4 rw,relatime 0 0\n", b->name,
 					    b->mounts[k]);
@@ -172,7 +175,8 @@ static void render_swaps(struct sim_machine *m, struct text *t)
 		const struct sim_device *d = m->devices[i];
 		for (size_t j = 0; j < d->n_block; j++)
 			for (size_t p = 0; p <= d->block[j].n_parts; p++) {
-				const struct sim_block *b = p ? &d->block[j].parts[p - 1] : &d->block[j];
+				const struct sim_block *b =
+				    p ? &d->block[j].parts[p - 1] : &d->block[j];
 				char path[48];
 				int len;
 				if (!b->swap)
@@ -188,7 +192,8 @@ static void render_uevent(struct text *t, const struct sim_device *d)
 {
 	if (d->driver)
 		add(t, "DRIVER=%s\n", d->driver->name);
-	add(t, "PCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\nMODALIAS=",
+	add(t,
+	    "PCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\nMODALIAS=",
 	    d->class, d->vendor, d->device, d->subvendor, d->subdevice, d->address);
 	modalias(t, d);
 	add(t, "\n");
@@ -218,8 +223,7 @@ static void render_blk_dev(struct text *t, const struct sim_device *d, size_t id
 		add(t, "8:%zu\n", (idx * 16 + p) & 0xfffff);
 }
 
-int sim_attr_render(struct sim_machine *m, const struct sim_node *node, char **ret,
-		    size_t *ret_len)
+int sim_attr_render(struct sim_machine *m, const struct sim_node *node, char **ret, size_t *ret_len)
 {
 	const struct sim_device *d = node->dev;
 	struct text t = {0};

@@ -63,7 +63,7 @@ static int parse_uint(const char *s, unsigned max, unsigned *ret)
 }
 
 static struct sim_driver *driver_arg(struct sim_machine *m, const char *name, char *err,
-				     size_t errlen)
+                                     size_t errlen)
 {
 	struct sim_driver *drv;
 
@@ -78,7 +78,7 @@ static struct sim_driver *driver_arg(struct sim_machine *m, const char *name, ch
 }
 
 static struct sim_device *device_arg(struct sim_machine *m, const char *bdf, char *err,
-				     size_t errlen)
+                                     size_t errlen)
 {
 	struct sim_device *d = bdf && bb_valid_pci_address(bdf) ? sim_find_device(m, bdf) : NULL;
 
@@ -87,8 +87,7 @@ static struct sim_device *device_arg(struct sim_machine *m, const char *bdf, cha
 	return d;
 }
 
-int sim_control_exec(struct sim_machine *m, const char *buf, size_t len, char *err,
-		     size_t errlen)
+int sim_control_exec(struct sim_machine *m, const char *buf, size_t len, char *err, size_t errlen)
 {
 	_cleanup_free_ char *line = NULL;
 	char *p, *cmd, *a1, *a2;
@@ -132,7 +131,7 @@ int sim_control_exec(struct sim_machine *m, const char *buf, size_t len, char *e
 		a2 = next_word(&p);
 		if (parse_uint(a2, 600000, &n) < 0)
 			return refuse(err, errlen, "MS: expected 0..600000, got \"%.32s\"",
-				      a2 ? a2 : "");
+			              a2 ? a2 : "");
 		if (next_word(&p))
 			return refuse(err, errlen, "trailing arguments");
 		if (cmd[5] == 'p')
@@ -167,7 +166,7 @@ int sim_control_exec(struct sim_machine *m, const char *buf, size_t len, char *e
 		char inner[400];
 
 		r = sim_topology_parse_device(json, strlen(json), "add-device", m, NULL, &d, inner,
-					      sizeof(inner));
+		                              sizeof(inner));
 		if (r < 0)
 			return refuse(err, errlen, "%s", r == -EINVAL ? inner : strerror(-r));
 		r = sim_hotadd_device(m, d, inner, sizeof(inner));
@@ -192,16 +191,17 @@ int sim_control_exec(struct sim_machine *m, const char *buf, size_t len, char *e
 			return -EINVAL;
 		json = rest_of(p);
 		r = sim_topology_parse_device(json, strlen(json), "swap-on-unbind", m, d,
-					      &replacement, inner, sizeof(inner));
+		                              &replacement, inner, sizeof(inner));
 		if (r < 0)
 			return refuse(err, errlen, "%s", r == -EINVAL ? inner : strerror(-r));
 		if (replacement->parent_address) {
 			struct sim_device *parent = sim_find_device(m, replacement->parent_address);
 			if (!parent || !sim_device_is_bridge(parent) || parent == d) {
 				sim_device_free(replacement);
-				return refuse(err, errlen, "swap-on-unbind.parent: %s is not a bridge "
-						       "of this machine",
-					      d->parent_address ? d->parent_address : "?");
+				return refuse(err, errlen,
+				              "swap-on-unbind.parent: %s is not a bridge "
+				              "of this machine",
+				              d->parent_address ? d->parent_address : "?");
 			}
 			replacement->parent = parent;
 		}
@@ -213,12 +213,12 @@ int sim_control_exec(struct sim_machine *m, const char *buf, size_t len, char *e
 		a1 = next_word(&p);
 		if (!a1 || sim_lockdown_from_string(a1, &l) < 0 || l == SIM_LOCKDOWN_UNSUPPORTED)
 			return refuse(err, errlen,
-				      "expected lockdown none|integrity|confidentiality");
+			              "expected lockdown none|integrity|confidentiality");
 		if (next_word(&p))
 			return refuse(err, errlen, "trailing arguments");
 		m->lockdown = l;
 		return 0;
 	}
 	return refuse(err, errlen, "unknown command \"%.32s\" (read .simsys/control for the list)",
-		      cmd);
+	              cmd);
 }

@@ -14,5 +14,4 @@
 #define SIM_CONTROL_MAX (64 * 1024)
 
 /* Runs one command (BUF, LEN; one trailing newline ignored). 0, or -EINVAL with ERR set. */
-int sim_control_exec(struct sim_machine *m, const char *buf, size_t len, char *err,
-		     size_t errlen);
+int sim_control_exec(struct sim_machine *m, const char *buf, size_t len, char *err, size_t errlen);

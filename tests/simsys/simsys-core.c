@@ -212,7 +212,7 @@ static void replace_device(struct sim_machine *m, struct sim_device *old, struct
 		if (!old->removed)
 			return; /* out of memory: keep the old device */
 		memmove(&m->devices[i + 1], &m->devices[i],
-			(m->n_devices - i) * sizeof(m->devices[0]));
+		        (m->n_devices - i) * sizeof(m->devices[0]));
 		m->devices[i] = new;
 		m->n_devices++;
 		for (size_t j = 0; j < m->n_devices; j++)
@@ -403,15 +403,15 @@ int sim_store_new_id(struct sim_machine *m, struct sim_driver *drv, const char *
 	if (fields < 2)
 		return -EINVAL;
 	id = (struct sim_id){(uint32_t)f[0], (uint32_t)f[1], (uint32_t)f[2],
-			     (uint32_t)f[3], (uint32_t)f[4], (uint32_t)f[5]};
+	                     (uint32_t)f[3], (uint32_t)f[4], (uint32_t)f[5]};
 	if (fields != 7) {
 		/* A dummy device with these ids: if the driver already matches it, EEXIST. */
 		struct sim_device dummy = {
-			.vendor = (uint16_t)id.vendor,
-			.device = (uint16_t)id.device,
-			.subvendor = (uint16_t)id.subvendor,
-			.subdevice = (uint16_t)id.subdevice,
-			.class = id.class,
+		    .vendor = (uint16_t)id.vendor,
+		    .device = (uint16_t)id.device,
+		    .subvendor = (uint16_t)id.subvendor,
+		    .subdevice = (uint16_t)id.subdevice,
+		    .class = id.class,
 		};
 		if (sim_driver_matches(drv, &dummy))
 			return -EEXIST;
@@ -431,8 +431,7 @@ int sim_store_new_id(struct sim_machine *m, struct sim_driver *drv, const char *
 	return 0;
 }
 
-int sim_store_remove_id(struct sim_machine *m, struct sim_driver *drv, const char *buf,
-			size_t len)
+int sim_store_remove_id(struct sim_machine *m, struct sim_driver *drv, const char *buf, size_t len)
 {
 	_cleanup_free_ char *s = store_copy(buf, len);
 	uint64_t f[6] = {0, 0, SIM_ANY, SIM_ANY, 0, 0};
@@ -457,7 +456,7 @@ int sim_store_remove_id(struct sim_machine *m, struct sim_driver *drv, const cha
 		    (subdevice == SIM_ANY || id->subdevice == subdevice) &&
 		    !((id->class ^ class) & class_mask)) {
 			memmove(&drv->dynids[i], &drv->dynids[i + 1],
-				(drv->n_dynids - i - 1) * sizeof(*id));
+			        (drv->n_dynids - i - 1) * sizeof(*id));
 			drv->n_dynids--;
 			return 0;
 		}
@@ -466,7 +465,7 @@ int sim_store_remove_id(struct sim_machine *m, struct sim_driver *drv, const cha
 }
 
 int sim_store_driver_override(struct sim_machine *m, struct sim_device *d, const char *buf,
-			      size_t len)
+                              size_t len)
 {
 	_cleanup_free_ char *s = NULL;
 	char *nl, *old;
@@ -580,7 +579,7 @@ int sim_hotadd_device(struct sim_machine *m, struct sim_device *d, char *err, si
 		p = sim_find_device(m, d->parent_address);
 		if (!p || !sim_device_is_bridge(p)) {
 			snprintf(err, errlen, "parent: %s is %s", d->parent_address,
-				 p ? "not a PCI bridge" : "unknown");
+			         p ? "not a PCI bridge" : "unknown");
 			sim_device_free(d);
 			return -EINVAL;
 		}

@@ -45,11 +45,10 @@ int sim_store_unbind(struct sim_machine *m, struct sim_driver *drv, const char *
 /* drivers/NAME/new_id "VVVV DDDD [SV SD CLASS MASK [DATA]]": -EINVAL, -EEXIST. */
 int sim_store_new_id(struct sim_machine *m, struct sim_driver *drv, const char *buf, size_t len);
 /* drivers/NAME/remove_id: -EINVAL, -ENODEV when no dynamic id matches. */
-int sim_store_remove_id(struct sim_machine *m, struct sim_driver *drv, const char *buf,
-			size_t len);
+int sim_store_remove_id(struct sim_machine *m, struct sim_driver *drv, const char *buf, size_t len);
 /* devices/.../driver_override: -EINVAL for LEN >= 4095; "\n" clears. */
 int sim_store_driver_override(struct sim_machine *m, struct sim_device *d, const char *buf,
-			      size_t len);
+                              size_t len);
 
 /* driver_register for every driver of MODULE, then driver_attach when autoprobe is on. */
 int sim_load_module(struct sim_machine *m, const char *module);

@@ -1,10 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#define FUSE_USE_VERSION 35
+/*
+ * The FUSE front, on libfuse's low-level API.
+ *
+ * Why low level: the kernel serializes direct-I/O writes to one FUSE inode
+ * (inode lock; libfuse 3.14 cannot ask for FOPEN_PARALLEL_DIRECT_WRITES). On sysfs
+ * two processes writing the same attribute (drivers_probe, a driver's unbind) do
+ * not wait for each other; each waits only for the device lock of its device. So
+ * every lookup of a regular file answers with a fresh node id: each opener gets
+ * its own inode and a write held by a probe blocks nobody else. Directories and
+ * links keep one node id per path while the kernel knows it, so cwd and dentries
+ * stay put. st_ino is a hash of the path, stable whatever the node id.
+ */
+#define FUSE_USE_VERSION 312
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fuse.h>
 #include <fuse_lowlevel.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +31,147 @@
 #include "simsys-fs.h"
 #include "simsys-tree.h"
 
+/* ---- node ids ------------------------------------------------------------------------------ */
+
+#define BUCKETS 4096
+
+struct ino_entry {
+	fuse_ino_t id;
+	char *path;       /* "/" or "/bus/pci/..." */
+	uint64_t nlookup; /* lookups the kernel has not forgotten yet */
+	bool shared;      /* a directory or link: reused for its path */
+	struct ino_entry *next_by_id, *next_by_path;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	fuse_ino_t next_id;
+	struct ino_entry *by_id[BUCKETS], *by_path[BUCKETS];
+} inodes = {.lock = PTHREAD_MUTEX_INITIALIZER, .next_id = FUSE_ROOT_ID + 1};
+
 static time_t mount_time;
 
-static struct sim_machine *machine(void)
+static uint64_t hash_path(const char *s)
 {
-	return fuse_get_context()->private_data;
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* A stable inode number for PATH (never 0 or 1, which mean "none" and the root). */
+static ino_t path_ino(const char *path)
+{
+	uint64_t h = hash_path(path);
+
+	if (streq(path, "/"))
+		return FUSE_ROOT_ID;
+	return (ino_t)(h < 2 ? h + 2 : h);
+}
+
+/* The path of node ID (a copy), or NULL when the kernel used an id it had forgotten. */
+static char *ino_path(fuse_ino_t id)
+{
+	char *path = NULL;
+
+	if (id == FUSE_ROOT_ID)
+		return strdup("/");
+	pthread_mutex_lock(&inodes.lock);
+	for (struct ino_entry *e = inodes.by_id[id % BUCKETS]; e; e = e->next_by_id)
+		if (e->id == id) {
+			path = strdup(e->path);
+			break;
+		}
+	pthread_mutex_unlock(&inodes.lock);
+	return path;
+}
+
+/* Registers one lookup of PATH; returns its node id (0 on allocation failure). */
+static fuse_ino_t ino_ref(const char *path, bool shared)
+{
+	size_t pb = hash_path(path) % BUCKETS;
+	struct ino_entry *e;
+	fuse_ino_t id = 0;
+
+	pthread_mutex_lock(&inodes.lock);
+	if (shared) {
+		for (e = inodes.by_path[pb]; e; e = e->next_by_path)
+			if (streq(e->path, path)) {
+				e->nlookup++;
+				id = e->id;
+				goto out;
+			}
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->path = strdup(path))) {
+		free(e);
+		goto out;
+	}
+	e->id = id = inodes.next_id++;
+	e->nlookup = 1;
+	e->shared = shared;
+	e->next_by_id = inodes.by_id[id % BUCKETS];
+	inodes.by_id[id % BUCKETS] = e;
+	if (shared) {
+		e->next_by_path = inodes.by_path[pb];
+		inodes.by_path[pb] = e;
+	}
+out:
+	pthread_mutex_unlock(&inodes.lock);
+	return id;
+}
+
+static void ino_forget(fuse_ino_t id, uint64_t n)
+{
+	struct ino_entry **pp, *e = NULL;
+
+	if (id == FUSE_ROOT_ID)
+		return;
+	pthread_mutex_lock(&inodes.lock);
+	for (pp = &inodes.by_id[id % BUCKETS]; *pp; pp = &(*pp)->next_by_id)
+		if ((*pp)->id == id) {
+			e = *pp;
+			break;
+		}
+	if (e)
+		e->nlookup = n < e->nlookup ? e->nlookup - n : 0;
+	if (!e || e->nlookup > 0) {
+		pthread_mutex_unlock(&inodes.lock);
+		return;
+	}
+	*pp = e->next_by_id;
+	if (e->shared) {
+		for (pp = &inodes.by_path[hash_path(e->path) % BUCKETS]; *pp;
+		     pp = &(*pp)->next_by_path)
+			if (*pp == e) {
+				*pp = e->next_by_path;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&inodes.lock);
+	free(e->path);
+	free(e);
+}
+
+static void ino_free_all(void)
+{
+	for (size_t b = 0; b < BUCKETS; b++) {
+		while (inodes.by_id[b]) {
+			struct ino_entry *e = inodes.by_id[b];
+			inodes.by_id[b] = e->next_by_id;
+			free(e->path);
+			free(e);
+		}
+		inodes.by_path[b] = NULL;
+	}
+}
+
+/* ---- the model ----------------------------------------------------------------------------- */
+
+static struct sim_machine *machine(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
 }
 
 static void lock(struct sim_machine *m)
@@ -41,42 +189,16 @@ static bool session_exited(void *userdata)
 	return fuse_session_exited(userdata);
 }
 
-static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
-{
-	struct sim_machine *m = machine();
-
-	(void)conn;
-	/* Nothing may be cached: the tree changes underneath on every bind/unbind. */
-	cfg->entry_timeout = 0;
-	cfg->attr_timeout = 0;
-	cfg->negative_timeout = 0;
-	cfg->direct_io = 1;
-	cfg->kernel_cache = 0;
-	cfg->use_ino = 0;
-	lock(m);
-	m->stop_check = session_exited;
-	m->stop_userdata = fuse_get_session(fuse_get_context()->fuse);
-	unlock(m);
-	return m;
-}
-
-static void fs_destroy(void *private_data)
-{
-	struct sim_machine *m = private_data;
-
-	lock(m);
-	sim_machine_stop(m);
-	unlock(m);
-}
-
-static int node_stat(struct sim_machine *m, const struct sim_node *n, struct stat *st)
+/* Looks PATH up in the model and fills ST. Caller holds the model lock. */
+static int node_stat(struct sim_machine *m, const char *path, struct sim_node *n, struct stat *st)
 {
 	char target[1024];
-	int r;
+	int r = sim_tree_lookup(m, path, n);
 
+	if (r < 0)
+		return r;
 	memset(st, 0, sizeof(*st));
-	st->st_uid = 0;
-	st->st_gid = 0;
+	st->st_ino = path_ino(path);
 	st->st_blksize = 4096;
 	st->st_atime = st->st_mtime = st->st_ctime = mount_time;
 	switch (n->type) {
@@ -112,148 +234,337 @@ static int node_stat(struct sim_machine *m, const struct sim_node *n, struct sta
 	return 0;
 }
 
-static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+/* Resolves node IDs path and looks it up. */
+static int lookup_ino(struct sim_machine *m, fuse_ino_t ino, char **ret_path, struct sim_node *n,
+                      struct stat *st)
 {
-	struct sim_machine *m = machine();
-	struct sim_node n;
+	_cleanup_free_ char *path = ino_path(ino);
+	struct stat ignored;
 	int r;
 
-	(void)fi;
+	if (!path)
+		return -ESTALE;
 	lock(m);
-	r = sim_tree_lookup(m, path, &n);
-	if (r == 0)
-		r = node_stat(m, &n, st);
+	r = node_stat(m, path, n, st ? st : &ignored);
 	unlock(m);
+	if (r == 0 && ret_path)
+		*ret_path = TAKE_PTR(path);
 	return r;
 }
 
-static int fs_readlink(const char *path, char *buf, size_t size)
+/* ---- operations ---------------------------------------------------------------------------- */
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	struct sim_machine *m = machine();
-	char target[1024];
-	struct sim_node n;
-	int r;
+	(void)userdata;
+	/* Never cache pages: every read must see the current state. */
+	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+}
+
+static void op_destroy(void *userdata)
+{
+	struct sim_machine *m = userdata;
 
 	lock(m);
-	r = sim_tree_lookup(m, path, &n);
-	if (r == 0)
-		r = n.type == SIM_NODE_LINK ? sim_tree_link_target(m, &n, target, sizeof(target))
-					    : -EINVAL;
+	sim_machine_stop(m);
 	unlock(m);
-	if (r < 0)
-		return r;
-	if (size == 0)
-		return -EINVAL;
-	snprintf(buf, size, "%s", target);
-	return 0;
 }
 
-struct fill_ctx {
-	void *buf;
-	fuse_fill_dir_t filler;
-};
-
-static int fill_cb(void *userdata, const char *name, const struct sim_node *child)
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct fill_ctx *c = userdata;
-
-	(void)child;
-	return c->filler(c->buf, name, NULL, 0, 0) ? -ENOMEM : 0;
-}
-
-static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
-		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
-{
-	struct sim_machine *m = machine();
-	struct fill_ctx c = {buf, filler};
+	struct sim_machine *m = machine(req);
+	_cleanup_free_ char *dir = ino_path(parent), *path = NULL;
+	struct fuse_entry_param e = {0};
 	struct sim_node n;
 	int r;
 
-	(void)off;
+	if (!dir) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	if (asprintf(&path, "%s%s%s", dir, streq(dir, "/") ? "" : "/", name) < 0) {
+		path = NULL;
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	lock(m);
+	r = node_stat(m, path, &n, &e.attr);
+	unlock(m);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	e.ino = ino_ref(path, n.type != SIM_NODE_FILE);
+	if (!e.ino) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	e.generation = 1;
+	e.attr_timeout = 0;
+	e.entry_timeout = 0;
+	if (fuse_reply_entry(req, &e) != 0)
+		ino_forget(e.ino, 1);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	ino_forget(ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		ino_forget(forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct sim_node n;
+	struct stat st;
+	int r = lookup_ino(machine(req), ino, NULL, &n, &st);
+
 	(void)fi;
-	(void)flags;
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, 0);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+                       struct fuse_file_info *fi)
+{
+	struct sim_node n;
+	struct stat st;
+	int r = lookup_ino(machine(req), ino, NULL, &n, &st);
+
+	(void)attr;
+	(void)fi;
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	/* O_TRUNC (the shell's ">") is harmless on a writable attribute. */
+	if ((to_set & FUSE_SET_ATTR_SIZE) && (n.type != SIM_NODE_FILE || !(n.perm & 0200))) {
+		fuse_reply_err(req, n.type == SIM_NODE_DIR ? EISDIR : EACCES);
+		return;
+	}
+	fuse_reply_attr(req, &st, 0);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct sim_machine *m = machine(req);
+	_cleanup_free_ char *path = ino_path(ino);
+	char target[1024];
+	struct sim_node n;
+	int r = -ESTALE;
+
+	if (path) {
+		lock(m);
+		r = sim_tree_lookup(m, path, &n);
+		if (r == 0)
+			r = n.type == SIM_NODE_LINK
+			        ? sim_tree_link_target(m, &n, target, sizeof(target))
+			        : -EINVAL;
+		unlock(m);
+	}
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_readlink(req, target);
+}
+
+/* A directory listing taken at opendir, served by offset. */
+struct listing {
+	char *buf;
+	size_t len, cap;
+	size_t *ends; /* where each entry ends, so replies cut between entries */
+	size_t n;
+	const char *dir;
+	fuse_req_t req;
+	int err;
+};
+
+static bool listing_add(struct listing *l, const char *name, mode_t type, const char *dir)
+{
+	struct stat st = {.st_mode = type};
+	char path[1024];
+	size_t need;
+
+	snprintf(path, sizeof(path), "%s%s%s", dir, streq(dir, "/") ? "" : "/", name);
+	st.st_ino = streq(name, ".") ? path_ino(dir) : path_ino(path);
+	need = fuse_add_direntry(l->req, NULL, 0, name, NULL, 0);
+	size_t *ends = realloc(l->ends, (l->n + 1) * sizeof(*ends));
+	if (!ends)
+		return false;
+	l->ends = ends;
+	if (l->len + need > l->cap) {
+		size_t cap = (l->len + need) * 2;
+		char *grown = realloc(l->buf, cap);
+		if (!grown)
+			return false;
+		l->buf = grown;
+		l->cap = cap;
+	}
+	fuse_add_direntry(l->req, l->buf + l->len, need, name, &st, (off_t)(l->len + need));
+	l->len += need;
+	l->ends[l->n++] = l->len;
+	return true;
+}
+
+static int listing_cb(void *userdata, const char *name, const struct sim_node *child)
+{
+	struct listing *l = userdata;
+	mode_t type = child->type == SIM_NODE_DIR    ? S_IFDIR
+	              : child->type == SIM_NODE_LINK ? S_IFLNK
+	                                             : S_IFREG;
+
+	return listing_add(l, name, type, l->dir) ? 0 : -ENOMEM;
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct sim_machine *m = machine(req);
+	_cleanup_free_ char *path = ino_path(ino);
+	struct listing *l;
+	struct sim_node n;
+	int r;
+
+	if (!path) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	l->req = req;
+	l->dir = path;
 	lock(m);
 	r = sim_tree_lookup(m, path, &n);
 	if (r == 0 && n.type != SIM_NODE_DIR)
 		r = -ENOTDIR;
-	if (r == 0) {
-		filler(buf, ".", NULL, 0, 0);
-		filler(buf, "..", NULL, 0, 0);
-		r = sim_tree_list(m, &n, fill_cb, &c);
-	}
+	if (r == 0)
+		r = listing_add(l, ".", S_IFDIR, path) && listing_add(l, "..", S_IFDIR, path)
+		        ? sim_tree_list(m, &n, listing_cb, l)
+		        : -ENOMEM;
 	unlock(m);
-	return r < 0 ? r : 0;
+	l->dir = NULL;
+	if (r < 0) {
+		free(l->buf);
+		free(l->ends);
+		free(l);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)l;
+	if (fuse_reply_open(req, fi) != 0) {
+		free(l->buf);
+		free(l->ends);
+		free(l);
+	}
 }
 
-static int fs_open(const char *path, struct fuse_file_info *fi)
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       struct fuse_file_info *fi)
 {
-	struct sim_machine *m = machine();
+	struct listing *l = (struct listing *)(uintptr_t)fi->fh;
+	_cleanup_free_ char *chunk = NULL;
+	size_t start = (size_t)off, end;
+
+	(void)ino;
+	if (off < 0 || start >= l->len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	/* Whole entries only, as many as fit in SIZE. */
+	end = start;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->ends[i] > start && l->ends[i] - start <= size)
+			end = l->ends[i];
+	/* Reply from a private copy: once the kernel has the reply the program may close the
+	 * directory, and releasedir on another thread frees the listing. */
+	chunk = malloc(end - start + 1);
+	if (!chunk) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memcpy(chunk, l->buf + start, end - start);
+	fuse_reply_buf(req, chunk, end - start);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct listing *l = (struct listing *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	free(l->buf);
+	free(l->ends);
+	free(l);
+	fuse_reply_err(req, 0);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
 	int acc = fi->flags & O_ACCMODE;
 	struct sim_node n;
-	int r;
+	int r = lookup_ino(machine(req), ino, NULL, &n, NULL);
 
-	lock(m);
-	r = sim_tree_lookup(m, path, &n);
-	unlock(m);
-	if (r < 0)
-		return r;
-	if (n.type == SIM_NODE_DIR)
-		return -EISDIR;
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	if (n.type == SIM_NODE_DIR) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
 	/* kernfs refuses to open for writing an attribute without store(), even for root;
 	 * default_permissions is off, so the owner check (root) is made here. */
-	if (acc != O_RDONLY && (!(n.perm & 0200) || fuse_get_context()->uid != 0))
-		return -EACCES;
-	if (acc != O_WRONLY && !(n.perm & 0444))
-		return -EACCES;
+	if ((acc != O_RDONLY && (!(n.perm & 0200) || fuse_req_ctx(req)->uid != 0)) ||
+	    (acc != O_WRONLY && !(n.perm & 0444))) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
-	return 0;
+	fuse_reply_open(req, fi);
 }
 
-/* access(2) as the kernel answers it for root-owned sysfs nodes (root has DAC override). */
-static int fs_access(const char *path, int mask)
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                    struct fuse_file_info *fi)
 {
-	struct sim_machine *m = machine();
-	struct sim_node n;
-	mode_t perm;
-	int r;
-
-	lock(m);
-	r = sim_tree_lookup(m, path, &n);
-	unlock(m);
-	if (r < 0)
-		return r;
-	perm = n.type == SIM_NODE_LINK ? 0777 : n.perm;
-	if (fuse_get_context()->uid == 0)
-		return (mask & X_OK) && n.type == SIM_NODE_FILE && !(perm & 0111) ? -EACCES : 0;
-	if (((mask & R_OK) && !(perm & 04)) || ((mask & W_OK) && !(perm & 02)) ||
-	    ((mask & X_OK) && !(perm & 01)))
-		return -EACCES;
-	return 0;
-}
-
-static int fs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
-{
-	struct sim_machine *m = machine();
-	_cleanup_free_ char *data = NULL;
+	struct sim_machine *m = machine(req);
+	_cleanup_free_ char *path = ino_path(ino), *data = NULL;
 	struct sim_node n;
 	size_t len = 0;
-	int r;
+	int r = -ESTALE;
 
 	(void)fi;
-	lock(m);
-	r = sim_tree_lookup(m, path, &n);
-	if (r == 0)
-		r = n.type == SIM_NODE_FILE ? sim_attr_render(m, &n, &data, &len) : -EISDIR;
-	unlock(m);
-	if (r < 0)
-		return r;
-	if (off < 0 || (size_t)off >= len)
-		return 0;
+	if (path) {
+		lock(m);
+		r = sim_tree_lookup(m, path, &n);
+		if (r == 0)
+			r = n.type == SIM_NODE_FILE ? sim_attr_render(m, &n, &data, &len) : -EISDIR;
+		unlock(m);
+	}
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	if (off < 0 || (size_t)off >= len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
 	if (size > len - (size_t)off)
 		size = len - (size_t)off;
-	memcpy(buf, data + off, size);
-	return (int)size;
+	fuse_reply_buf(req, data + off, size);
 }
 
 static int store(struct sim_machine *m, const struct sim_node *n, const char *buf, size_t len)
@@ -281,18 +592,22 @@ static int store(struct sim_machine *m, const struct sim_node *n, const char *bu
 	}
 }
 
-static int fs_write(const char *path, const char *buf, size_t size, off_t off,
-		    struct fuse_file_info *fi)
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+                     struct fuse_file_info *fi)
 {
-	struct sim_machine *m = machine();
-	_cleanup_free_ char *value = NULL, *what = NULL;
+	struct sim_machine *m = machine(req);
+	_cleanup_free_ char *path = ino_path(ino), *value = NULL, *what = NULL;
 	char err[512] = "";
 	struct sim_node n;
 	size_t len = size;
-	int r;
+	int r = -ESTALE;
 
 	(void)off;
 	(void)fi;
+	if (!path) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
 	lock(m);
 	r = sim_tree_lookup(m, path, &n);
 	if (r == 0 && n.what == F_CONTROL) {
@@ -307,97 +622,126 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off,
 		if (r == 0)
 			r = n.type == SIM_NODE_FILE ? store(m, &n, buf, len) : -EISDIR;
 		value = sim_log_escape(buf, len);
-		if (value && asprintf(&what, "write %s %s", path + (path[0] == '/'), value) < 0)
+		if (value && asprintf(&what, "write %s %s", path + 1, value) < 0)
 			what = NULL;
 	}
 	if (what)
 		sim_log_append(m, what, r, err[0] ? err : NULL);
 	unlock(m);
-	return r < 0 ? r : (int)len;
-}
-
-static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
-{
-	struct sim_machine *m = machine();
-	struct sim_node n;
-	int r;
-
-	(void)size;
-	(void)fi;
-	lock(m);
-	r = sim_tree_lookup(m, path, &n);
-	unlock(m);
 	if (r < 0)
-		return r;
-	if (n.type == SIM_NODE_DIR)
-		return -EISDIR;
-	/* O_TRUNC (the shell's ">") is harmless on sysfs attributes. */
-	return (n.perm & 0200) ? 0 : -EACCES;
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_write(req, len);
 }
 
-static int fs_refuse_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+/* access(2) as the kernel answers it for root-owned sysfs nodes (root has DAC override). */
+static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
-	(void)path;
+	struct sim_node n;
+	mode_t perm;
+	int r = lookup_ino(machine(req), ino, NULL, &n, NULL);
+
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	perm = n.type == SIM_NODE_LINK ? 0777 : n.perm;
+	if (fuse_req_ctx(req)->uid == 0)
+		r = (mask & X_OK) && n.type == SIM_NODE_FILE && !(perm & 0111) ? EACCES : 0;
+	else
+		r = ((mask & R_OK) && !(perm & 04)) || ((mask & W_OK) && !(perm & 02)) ||
+		            ((mask & X_OK) && !(perm & 01))
+		        ? EACCES
+		        : 0;
+	fuse_reply_err(req, r);
+}
+
+/* Nothing can be created, removed or renamed in sysfs. */
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	(void)parent;
+	(void)name;
+	(void)mode;
+	(void)rdev;
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	(void)parent;
+	(void)name;
+	(void)mode;
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+                      struct fuse_file_info *fi)
+{
+	(void)parent;
+	(void)name;
 	(void)mode;
 	(void)fi;
-	return -EACCES;
+	fuse_reply_err(req, EACCES);
 }
 
-static int fs_refuse_mkdir(const char *path, mode_t mode)
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	(void)path;
-	(void)mode;
-	return -EACCES;
+	(void)parent;
+	(void)name;
+	fuse_reply_err(req, EPERM);
 }
 
-static int fs_refuse_path(const char *path)
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
-	(void)path;
-	return -EPERM;
+	(void)link;
+	(void)parent;
+	(void)name;
+	fuse_reply_err(req, EPERM);
 }
 
-static int fs_refuse_two(const char *a, const char *b)
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+                      const char *newname, unsigned int flags)
 {
-	(void)a;
-	(void)b;
-	return -EPERM;
-}
-
-static int fs_refuse_rename(const char *a, const char *b, unsigned int flags)
-{
-	(void)a;
-	(void)b;
+	(void)parent;
+	(void)name;
+	(void)newparent;
+	(void)newname;
 	(void)flags;
-	return -EPERM;
+	fuse_reply_err(req, EPERM);
 }
 
-static int fs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
-	(void)path;
-	(void)tv;
-	(void)fi;
-	return 0;
+	(void)ino;
+	(void)newparent;
+	(void)newname;
+	fuse_reply_err(req, EPERM);
 }
 
-static const struct fuse_operations ops = {
-	.init = fs_init,
-	.destroy = fs_destroy,
-	.getattr = fs_getattr,
-	.readlink = fs_readlink,
-	.readdir = fs_readdir,
-	.access = fs_access,
-	.open = fs_open,
-	.read = fs_read,
-	.write = fs_write,
-	.truncate = fs_truncate,
-	.create = fs_refuse_create,
-	.mkdir = fs_refuse_mkdir,
-	.unlink = fs_refuse_path,
-	.rmdir = fs_refuse_path,
-	.symlink = fs_refuse_two,
-	.link = fs_refuse_two,
-	.rename = fs_refuse_rename,
-	.utimens = fs_utimens,
+static const struct fuse_lowlevel_ops ops = {
+    .init = op_init,
+    .destroy = op_destroy,
+    .lookup = op_lookup,
+    .forget = op_forget,
+    .forget_multi = op_forget_multi,
+    .getattr = op_getattr,
+    .setattr = op_setattr,
+    .readlink = op_readlink,
+    .opendir = op_opendir,
+    .readdir = op_readdir,
+    .releasedir = op_releasedir,
+    .open = op_open,
+    .read = op_read,
+    .write = op_write,
+    .access = op_access,
+    .mknod = op_mknod,
+    .mkdir = op_mkdir,
+    .create = op_create,
+    .unlink = op_unlink,
+    .rmdir = op_unlink,
+    .symlink = op_symlink,
+    .rename = op_rename,
+    .link = op_link,
 };
 
 int sim_fs_run(struct sim_machine *m, const char *mountpoint, bool foreground, bool debug)
@@ -405,46 +749,57 @@ int sim_fs_run(struct sim_machine *m, const char *mountpoint, bool foreground, b
 	char *argv[4];
 	int argc = 0, r;
 	struct fuse_args args;
-	struct fuse *f;
 	struct fuse_session *se;
-	struct fuse_loop_config cfg = {.clone_fd = 0, .max_idle_threads = 16};
+	struct fuse_loop_config *cfg;
 
 	mount_time = time(NULL);
 	argv[argc++] = (char *)"bindbroker-simsys";
-	/* Root may let every user read (as sysfs does); writes are still root-only (fs_open). */
+	/* Root may let every user read (as sysfs does); writes are still root-only (op_open). */
 	argv[argc++] = (char *)(geteuid() == 0 ? "-ofsname=simsys,subtype=simsys,allow_other"
-					       : "-ofsname=simsys,subtype=simsys");
+	                                       : "-ofsname=simsys,subtype=simsys");
 	if (debug)
 		argv[argc++] = (char *)"-odebug";
 	argv[argc] = NULL;
 	args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
 
-	f = fuse_new(&args, &ops, sizeof(ops), m);
+	se = fuse_session_new(&args, &ops, sizeof(ops), m);
 	fuse_opt_free_args(&args);
-	if (!f)
+	if (!se)
 		return -EINVAL;
-	if (fuse_mount(f, mountpoint) != 0) {
-		fuse_destroy(f);
+	if (fuse_session_mount(se, mountpoint) != 0) {
+		fuse_session_destroy(se);
 		return -EIO;
 	}
 	/* The mount is live before the parent returns, so callers need no sleep. */
-	if (fuse_daemonize(foreground) != 0) {
-		fuse_unmount(f);
-		fuse_destroy(f);
+	if (fuse_daemonize(foreground) != 0 || fuse_set_signal_handlers(se) != 0) {
+		fuse_session_unmount(se);
+		fuse_session_destroy(se);
 		return -EIO;
 	}
-	se = fuse_get_session(f);
-	if (fuse_set_signal_handlers(se) != 0) {
-		fuse_unmount(f);
-		fuse_destroy(f);
-		return -EIO;
+	lock(m);
+	m->stop_check = session_exited;
+	m->stop_userdata = se;
+	unlock(m);
+
+	cfg = fuse_loop_cfg_create();
+	if (!cfg) {
+		r = -ENOMEM;
+		goto out;
 	}
-	r = fuse_loop_mt(f, &cfg);
+	/* Every write blocked behind a held or slow probe keeps a worker; the default is 10. */
+	fuse_loop_cfg_set_max_threads(cfg, 256);
+	fuse_loop_cfg_set_idle_threads(cfg, 16);
+	/* A positive result is the signal (SIGTERM, SIGINT, SIGHUP) that ended the loop. */
+	r = fuse_session_loop_mt(se, cfg) >= 0 ? 0 : -EIO;
+	fuse_loop_cfg_destroy(cfg);
+out:
 	lock(m);
 	sim_machine_stop(m);
+	m->stop_check = NULL;
 	unlock(m);
 	fuse_remove_signal_handlers(se);
-	fuse_unmount(f);
-	fuse_destroy(f);
-	return r == 0 ? 0 : -EIO;
+	fuse_session_unmount(se);
+	fuse_session_destroy(se);
+	ino_free_all();
+	return r;
 }

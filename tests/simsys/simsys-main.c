@@ -18,17 +18,16 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: bindbroker-simsys MOUNTPOINT --topology FILE.json [-f] [-d]\n"
-		"       bindbroker-simsys check FILE.json\n"
-		"       bindbroker-simsys record SYSFS_ROOT\n"
-		"\n"
-		"Mounts a simulated /sys with the kernel driver core's binding rules.\n"
-		"  -t, --topology FILE  machine description (tests/simsys/SPEC.md)\n"
-		"  -f, --foreground     do not daemonize\n"
-		"  -d, --debug          FUSE debug output (implies -f)\n"
-		"check validates a topology file; record prints the topology of a real\n"
-		"sysfs tree, reading only.\n");
+	fprintf(out, "Usage: bindbroker-simsys MOUNTPOINT --topology FILE.json [-f] [-d]\n"
+	             "       bindbroker-simsys check FILE.json\n"
+	             "       bindbroker-simsys record SYSFS_ROOT\n"
+	             "\n"
+	             "Mounts a simulated /sys with the kernel driver core's binding rules.\n"
+	             "  -t, --topology FILE  machine description (tests/simsys/SPEC.md)\n"
+	             "  -f, --foreground     do not daemonize\n"
+	             "  -d, --debug          FUSE debug output (implies -f)\n"
+	             "check validates a topology file; record prints the topology of a real\n"
+	             "sysfs tree, reading only.\n");
 }
 
 static int cmd_check(const char *path)
@@ -49,11 +48,11 @@ static int cmd_check(const char *path)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"topology", required_argument, NULL, 't'},
-		{"foreground", no_argument, NULL, 'f'},
-		{"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{},
+	    {"topology", required_argument, NULL, 't'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	const char *topology = NULL, *mountpoint = NULL;
 	bool foreground = false, debug = false;
@@ -104,7 +103,7 @@ int main(int argc, char **argv)
 	r = sim_fs_run(m, mountpoint, foreground, debug);
 	if (r < 0)
 		fprintf(stderr, "bindbroker-simsys: cannot serve %s: %s\n", mountpoint,
-			strerror(-r));
+		        strerror(-r));
 	sim_machine_free(m);
 	return r < 0 ? 1 : 0;
 }

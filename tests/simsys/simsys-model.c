@@ -140,7 +140,7 @@ void sim_machine_bury_device(struct sim_machine *m, struct sim_device *d)
 		if (push_ptr((void ***)&m->graveyard, &m->n_graveyard, d) < 0)
 			return;
 		memmove(&m->devices[i], &m->devices[i + 1],
-			(m->n_devices - i - 1) * sizeof(m->devices[0]));
+		        (m->n_devices - i - 1) * sizeof(m->devices[0]));
 		m->n_devices--;
 		d->removed = true;
 		return;
@@ -153,7 +153,7 @@ void sim_machine_driver_to_end(struct sim_machine *m, struct sim_driver *drv)
 		if (m->drivers[i] != drv)
 			continue;
 		memmove(&m->drivers[i], &m->drivers[i + 1],
-			(m->n_drivers - i - 1) * sizeof(m->drivers[0]));
+		        (m->n_drivers - i - 1) * sizeof(m->drivers[0]));
 		m->drivers[m->n_drivers - 1] = drv;
 		return;
 	}
@@ -201,12 +201,13 @@ int sim_machine_link_parents(struct sim_machine *m, char *err, size_t errlen)
 		p = sim_find_device(m, d->parent_address);
 		if (!p) {
 			snprintf(err, errlen, "devices[%zu].parent: unknown device %s", i,
-				 d->parent_address);
+			         d->parent_address);
 			return -EINVAL;
 		}
 		if (!sim_device_is_bridge(p)) {
-			snprintf(err, errlen, "devices[%zu].parent: %s is not a PCI bridge (class %06x)",
-				 i, p->address, p->class);
+			snprintf(err, errlen,
+			         "devices[%zu].parent: %s is not a PCI bridge (class %06x)", i,
+			         p->address, p->class);
 			return -EINVAL;
 		}
 		d->parent = p;
@@ -217,8 +218,8 @@ int sim_machine_link_parents(struct sim_machine *m, char *err, size_t errlen)
 		for (struct sim_device *p = m->devices[i]->parent; p; p = p->parent) {
 			if (++depth > SIM_MAX_DEPTH) {
 				snprintf(err, errlen,
-					 "devices[%zu].parent: chain deeper than %d or a cycle", i,
-					 SIM_MAX_DEPTH);
+				         "devices[%zu].parent: chain deeper than %d or a cycle", i,
+				         SIM_MAX_DEPTH);
 				return -EINVAL;
 			}
 		}
@@ -255,7 +256,7 @@ void sim_log_append(struct sim_machine *m, const char *what, int rc, const char 
 	_cleanup_free_ char *safe_note = note ? sim_log_escape(note, strlen(note)) : NULL;
 	char *line = NULL;
 	int n = asprintf(&line, "%llu %s -> %d%s%s\n", (unsigned long long)++m->log_seq, what, rc,
-			 safe_note ? " # " : "", safe_note ? safe_note : "");
+	                 safe_note ? " # " : "", safe_note ? safe_note : "");
 	char *grown;
 
 	if (n < 0)
@@ -295,8 +296,7 @@ const char *sim_lockdown_text(enum sim_lockdown l)
 
 int sim_lockdown_from_string(const char *s, enum sim_lockdown *ret)
 {
-	static const char *const names[] = {"none", "integrity", "confidentiality",
-					    "unsupported"};
+	static const char *const names[] = {"none", "integrity", "confidentiality", "unsupported"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		if (streq(s, names[i])) {

@@ -30,7 +30,7 @@
 #define SIM_MAX_PARTS          16
 #define SIM_MAX_DEPTH          32
 #define SIM_MAX_GROUP          65535
-#define SIM_NAME_MAX           64  /* driver, module, iface and block names */
+#define SIM_NAME_MAX           64 /* driver, module, iface and block names */
 #define SIM_MOUNT_PATH_MAX     256
 #define SIM_PAGE_SIZE          4096
 #define SIM_LOG_MAX            (4u << 20)
@@ -56,7 +56,7 @@ struct sim_driver {
 	bool loaded;
 	bool override_only; /* its static ids match only through driver_override */
 	enum sim_probe_mode probe;
-	unsigned probe_ms; /* for SIM_PROBE_SLOW */
+	unsigned probe_ms;  /* for SIM_PROBE_SLOW */
 	struct sim_id *ids; /* static table */
 	size_t n_ids;
 	struct sim_id *dynids; /* new_id, in the order added */
@@ -99,9 +99,9 @@ struct sim_device {
 	struct sim_block *block;
 	size_t n_block;
 
-	char *override; /* driver_override, NULL when unset */
+	char *override;            /* driver_override, NULL when unset */
 	struct sim_driver *driver; /* bound driver (also set while its probe runs) */
-	bool busy; /* device_lock held by a probe/unbind in progress */
+	bool busy;                 /* device_lock held by a probe/unbind in progress */
 	bool removed;
 	struct sim_device *swap_in; /* swap-on-unbind replacement, owned */
 };

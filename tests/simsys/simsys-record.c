@@ -225,9 +225,9 @@ static bool has_default_route(const char *route, const char *iface)
 	line = strchr(line, '\n'); /* skip the header */
 	while (line && *++line) {
 		char name[32], dest[16], gw[16], flags[16], refcnt[16], use[16], metric[16],
-			mask[16];
+		    mask[16];
 		if (sscanf(line, "%31s %15s %15s %15s %15s %15s %15s %15s", name, dest, gw, flags,
-			   refcnt, use, metric, mask) == 8 &&
+		           refcnt, use, metric, mask) == 8 &&
 		    streq(name, iface) && streq(dest, "00000000") && streq(mask, "00000000"))
 			return true;
 		line = strchr(line, '\n');
@@ -358,7 +358,8 @@ static json_object *partitions_of(struct rec_ctx *c, const char *disk)
 			continue;
 		close(fd);
 		if (json_object_array_length(parts) >= SIM_MAX_PARTS) {
-			warn("%s: more than %d partitions, %s skipped", disk, SIM_MAX_PARTS, names[i]);
+			warn("%s: more than %d partitions, %s skipped", disk, SIM_MAX_PARTS,
+			     names[i]);
 			continue;
 		}
 		o = json_object_new_object();
@@ -436,7 +437,7 @@ static json_object *device_json(const struct rec_ctx *c, const struct rec_dev *d
 	json_object_object_add(o, "numa_node", json_object_new_int(d->numa_node));
 	if (d->parent >= 0)
 		json_object_object_add(o, "parent",
-				       json_object_new_string(c->devs[d->parent].address));
+		                       json_object_new_string(c->devs[d->parent].address));
 	if (json_object_array_length(d->net))
 		json_object_object_add(o, "net", json_object_get(d->net));
 	if (json_object_array_length(d->block))
@@ -494,7 +495,8 @@ static json_object *driver_json(struct rec_ctx *c, const char *name)
 			if (j != i && !streq(e->driver, name) && twins(d, e))
 				warn("%s (%s) and %s (%s) have the same ids: both will bind to the "
 				     "first matching driver",
-				     d->address, name, e->address, e->driver[0] ? e->driver : "unbound");
+				     d->address, name, e->address,
+				     e->driver[0] ? e->driver : "unbound");
 		}
 		if (dup)
 			continue;
@@ -604,8 +606,7 @@ int sim_record(const char *sysfs_root, FILE *out)
 			continue;
 		*slash = '\0';
 		for (size_t j = 0; j < c.n_devs; j++)
-			if (j != i && streq(c.devs[j].path, up) &&
-			    (c.devs[j].class >> 8) == 0x0604)
+			if (j != i && streq(c.devs[j].path, up) && (c.devs[j].class >> 8) == 0x0604)
 				c.devs[i].parent = (int)j;
 	}
 	add_net(&c);
@@ -633,9 +634,9 @@ int sim_record(const char *sysfs_root, FILE *out)
 		json_object_array_add(devices, device_json(&c, &c.devs[i]));
 	json_object_object_add(top, "devices", devices);
 	fprintf(out, "%s\n",
-		json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
-							    JSON_C_TO_STRING_SPACED |
-							    JSON_C_TO_STRING_NOSLASHESCAPE));
+	        json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
+	                                                JSON_C_TO_STRING_SPACED |
+	                                                JSON_C_TO_STRING_NOSLASHESCAPE));
 	r = fflush(out) == 0 ? 0 : -EIO;
 out:
 	json_object_put(top);

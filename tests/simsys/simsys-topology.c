@@ -41,7 +41,7 @@ _printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* Refuses any key of O that is not in ALLOWED (NULL-terminated). */
 static int check_keys(json_object *o, const char *ctx, const char *const *allowed, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	json_object_object_foreach(o, key, val)
 	{
@@ -61,7 +61,7 @@ static const char *type_name(json_object *o)
 }
 
 static int get_string(json_object *o, const char *ctx, const char *key, bool required,
-		      const char **ret, char *err, size_t errlen)
+                      const char **ret, char *err, size_t errlen)
 {
 	json_object *v;
 
@@ -73,7 +73,7 @@ static int get_string(json_object *o, const char *ctx, const char *key, bool req
 	}
 	if (!json_object_is_type(v, json_type_string))
 		return fail(err, errlen, "%s.%s: expected a string, got %s", ctx, key,
-			    type_name(v));
+		            type_name(v));
 	*ret = json_object_get_string(v);
 	if (strlen(*ret) != (size_t)json_object_get_string_len(v))
 		return fail(err, errlen, "%s.%s: contains a NUL byte", ctx, key);
@@ -81,7 +81,7 @@ static int get_string(json_object *o, const char *ctx, const char *key, bool req
 }
 
 static int get_bool(json_object *o, const char *ctx, const char *key, bool *ret, char *err,
-		    size_t errlen)
+                    size_t errlen)
 {
 	json_object *v;
 
@@ -89,13 +89,13 @@ static int get_bool(json_object *o, const char *ctx, const char *key, bool *ret,
 		return 0;
 	if (!json_object_is_type(v, json_type_boolean))
 		return fail(err, errlen, "%s.%s: expected true or false, got %s", ctx, key,
-			    type_name(v));
+		            type_name(v));
 	*ret = json_object_get_boolean(v);
 	return 1;
 }
 
 static int get_int(json_object *o, const char *ctx, const char *key, int64_t min, int64_t max,
-		   int *ret, char *err, size_t errlen)
+                   int *ret, char *err, size_t errlen)
 {
 	json_object *v;
 	int64_t x;
@@ -104,18 +104,18 @@ static int get_int(json_object *o, const char *ctx, const char *key, int64_t min
 		return 0;
 	if (!json_object_is_type(v, json_type_int))
 		return fail(err, errlen, "%s.%s: expected an integer, got %s", ctx, key,
-			    type_name(v));
+		            type_name(v));
 	errno = 0;
 	x = json_object_get_int64(v);
 	if (errno != 0 || x < min || x > max)
 		return fail(err, errlen, "%s.%s: %s out of range %lld..%lld", ctx, key,
-			    json_object_to_json_string(v), (long long)min, (long long)max);
+		            json_object_to_json_string(v), (long long)min, (long long)max);
 	*ret = (int)x;
 	return 1;
 }
 
 static int get_array(json_object *o, const char *ctx, const char *key, size_t max,
-		     json_object **ret, char *err, size_t errlen)
+                     json_object **ret, char *err, size_t errlen)
 {
 	json_object *v;
 
@@ -124,17 +124,17 @@ static int get_array(json_object *o, const char *ctx, const char *key, size_t ma
 		return 0;
 	if (!json_object_is_type(v, json_type_array))
 		return fail(err, errlen, "%s%s%s: expected an array, got %s", ctx, *ctx ? "." : "",
-			    key, type_name(v));
+		            key, type_name(v));
 	if (json_object_array_length(v) > max)
-		return fail(err, errlen, "%s%s%s: more than %zu entries", ctx, *ctx ? "." : "",
-			    key, max);
+		return fail(err, errlen, "%s%s%s: more than %zu entries", ctx, *ctx ? "." : "", key,
+		            max);
 	*ret = v;
 	return 1;
 }
 
 /* Exactly WIDTH hex digits, no 0x. Absent keys keep *RET. */
 static int get_hex(json_object *o, const char *ctx, const char *key, int width, bool required,
-		   uint32_t *ret, char *err, size_t errlen)
+                   uint32_t *ret, char *err, size_t errlen)
 {
 	const char *s;
 	uint32_t v = 0;
@@ -162,7 +162,7 @@ static int get_hex(json_object *o, const char *ctx, const char *key, int width, 
 	return 1;
 bad:
 	return fail(err, errlen, "%s.%s: expected %d hex digits without 0x, got \"%.32s\"", ctx,
-		    key, width, s);
+	            key, width, s);
 }
 
 static bool valid_name(const char *s, size_t max, const char *extra)
@@ -196,9 +196,9 @@ static bool valid_mount_path(const char *s)
 
 static int parse_id(json_object *o, const char *ctx, struct sim_id *id, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"vendor",	"device", "subsystem_vendor",
-					   "subsystem_device", "class",	 "class_mask",
-					   NULL};
+	static const char *const keys[] = {
+	    "vendor",     "device", "subsystem_vendor", "subsystem_device", "class",
+	    "class_mask", NULL};
 	int r, has_class, has_mask;
 
 	if (!json_object_is_type(o, json_type_object))
@@ -226,7 +226,7 @@ static int parse_id(json_object *o, const char *ctx, struct sim_id *id, char *er
 }
 
 static int parse_probe(const char *s, const char *ctx, struct sim_driver *drv, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	if (streq(s, "ok")) {
 		drv->probe = SIM_PROBE_OK;
@@ -252,15 +252,15 @@ static int parse_probe(const char *s, const char *ctx, struct sim_driver *drv, c
 	return 0;
 bad:
 	return fail(err, errlen,
-		    "%s.probe: expected \"ok\", \"fail\" or \"slow:MS\" (1..60000), got \"%.32s\"",
-		    ctx, s);
+	            "%s.probe: expected \"ok\", \"fail\" or \"slow:MS\" (1..60000), got \"%.32s\"",
+	            ctx, s);
 }
 
 static int parse_driver(json_object *o, size_t index, struct sim_driver **ret, char *err,
-			size_t errlen)
+                        size_t errlen)
 {
-	static const char *const keys[] = {"name",	    "module", "loaded", "ids",
-					   "override_only", "probe",  NULL};
+	static const char *const keys[] = {"name",          "module", "loaded", "ids",
+	                                   "override_only", "probe",  NULL};
 	struct sim_driver *drv;
 	const char *name, *module, *probe;
 	json_object *ids;
@@ -277,12 +277,13 @@ static int parse_driver(json_object *o, size_t index, struct sim_driver **ret, c
 	    (r = get_array(o, ctx, "ids", SIM_MAX_IDS, &ids, err, errlen)) < 0)
 		return r;
 	if (!bb_valid_driver_name(name))
-		return fail(err, errlen, "%s.name: \"%.64s\" is not a driver name ([A-Za-z0-9_-]{1,64})",
-			    ctx, name);
+		return fail(err, errlen,
+		            "%s.name: \"%.64s\" is not a driver name ([A-Za-z0-9_-]{1,64})", ctx,
+		            name);
 	if (module && !bb_valid_driver_name(module))
 		return fail(err, errlen,
-			    "%s.module: \"%.64s\" is not a module name ([A-Za-z0-9_-]{1,64})", ctx,
-			    module);
+		            "%s.module: \"%.64s\" is not a module name ([A-Za-z0-9_-]{1,64})", ctx,
+		            module);
 
 	drv = calloc(1, sizeof(*drv));
 	if (!drv)
@@ -314,7 +315,7 @@ static int parse_driver(json_object *o, size_t index, struct sim_driver **ret, c
 			char ictx[128];
 			snprintf(ictx, sizeof(ictx), "%s.ids[%zu]", ctx, i);
 			r = parse_id(json_object_array_get_idx(ids, i), ictx, &drv->ids[i], err,
-				     errlen);
+			             errlen);
 			if (r < 0)
 				goto out;
 			drv->n_ids++;
@@ -330,7 +331,7 @@ out:
 /* ---- devices ------------------------------------------------------------------------------ */
 
 static int parse_net(json_object *arr, const char *ctx, struct sim_device *d, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	static const char *const keys[] = {"name", "default_route", NULL};
 	size_t n = json_object_array_length(arr);
@@ -347,31 +348,32 @@ static int parse_net(json_object *arr, const char *ctx, struct sim_device *d, ch
 		snprintf(nctx, sizeof(nctx), "%s.net[%zu]", ctx, i);
 		if (!json_object_is_type(o, json_type_object))
 			return fail(err, errlen, "%s: expected an object, got %s", nctx,
-				    type_name(o));
+			            type_name(o));
 		if ((r = check_keys(o, nctx, keys, err, errlen)) < 0 ||
 		    (r = get_string(o, nctx, "name", true, &name, err, errlen)) < 0)
 			return r;
 		if (!valid_name(name, 15, "."))
-			return fail(err, errlen,
-				    "%s.name: \"%.32s\" is not an interface name ([A-Za-z0-9_.-]{1,15})",
-				    nctx, name);
+			return fail(
+			    err, errlen,
+			    "%s.name: \"%.32s\" is not an interface name ([A-Za-z0-9_.-]{1,15})",
+			    nctx, name);
 		d->net[i].name = strdup(name);
 		if (!d->net[i].name)
 			return -ENOMEM;
 		d->n_net++;
 		if ((r = get_bool(o, nctx, "default_route", &d->net[i].default_route, err,
-				  errlen)) < 0)
+		                  errlen)) < 0)
 			return r;
 	}
 	return 0;
 }
 
 static int parse_block_array(json_object *arr, const char *ctx, const char *key, const char *disk,
-			     struct sim_block **ret, size_t *ret_n, char *err, size_t errlen);
+                             struct sim_block **ret, size_t *ret_n, char *err, size_t errlen);
 
 /* One disk (DISK NULL) or one partition of DISK. */
-static int parse_block_item(json_object *o, const char *bctx, const char *disk,
-			    struct sim_block *b, char *err, size_t errlen)
+static int parse_block_item(json_object *o, const char *bctx, const char *disk, struct sim_block *b,
+                            char *err, size_t errlen)
 {
 	static const char *const disk_keys[] = {"name", "mounts", "swap", "partitions", NULL};
 	static const char *const part_keys[] = {"name", "mounts", "swap", NULL};
@@ -389,12 +391,12 @@ static int parse_block_item(json_object *o, const char *bctx, const char *disk,
 		return r;
 	if (!disk && !valid_name(name, 31, NULL))
 		return fail(err, errlen,
-			    "%s.name: \"%.32s\" is not a block device name ([A-Za-z0-9_-]{1,31})",
-			    bctx, name);
+		            "%s.name: \"%.32s\" is not a block device name ([A-Za-z0-9_-]{1,31})",
+		            bctx, name);
 	if (disk && !sim_valid_partition_name(name, disk))
 		return fail(err, errlen,
-			    "%s.name: \"%.32s\" is not a partition of %s (%s<N> or %sp<N>)", bctx,
-			    name, disk, disk, disk);
+		            "%s.name: \"%.32s\" is not a partition of %s (%s<N> or %sp<N>)", bctx,
+		            name, disk, disk, disk);
 	b->name = strdup(name);
 	if (!b->name)
 		return -ENOMEM;
@@ -408,15 +410,16 @@ static int parse_block_item(json_object *o, const char *bctx, const char *disk,
 			json_object *mp = json_object_array_get_idx(mounts, j);
 			const char *s;
 			if (!json_object_is_type(mp, json_type_string))
-				return fail(err, errlen, "%s.mounts[%zu]: expected a string, got %s",
-					    bctx, j, type_name(mp));
+				return fail(err, errlen,
+				            "%s.mounts[%zu]: expected a string, got %s", bctx, j,
+				            type_name(mp));
 			s = json_object_get_string(mp);
 			if (strlen(s) != (size_t)json_object_get_string_len(mp) ||
 			    !valid_mount_path(s))
 				return fail(err, errlen,
-					    "%s.mounts[%zu]: \"%.64s\" is not an absolute path of "
-					    "printable characters without spaces (<= %d)",
-					    bctx, j, s, SIM_MOUNT_PATH_MAX);
+				            "%s.mounts[%zu]: \"%.64s\" is not an absolute path of "
+				            "printable characters without spaces (<= %d)",
+				            bctx, j, s, SIM_MOUNT_PATH_MAX);
 			b->mounts[j] = strdup(s);
 			if (!b->mounts[j])
 				return -ENOMEM;
@@ -425,12 +428,12 @@ static int parse_block_item(json_object *o, const char *bctx, const char *disk,
 	}
 	if (parts)
 		return parse_block_array(parts, bctx, "partitions", b->name, &b->parts, &b->n_parts,
-					 err, errlen);
+		                         err, errlen);
 	return 0;
 }
 
 static int parse_block_array(json_object *arr, const char *ctx, const char *key, const char *disk,
-			     struct sim_block **ret, size_t *ret_n, char *err, size_t errlen)
+                             struct sim_block **ret, size_t *ret_n, char *err, size_t errlen)
 {
 	size_t n = json_object_array_length(arr);
 
@@ -445,31 +448,31 @@ static int parse_block_array(json_object *arr, const char *ctx, const char *key,
 		/* Counted before parsing, so a half-filled entry is freed with the device. */
 		(*ret_n)++;
 		r = parse_block_item(json_object_array_get_idx(arr, i), bctx, disk, &(*ret)[i], err,
-				     errlen);
+		                     errlen);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int parse_address(const char *s, const char *ctx, const char *key, char out[13],
-			 char *err, size_t errlen)
+static int parse_address(const char *s, const char *ctx, const char *key, char out[13], char *err,
+                         size_t errlen)
 {
 	if (!bb_valid_pci_address(s))
 		return fail(err, errlen, "%s.%s: \"%.32s\" is not a PCI address DDDD:BB:DD.F", ctx,
-			    key, s);
+		            key, s);
 	memcpy(out, s, 13);
 	bb_pci_address_normalize(out);
 	return 0;
 }
 
 static int parse_device_obj(json_object *o, const char *ctx, const struct sim_device *inherit,
-			    struct sim_device **ret, char *err, size_t errlen)
+                            struct sim_device **ret, char *err, size_t errlen)
 {
 	static const char *const keys[] = {
-		"address",     "vendor",   "device",    "subsystem_vendor", "subsystem_device",
-		"class",       "revision", "iommu_group", "boot_vga",	     "numa_node",
-		"parent",      "net",	   "block",	NULL};
+	    "address",  "vendor",      "device",   "subsystem_vendor", "subsystem_device", "class",
+	    "revision", "iommu_group", "boot_vga", "numa_node",        "parent",           "net",
+	    "block",    NULL};
 	_cleanup_(device_freep) struct sim_device *d = NULL;
 	const char *address, *parent;
 	json_object *net, *block;
@@ -495,8 +498,9 @@ static int parse_device_obj(json_object *o, const char *ctx, const struct sim_de
 		if (r < 0)
 			return r;
 		if (inherit && !streq(d->address, inherit->address))
-			return fail(err, errlen, "%s.address: %s differs from the device it replaces (%s)",
-				    ctx, d->address, inherit->address);
+			return fail(err, errlen,
+			            "%s.address: %s differs from the device it replaces (%s)", ctx,
+			            d->address, inherit->address);
 	} else {
 		memcpy(d->address, inherit->address, sizeof(d->address));
 	}
@@ -507,7 +511,8 @@ static int parse_device_obj(json_object *o, const char *ctx, const struct sim_de
 		if (r < 0)
 			return r;
 		if (streq(paddr, d->address))
-			return fail(err, errlen, "%s.parent: a device cannot be its own parent", ctx);
+			return fail(err, errlen, "%s.parent: a device cannot be its own parent",
+			            ctx);
 		d->parent_address = strdup(paddr);
 		if (!d->parent_address)
 			return -ENOMEM;
@@ -541,18 +546,19 @@ static int parse_device_obj(json_object *o, const char *ctx, const struct sim_de
 	if ((r = get_hex(o, ctx, "revision", 2, false, &v, err, errlen)) < 0)
 		return r;
 	d->revision = (uint8_t)v;
-	if ((r = get_int(o, ctx, "iommu_group", 0, SIM_MAX_GROUP, &d->iommu_group, err,
-			 errlen)) < 0 ||
+	if ((r = get_int(o, ctx, "iommu_group", 0, SIM_MAX_GROUP, &d->iommu_group, err, errlen)) <
+	        0 ||
 	    (r = get_int(o, ctx, "numa_node", -1, 1023, &d->numa_node, err, errlen)) < 0 ||
 	    (r = get_bool(o, ctx, "boot_vga", &d->boot_vga, err, errlen)) < 0)
 		return r;
 	if (d->boot_vga && !sim_device_is_display(d))
-		return fail(err, errlen, "%s.boot_vga: true on a device of class %06x (not display)",
-			    ctx, d->class);
+		return fail(err, errlen,
+		            "%s.boot_vga: true on a device of class %06x (not display)", ctx,
+		            d->class);
 	if (net && (r = parse_net(net, ctx, d, err, errlen)) < 0)
 		return r;
-	if (block &&
-	    (r = parse_block_array(block, ctx, "block", NULL, &d->block, &d->n_block, err, errlen)) < 0)
+	if (block && (r = parse_block_array(block, ctx, "block", NULL, &d->block, &d->n_block, err,
+	                                    errlen)) < 0)
 		return r;
 	*ret = TAKE_PTR(d);
 	return 0;
@@ -560,14 +566,14 @@ static int parse_device_obj(json_object *o, const char *ctx, const struct sim_de
 
 /* Interface and block names are global (class/net, class/block). */
 static int check_child_names(const struct sim_machine *m, const struct sim_device *d,
-			     const struct sim_device *skip, const char *ctx, char *err,
-			     size_t errlen)
+                             const struct sim_device *skip, const char *ctx, char *err,
+                             size_t errlen)
 {
 	for (size_t i = 0; i < d->n_net; i++) {
 		for (size_t j = 0; j < i; j++)
 			if (streq(d->net[i].name, d->net[j].name))
 				return fail(err, errlen, "%s.net[%zu]: duplicate interface %s", ctx,
-					    i, d->net[i].name);
+				            i, d->net[i].name);
 		for (size_t k = 0; m && k < m->n_devices; k++) {
 			const struct sim_device *o = m->devices[k];
 			if (o == skip || o == d)
@@ -575,22 +581,25 @@ static int check_child_names(const struct sim_machine *m, const struct sim_devic
 			for (size_t j = 0; j < o->n_net; j++)
 				if (streq(d->net[i].name, o->net[j].name))
 					return fail(err, errlen,
-						    "%s.net[%zu]: interface %s already on %s", ctx,
-						    i, d->net[i].name, o->address);
+					            "%s.net[%zu]: interface %s already on %s", ctx,
+					            i, d->net[i].name, o->address);
 		}
 	}
 	/* Disks and partitions share one namespace (class/block, /dev). */
 	for (size_t i = 0; i < d->n_block; i++) {
 		for (size_t pi = 0; pi <= d->block[i].n_parts; pi++) {
-			const char *name = pi == 0 ? d->block[i].name : d->block[i].parts[pi - 1].name;
+			const char *name =
+			    pi == 0 ? d->block[i].name : d->block[i].parts[pi - 1].name;
 			for (size_t j = 0; j <= i; j++)
 				for (size_t pj = 0; pj <= d->block[j].n_parts; pj++) {
-					const char *other = pj == 0 ? d->block[j].name
-								    : d->block[j].parts[pj - 1].name;
+					const char *other = pj == 0
+					                        ? d->block[j].name
+					                        : d->block[j].parts[pj - 1].name;
 					if ((j < i || pj < pi) && streq(name, other))
-						return fail(err, errlen,
-							    "%s.block[%zu]: duplicate block device %s",
-							    ctx, i, name);
+						return fail(
+						    err, errlen,
+						    "%s.block[%zu]: duplicate block device %s", ctx,
+						    i, name);
 				}
 			for (size_t k = 0; m && k < m->n_devices; k++) {
 				const struct sim_device *o = m->devices[k];
@@ -598,13 +607,15 @@ static int check_child_names(const struct sim_machine *m, const struct sim_devic
 					continue;
 				for (size_t j = 0; j < o->n_block; j++)
 					for (size_t pj = 0; pj <= o->block[j].n_parts; pj++) {
-						const char *other = pj == 0 ? o->block[j].name
-									    : o->block[j].parts[pj - 1].name;
+						const char *other =
+						    pj == 0 ? o->block[j].name
+						            : o->block[j].parts[pj - 1].name;
 						if (streq(name, other))
-							return fail(err, errlen,
-								    "%s.block[%zu]: block device %s "
-								    "already on %s",
-								    ctx, i, name, o->address);
+							return fail(
+							    err, errlen,
+							    "%s.block[%zu]: block device %s "
+							    "already on %s",
+							    ctx, i, name, o->address);
 					}
 			}
 		}
@@ -656,9 +667,9 @@ static int parse_json(const char *data, size_t len, json_object **ret, char *err
 		}
 		json_object_put(o);
 		fail(err, errlen, "%zu:%zu: %s", line, col,
-		     jerr == json_tokener_continue ? "unexpected end of input (truncated?)"
+		     jerr == json_tokener_continue  ? "unexpected end of input (truncated?)"
 		     : jerr != json_tokener_success ? json_tokener_error_desc(jerr)
-						    : "trailing data after the document");
+		                                    : "trailing data after the document");
 		json_tokener_free(tok);
 		return -EINVAL;
 	}
@@ -674,7 +685,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* Sorted copy of names to find duplicates; reports the later index. */
 static int check_unique(char **names, size_t n, const char *what, const char *key, char *err,
-			size_t errlen)
+                        size_t errlen)
 {
 	_cleanup_free_ const char **sorted = calloc(n ? n : 1, sizeof(*sorted));
 
@@ -695,13 +706,13 @@ static int check_unique(char **names, size_t n, const char *what, const char *ke
 				second = j;
 		}
 		return fail(err, errlen, "%s[%zu].%s: duplicate %s (also %s[%zu])", what, second,
-			    key, sorted[i], what, first);
+		            key, sorted[i], what, first);
 	}
 	return 0;
 }
 
 int sim_topology_parse(const char *data, size_t len, struct sim_machine **ret, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	static const char *const keys[] = {"lockdown", "drivers", "devices", NULL};
 	_cleanup_json_ json_object *root = NULL;
@@ -727,9 +738,9 @@ int sim_topology_parse(const char *data, size_t len, struct sim_machine **ret, c
 		return -ENOMEM;
 	if (lockdown && sim_lockdown_from_string(lockdown, &m->lockdown) < 0)
 		return fail(err, errlen,
-			    "lockdown: expected none, integrity, confidentiality or unsupported, "
-			    "got \"%.32s\"",
-			    lockdown);
+		            "lockdown: expected none, integrity, confidentiality or unsupported, "
+		            "got \"%.32s\"",
+		            lockdown);
 
 	for (size_t i = 0; drivers && i < json_object_array_length(drivers); i++) {
 		struct sim_driver *drv = NULL;
@@ -743,7 +754,7 @@ int sim_topology_parse(const char *data, size_t len, struct sim_machine **ret, c
 		}
 	}
 	names = calloc(m->n_drivers + (devices ? json_object_array_length(devices) : 0) + 1,
-		       sizeof(*names));
+	               sizeof(*names));
 	if (!names)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->n_drivers; i++)
@@ -757,7 +768,7 @@ int sim_topology_parse(const char *data, size_t len, struct sim_machine **ret, c
 		char ctx[64];
 		snprintf(ctx, sizeof(ctx), "devices[%zu]", i);
 		r = parse_device_obj(json_object_array_get_idx(devices, i), ctx, NULL, &d, err,
-				     errlen);
+		                     errlen);
 		if (r < 0)
 			return r;
 		r = sim_machine_add_device(m, d);
@@ -810,8 +821,8 @@ int sim_topology_load(const char *path, struct sim_machine **ret, char *err, siz
 }
 
 int sim_topology_parse_device(const char *json, size_t len, const char *context,
-			      const struct sim_machine *m, const struct sim_device *inherit,
-			      struct sim_device **ret, char *err, size_t errlen)
+                              const struct sim_machine *m, const struct sim_device *inherit,
+                              struct sim_device **ret, char *err, size_t errlen)
 {
 	_cleanup_json_ json_object *o = NULL;
 	struct sim_device *d = NULL;

@@ -18,7 +18,7 @@
  * -EINVAL (or -ENOMEM, -E2BIG) and writes the reason to ERR.
  */
 int sim_topology_parse(const char *data, size_t len, struct sim_machine **ret, char *err,
-		       size_t errlen);
+                       size_t errlen);
 
 /* Reads PATH (at most SIM_MAX_TOPOLOGY_BYTES) and parses it; ERR gets "PATH: reason". */
 int sim_topology_load(const char *path, struct sim_machine **ret, char *err, size_t errlen);
@@ -31,5 +31,5 @@ int sim_topology_load(const char *path, struct sim_machine **ret, char *err, siz
  * INHERIT; a given address must equal INHERIT's. The parent is not resolved here.
  */
 int sim_topology_parse_device(const char *json, size_t len, const char *context,
-			      const struct sim_machine *m, const struct sim_device *inherit,
-			      struct sim_device **ret, char *err, size_t errlen);
+                              const struct sim_machine *m, const struct sim_device *inherit,
+                              struct sim_device **ret, char *err, size_t errlen);

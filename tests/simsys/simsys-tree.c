@@ -15,9 +15,9 @@
 			return _r;                                                                 \
 	} while (0)
 
-#define DIR_(w)            .type = SIM_NODE_DIR, .what = (w), .perm = 0755
-#define FILE_(w, p)        .type = SIM_NODE_FILE, .what = (w), .perm = (p)
-#define LINK_(w)           .type = SIM_NODE_LINK, .what = (w), .perm = 0777
+#define DIR_(w)     .type = SIM_NODE_DIR, .what = (w), .perm = 0755
+#define FILE_(w, p) .type = SIM_NODE_FILE, .what = (w), .perm = (p)
+#define LINK_(w)    .type = SIM_NODE_LINK, .what = (w), .perm = 0777
 
 int sim_nvme_ctrl(const char *name)
 {
@@ -38,7 +38,7 @@ static int cmp_uint(const void *a, const void *b)
 
 /* Sorted distinct values KEY(d) over live devices (KEY < 0 skipped). Caller frees. */
 static unsigned *distinct_keys(struct sim_machine *m, long (*key)(const struct sim_device *),
-			       size_t *ret_n)
+                               size_t *ret_n)
 {
 	unsigned *v = calloc(m->n_devices + 1, sizeof(*v));
 	size_t n = 0, out = 0;
@@ -97,8 +97,7 @@ static bool first_of_module(struct sim_machine *m, const struct sim_driver *drv)
 	return false;
 }
 
-static int list_device(struct sim_machine *m, struct sim_device *d, sim_tree_cb cb,
-		       void *userdata)
+static int list_device(struct sim_machine *m, struct sim_device *d, sim_tree_cb cb, void *userdata)
 {
 	EMIT("vendor", FILE_(F_VENDOR, 0444), .dev = d);
 	EMIT("device", FILE_(F_DEVICE, 0444), .dev = d);
@@ -132,8 +131,7 @@ static int list_device(struct sim_machine *m, struct sim_device *d, sim_tree_cb 
 	return 0;
 }
 
-int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb cb,
-		  void *userdata)
+int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb cb, void *userdata)
 {
 	struct sim_device *d = dir->dev;
 	char name[80];
@@ -153,8 +151,10 @@ int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb
 		if (!roots)
 			return -ENOMEM;
 		for (size_t i = 0; i < n; i++) {
-			snprintf(name, sizeof(name), "pci%04x:%02x", roots[i] >> 8, roots[i] & 0xff);
-			EMIT(name, DIR_(D_PCIROOT), .domain = roots[i] >> 8, .bus = roots[i] & 0xff);
+			snprintf(name, sizeof(name), "pci%04x:%02x", roots[i] >> 8,
+			         roots[i] & 0xff);
+			EMIT(name, DIR_(D_PCIROOT), .domain = roots[i] >> 8,
+			     .bus = roots[i] & 0xff);
 		}
 		return 0;
 	}
@@ -203,8 +203,8 @@ int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb
 	case D_BLK:
 		EMIT("dev", FILE_(F_BLK_DEV, 0444), .dev = d, .idx = dir->idx);
 		for (size_t p = 0; p < d->block[dir->idx].n_parts; p++)
-			EMIT(d->block[dir->idx].parts[p].name, DIR_(D_PART), .dev = d, .idx = dir->idx,
-			     .part = p + 1);
+			EMIT(d->block[dir->idx].parts[p].name, DIR_(D_PART), .dev = d,
+			     .idx = dir->idx, .part = p + 1);
 		return 0;
 	case D_PART:
 		EMIT("dev", FILE_(F_BLK_DEV, 0444), .dev = d, .idx = dir->idx, .part = dir->part);
@@ -262,7 +262,8 @@ int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb
 	case D_GROUP_DEVICES:
 		for (size_t i = 0; i < m->n_devices; i++)
 			if (m->devices[i]->iommu_group == dir->group)
-				EMIT(m->devices[i]->address, LINK_(L_GROUP_DEV), .dev = m->devices[i]);
+				EMIT(m->devices[i]->address, LINK_(L_GROUP_DEV),
+				     .dev = m->devices[i]);
 		return 0;
 	case D_SECURITY:
 		if (m->lockdown != SIM_LOCKDOWN_UNSUPPORTED)
@@ -272,7 +273,8 @@ int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb
 		for (size_t i = 0; i < m->n_drivers; i++) {
 			struct sim_driver *drv = m->drivers[i];
 			if (drv->loaded && first_of_module(m, drv))
-				EMIT(drv->module, DIR_(D_MODULE), .drv = drv, .module = drv->module);
+				EMIT(drv->module, DIR_(D_MODULE), .drv = drv,
+				     .module = drv->module);
 		}
 		return 0;
 	case D_MODULE:
@@ -285,7 +287,8 @@ int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb
 			struct sim_driver *drv = m->drivers[i];
 			if (drv->loaded && streq(drv->module, dir->module)) {
 				snprintf(name, sizeof(name), "pci:%s", drv->name);
-				EMIT(name, LINK_(L_MODULE_DRIVER), .drv = drv, .module = dir->module);
+				EMIT(name, LINK_(L_MODULE_DRIVER), .drv = drv,
+				     .module = dir->module);
 			}
 		}
 		return 0;
@@ -348,7 +351,7 @@ static int find_cb(void *userdata, const char *name, const struct sim_node *chil
  * exactly as the enumerator above would. 1 found, 0 absent, -1 not handled here.
  */
 static int lookup_fast(struct sim_machine *m, const struct sim_node *dir, const char *name,
-		       size_t len, struct sim_node *ret)
+                       size_t len, struct sim_node *ret)
 {
 	char buf[16];
 	struct sim_device *d;
@@ -361,8 +364,7 @@ static int lookup_fast(struct sim_machine *m, const struct sim_node *dir, const 
 	case D_DEVICES: {
 		unsigned domain, bus;
 		int end = 0;
-		if (sscanf(buf, "pci%4x:%2x%n", &domain, &bus, &end) != 2 || buf[end] ||
-		    len != 10)
+		if (sscanf(buf, "pci%4x:%2x%n", &domain, &bus, &end) != 2 || buf[end] || len != 10)
 			return -1;
 		for (size_t i = 0; i < m->n_devices; i++) {
 			d = m->devices[i];
@@ -371,7 +373,8 @@ static int lookup_fast(struct sim_machine *m, const struct sim_node *dir, const 
 				snprintf(canon, sizeof(canon), "pci%04x:%02x", domain, bus);
 				if (!streq(canon, buf))
 					return 0;
-				*ret = (struct sim_node){DIR_(D_PCIROOT), .domain = domain, .bus = bus};
+				*ret = (struct sim_node){DIR_(D_PCIROOT), .domain = domain,
+				                         .bus = bus};
 				return 1;
 			}
 		}
@@ -468,8 +471,7 @@ int sim_tree_device_path(const struct sim_device *d, char *buf, size_t size)
 	return r < 0 ? r : 0;
 }
 
-int sim_tree_link_target(struct sim_machine *m, const struct sim_node *node, char *buf,
-			 size_t size)
+int sim_tree_link_target(struct sim_machine *m, const struct sim_node *node, char *buf, size_t size)
 {
 	char target[1024], dpath[768];
 	int depth, w = 0, r;
@@ -486,10 +488,10 @@ int sim_tree_link_target(struct sim_machine *m, const struct sim_node *node, cha
 		depth = r;
 		if (node->what == L_DEV_DRIVER)
 			w = snprintf(target, sizeof(target), "bus/pci/drivers/%s",
-				     node->dev->driver ? node->dev->driver->name : "");
+			             node->dev->driver ? node->dev->driver->name : "");
 		else if (node->what == L_DEV_GROUP)
 			w = snprintf(target, sizeof(target), "kernel/iommu_groups/%d",
-				     node->dev->iommu_group);
+			             node->dev->iommu_group);
 		else
 			w = snprintf(target, sizeof(target), "bus/pci");
 		break;
@@ -522,18 +524,18 @@ int sim_tree_link_target(struct sim_machine *m, const struct sim_node *node, cha
 		depth = 2;
 		if (node->what == L_CLASS_NET) {
 			w = snprintf(target, sizeof(target), "%s/net/%s", dpath,
-				     node->dev->net[node->idx].name);
+			             node->dev->net[node->idx].name);
 		} else {
 			const struct sim_block *b = &node->dev->block[node->idx];
 			int ctrl = sim_nvme_ctrl(b->name);
 			if (ctrl >= 0)
 				w = snprintf(target, sizeof(target), "%s/nvme/nvme%d/%s", dpath,
-					     ctrl, b->name);
+				             ctrl, b->name);
 			else
 				w = snprintf(target, sizeof(target), "%s/block/%s", dpath, b->name);
 			if (node->part && w >= 0 && (size_t)w < sizeof(target))
 				w += snprintf(target + w, sizeof(target) - (size_t)w, "/%s",
-					      b->parts[node->part - 1].name);
+				              b->parts[node->part - 1].name);
 		}
 		break;
 	}

@@ -21,32 +21,43 @@
 #include "simsys-topology.h"
 
 static const char machine_json[] =
-	"{\"drivers\": ["
-	" {\"name\": \"pcieport\", \"ids\": [{\"class\": \"060400\", \"class_mask\": \"ffff00\"}]},"
-	" {\"name\": \"nvidia\", \"ids\": [{\"vendor\": \"10de\", \"class\": \"030000\", \"class_mask\": \"ff0000\"}]},"
-	" {\"name\": \"nouveau\", \"ids\": [{\"vendor\": \"10de\", \"class\": \"030000\", \"class_mask\": \"ff0000\"}]},"
-	" {\"name\": \"snd_hda_intel\", \"ids\": [{\"vendor\": \"10de\", \"class\": \"040300\"}]},"
-	" {\"name\": \"e1000e\", \"ids\": [{\"vendor\": \"8086\", \"device\": \"10d3\"}]},"
-	" {\"name\": \"mlx5_core\", \"ids\": [{\"vendor\": \"15b3\", \"device\": \"101e\"}]},"
-	" {\"name\": \"vfio-pci\", \"override_only\": true},"
-	" {\"name\": \"mlx5_vfio_pci\", \"override_only\": true,"
-	"  \"ids\": [{\"vendor\": \"15b3\", \"device\": \"101e\"}]},"
-	" {\"name\": \"broken\", \"probe\": \"fail\", \"ids\": [{\"vendor\": \"1af4\"}]},"
-	" {\"name\": \"virtio-pci\", \"ids\": [{\"vendor\": \"1af4\"}]},"
-	" {\"name\": \"ixgbe\", \"loaded\": false, \"ids\": [{\"vendor\": \"8086\", \"device\": \"10fb\"}]}"
-	"],"
-	"\"devices\": ["
-	" {\"address\": \"0000:00:01.0\", \"vendor\": \"8086\", \"device\": \"1901\", \"class\": \"060400\"},"
-	" {\"address\": \"0000:01:00.0\", \"vendor\": \"10de\", \"device\": \"2330\", \"class\": \"030200\","
-	"  \"iommu_group\": 1, \"parent\": \"0000:00:01.0\"},"
-	" {\"address\": \"0000:01:00.1\", \"vendor\": \"10de\", \"device\": \"22a3\", \"class\": \"040300\","
-	"  \"iommu_group\": 1, \"parent\": \"0000:00:01.0\"},"
-	" {\"address\": \"0000:02:00.0\", \"vendor\": \"8086\", \"device\": \"10d3\", \"class\": \"020000\"},"
-	" {\"address\": \"0000:03:00.0\", \"vendor\": \"15b3\", \"device\": \"101e\", \"class\": \"020000\"},"
-	" {\"address\": \"0000:04:00.0\", \"vendor\": \"1af4\", \"device\": \"1000\", \"class\": \"020000\"},"
-	" {\"address\": \"0000:05:00.0\", \"vendor\": \"8086\", \"device\": \"10fb\", \"class\": \"020000\"},"
-	" {\"address\": \"0000:06:00.0\", \"vendor\": \"1234\", \"device\": \"5678\", \"class\": \"ff0000\"}"
-	"]}";
+    "{\"drivers\": ["
+    " {\"name\": \"pcieport\", \"ids\": [{\"class\": \"060400\", \"class_mask\": \"ffff00\"}]},"
+    " {\"name\": \"nvidia\", \"ids\": [{\"vendor\": \"10de\", \"class\": \"030000\", "
+    "\"class_mask\": \"ff0000\"}]},"
+    " {\"name\": \"nouveau\", \"ids\": [{\"vendor\": \"10de\", \"class\": \"030000\", "
+    "\"class_mask\": \"ff0000\"}]},"
+    " {\"name\": \"snd_hda_intel\", \"ids\": [{\"vendor\": \"10de\", \"class\": \"040300\"}]},"
+    " {\"name\": \"e1000e\", \"ids\": [{\"vendor\": \"8086\", \"device\": \"10d3\"}]},"
+    " {\"name\": \"mlx5_core\", \"ids\": [{\"vendor\": \"15b3\", \"device\": \"101e\"}]},"
+    " {\"name\": \"vfio-pci\", \"override_only\": true},"
+    " {\"name\": \"mlx5_vfio_pci\", \"override_only\": true,"
+    "  \"ids\": [{\"vendor\": \"15b3\", \"device\": \"101e\"}]},"
+    " {\"name\": \"broken\", \"probe\": \"fail\", \"ids\": [{\"vendor\": \"1af4\"}]},"
+    " {\"name\": \"virtio-pci\", \"ids\": [{\"vendor\": \"1af4\"}]},"
+    " {\"name\": \"ixgbe\", \"loaded\": false, \"ids\": [{\"vendor\": \"8086\", \"device\": "
+    "\"10fb\"}]}"
+    "],"
+    "\"devices\": ["
+    " {\"address\": \"0000:00:01.0\", \"vendor\": \"8086\", \"device\": \"1901\", \"class\": "
+    "\"060400\"},"
+    " {\"address\": \"0000:01:00.0\", \"vendor\": \"10de\", \"device\": \"2330\", \"class\": "
+    "\"030200\","
+    "  \"iommu_group\": 1, \"parent\": \"0000:00:01.0\"},"
+    " {\"address\": \"0000:01:00.1\", \"vendor\": \"10de\", \"device\": \"22a3\", \"class\": "
+    "\"040300\","
+    "  \"iommu_group\": 1, \"parent\": \"0000:00:01.0\"},"
+    " {\"address\": \"0000:02:00.0\", \"vendor\": \"8086\", \"device\": \"10d3\", \"class\": "
+    "\"020000\"},"
+    " {\"address\": \"0000:03:00.0\", \"vendor\": \"15b3\", \"device\": \"101e\", \"class\": "
+    "\"020000\"},"
+    " {\"address\": \"0000:04:00.0\", \"vendor\": \"1af4\", \"device\": \"1000\", \"class\": "
+    "\"020000\"},"
+    " {\"address\": \"0000:05:00.0\", \"vendor\": \"8086\", \"device\": \"10fb\", \"class\": "
+    "\"020000\"},"
+    " {\"address\": \"0000:06:00.0\", \"vendor\": \"1234\", \"device\": \"5678\", \"class\": "
+    "\"ff0000\"}"
+    "]}";
 
 static struct sim_machine *m;
 
@@ -95,7 +106,7 @@ static const char *bound(const char *addr)
 }
 
 static int w(int (*fn)(struct sim_machine *, struct sim_driver *, const char *, size_t),
-	     const char *driver, const char *value)
+             const char *driver, const char *value)
 {
 	return fn(m, drv(driver), value, strlen(value));
 }
@@ -135,8 +146,11 @@ static void test_boot_probe(void **state)
 
 static void test_id_matching(void **state)
 {
-	struct sim_device d = {.vendor = 0x10de, .device = 0x2330, .subvendor = 0x10de,
-			       .subdevice = 0x16c1, .class = 0x030200};
+	struct sim_device d = {.vendor = 0x10de,
+	                       .device = 0x2330,
+	                       .subvendor = 0x10de,
+	                       .subdevice = 0x16c1,
+	                       .class = 0x030200};
 	struct sim_id any = {SIM_ANY, SIM_ANY, SIM_ANY, SIM_ANY, 0, 0};
 	struct sim_id id;
 
@@ -237,7 +251,7 @@ static void test_store_errors(void **state)
 	assert_int_equal(probe("0000:09:00.0"), -ENODEV);
 	assert_int_equal(probe("0000:01:00.0 "), -ENODEV); /* only a newline is forgiven */
 	assert_int_equal(probe("0000:01:00.0\n\n"), -ENODEV);
-	assert_int_equal(probe("0000:01:00.0"), 0);        /* bound already: nothing to do */
+	assert_int_equal(probe("0000:01:00.0"), 0); /* bound already: nothing to do */
 	/* unbind by a driver that does not hold the device. */
 	assert_int_equal(w(sim_store_unbind, "nouveau", "0000:01:00.0"), -ENODEV);
 	assert_int_equal(w(sim_store_unbind, "nvidia", "0000:09:00.0"), -ENODEV);
@@ -259,14 +273,14 @@ static void test_store_errors(void **state)
 static void test_autoprobe(void **state)
 {
 	const char *hot = "add-device {\"address\": \"0000:07:00.0\", \"vendor\": \"8086\", "
-			  "\"device\": \"10d3\", \"class\": \"020000\"}";
+	                  "\"device\": \"10d3\", \"class\": \"020000\"}";
 
 	(void)state;
 	assert_int_equal(sim_store_drivers_autoprobe(m, "0\n", 2), 0);
 	assert_false(m->autoprobe);
 	assert_int_equal(control(hot), 0);
 	assert_string_equal(bound("0000:07:00.0"), ""); /* not probed on add */
-	assert_int_equal(probe("0000:07:00.0"), 0);      /* drivers_probe still works */
+	assert_int_equal(probe("0000:07:00.0"), 0);     /* drivers_probe still works */
 	assert_string_equal(bound("0000:07:00.0"), "e1000e");
 	assert_int_equal(sim_store_drivers_autoprobe(m, "1", 1), 0);
 	assert_true(m->autoprobe);
@@ -277,7 +291,7 @@ static void test_autoprobe(void **state)
 static void test_new_id(void **state)
 {
 	const char *twin = "add-device {\"address\": \"0000:08:00.0\", \"vendor\": \"8086\", "
-			   "\"device\": \"10fb\", \"class\": \"020000\"}";
+	                   "\"device\": \"10fb\", \"class\": \"020000\"}";
 
 	(void)state;
 	assert_int_equal(w(sim_store_new_id, "vfio-pci", "8086"), -EINVAL);
@@ -298,13 +312,30 @@ static void test_new_id(void **state)
 	assert_int_equal(w(sim_store_new_id, "e1000e", "8086 10d3"), -EEXIST);
 	/* With subsystem ids and class: the dummy device is checked with them. */
 	assert_int_equal(w(sim_store_new_id, "e1000e", "8086 10d3 1028 0001 020000 ffffff"),
-			 -EEXIST);
+	                 -EEXIST);
 	/* remove_id: absent -> ENODEV; present -> gone, binding stays. */
 	assert_int_equal(w(sim_store_remove_id, "vfio-pci", "1234 5678"), -ENODEV);
 	assert_int_equal(w(sim_store_remove_id, "vfio-pci", "8086"), -EINVAL);
 	assert_int_equal(w(sim_store_remove_id, "vfio-pci", "8086 10fb"), 0);
 	assert_int_equal(w(sim_store_remove_id, "vfio-pci", "8086 10fb"), -ENODEV);
 	assert_int_equal(drv("vfio-pci")->n_dynids, 1);
+	assert_string_equal(bound("0000:05:00.0"), "vfio-pci");
+}
+
+static void test_new_id_driver_data(void **state)
+{
+	(void)state;
+	/* With driver_data the duplicate check is skipped, but the value must be one of the
+	 * static table's (all 0 here); a driver without a table takes any. */
+	assert_int_equal(w(sim_store_new_id, "e1000e", "8086 10d3 ffffffff ffffffff 0 0 1"),
+	                 -EINVAL);
+	assert_int_equal(w(sim_store_new_id, "e1000e", "8086 10d3 ffffffff ffffffff 0 0 0"), 0);
+	assert_int_equal(drv("e1000e")->n_dynids, 1);
+	assert_int_equal(w(sim_store_new_id, "vfio-pci", "1234 5678 ffffffff ffffffff 0 0 7"), 0);
+	assert_string_equal(bound("0000:06:00.0"), "vfio-pci");
+	/* Fields stop at the first that is not hex: "10fb,1" is one field short of a class. */
+	assert_int_equal(w(sim_store_new_id, "vfio-pci", "8086 10fb,1"), 0);
+	assert_int_equal(drv("vfio-pci")->dynids[1].subvendor, SIM_ANY);
 	assert_string_equal(bound("0000:05:00.0"), "vfio-pci");
 }
 
@@ -350,7 +381,7 @@ static void test_modules(void **state)
 	assert_false(sim_module_loaded(m, "ixgbe"));
 	assert_int_equal(control("load-module ixgbe"), 0);
 	assert_true(sim_module_loaded(m, "ixgbe"));
-	assert_string_equal(bound("0000:05:00.0"), "ixgbe"); /* driver_register attaches */
+	assert_string_equal(bound("0000:05:00.0"), "ixgbe");          /* driver_register attaches */
 	assert_ptr_equal(m->drivers[m->n_drivers - 1], drv("ixgbe")); /* registered last */
 	/* A reloaded module goes to the end of the probe order: nouveau now wins the GPU. */
 	assert_int_equal(control("unload-module nvidia"), 0);
@@ -386,16 +417,16 @@ static void test_hotplug(void **state)
 
 	(void)state;
 	assert_int_equal(control("add-device {\"address\": \"0000:01:00.0\", \"vendor\": \"10de\", "
-				 "\"device\": \"2330\", \"class\": \"030000\"}"),
-			 -EINVAL); /* duplicate address */
+	                         "\"device\": \"2330\", \"class\": \"030000\"}"),
+	                 -EINVAL); /* duplicate address */
 	assert_int_equal(control("add-device {\"address\": \"0000:0a:00.0\", \"vendor\": \"10de\", "
-				 "\"device\": \"2330\", \"class\": \"030000\", \"parent\": "
-				 "\"0000:02:00.0\"}"),
-			 -EINVAL); /* parent is not a bridge */
+	                         "\"device\": \"2330\", \"class\": \"030000\", \"parent\": "
+	                         "\"0000:02:00.0\"}"),
+	                 -EINVAL); /* parent is not a bridge */
 	assert_int_equal(control("add-device {\"address\": \"0000:01:00.2\", \"vendor\": \"10de\", "
-				 "\"device\": \"1ad9\", \"class\": \"0c0330\", \"parent\": "
-				 "\"0000:00:01.0\"}"),
-			 0);
+	                         "\"device\": \"1ad9\", \"class\": \"0c0330\", \"parent\": "
+	                         "\"0000:00:01.0\"}"),
+	                 0);
 	assert_ptr_equal(dev("0000:01:00.2")->parent, bridge);
 	/* Removing the bridge removes what is below it. */
 	assert_int_equal(control("remove-device 0000:00:01.0"), 0);
@@ -414,8 +445,8 @@ static void test_swap_on_unbind(void **state)
 
 	(void)state;
 	assert_int_equal(control("swap-on-unbind 0000:02:00.0 {\"vendor\": \"8086\", \"device\": "
-				 "\"10fb\", \"class\": \"020000\"}"),
-			 0);
+	                         "\"10fb\", \"class\": \"020000\"}"),
+	                 0);
 	assert_int_equal(override("0000:02:00.0", "vfio-pci"), 0);
 	assert_int_equal(w(sim_store_unbind, "e1000e", "0000:02:00.0"), 0);
 	new = dev("0000:02:00.0");
@@ -523,7 +554,7 @@ static void test_log(void **state)
 	sim_log_append(m, "write bus/pci/drivers_probe x\\n", -19, NULL);
 	sim_log_append(m, "control bogus", -22, "unknown\ncommand");
 	assert_string_equal(m->log, "1 write bus/pci/drivers_probe x\\n -> -19\n"
-				    "2 control bogus -> -22 # unknown\\ncommand\n");
+	                            "2 control bogus -> -22 # unknown\\ncommand\n");
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -531,13 +562,24 @@ static void test_log(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_boot_probe),	   T(test_id_matching),	     T(test_override_flow),
-		T(test_override_rules),	   T(test_override_only_ids_need_override),
-		T(test_override_length),  T(test_store_errors),
-		T(test_autoprobe),	   T(test_new_id),	     T(test_new_id_ignores_autoprobe),
-		T(test_fault_injection),   T(test_modules),	     T(test_hotplug),
-		T(test_swap_on_unbind),	   T(test_held_probe),	     T(test_held_probe_fails),
-		T(test_log),
+	    T(test_boot_probe),
+	    T(test_id_matching),
+	    T(test_override_flow),
+	    T(test_override_rules),
+	    T(test_override_only_ids_need_override),
+	    T(test_override_length),
+	    T(test_store_errors),
+	    T(test_autoprobe),
+	    T(test_new_id),
+	    T(test_new_id_ignores_autoprobe),
+	    T(test_new_id_driver_data),
+	    T(test_fault_injection),
+	    T(test_modules),
+	    T(test_hotplug),
+	    T(test_swap_on_unbind),
+	    T(test_held_probe),
+	    T(test_held_probe_fails),
+	    T(test_log),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,24 +22,32 @@
 #include "simsys-tree.h"
 
 static const char machine_json[] =
-	"{\"lockdown\": \"integrity\", \"drivers\": ["
-	" {\"name\": \"pcieport\", \"ids\": [{\"class\": \"060400\"}]},"
-	" {\"name\": \"nvidia\", \"ids\": [{\"vendor\": \"10de\"}]},"
-	" {\"name\": \"nvme\", \"ids\": [{\"class\": \"010802\"}]},"
-	" {\"name\": \"vfio-pci\", \"override_only\": true}],"
-	"\"devices\": ["
-	" {\"address\": \"0000:00:01.0\", \"vendor\": \"8086\", \"device\": \"1901\", \"class\": \"060400\", \"iommu_group\": 1},"
-	" {\"address\": \"0000:01:00.0\", \"vendor\": \"1000\", \"device\": \"c010\", \"class\": \"060400\","
-	"  \"parent\": \"0000:00:01.0\", \"iommu_group\": 1},"
-	" {\"address\": \"0000:02:00.0\", \"vendor\": \"10de\", \"device\": \"2330\", \"subsystem_vendor\": \"10de\","
-	"  \"subsystem_device\": \"16c1\", \"class\": \"030200\", \"revision\": \"a1\", \"iommu_group\": 7,"
-	"  \"parent\": \"0000:01:00.0\", \"numa_node\": 1},"
-	" {\"address\": \"0000:03:00.0\", \"vendor\": \"1a03\", \"device\": \"2000\", \"class\": \"030000\","
-	"  \"boot_vga\": true, \"net\": [{\"name\": \"eno1\", \"default_route\": true}, {\"name\": \"eno2\"}]},"
-	" {\"address\": \"0001:40:00.0\", \"vendor\": \"144d\", \"device\": \"a80a\", \"class\": \"010802\","
-	"  \"block\": [{\"name\": \"nvme0n1\", \"partitions\": [{\"name\": \"nvme0n1p1\", \"mounts\": [\"/\"]},"
-	"   {\"name\": \"nvme0n1p2\", \"swap\": true}]}, {\"name\": \"sdb\", \"mounts\": [\"/data\"]}]}"
-	"]}";
+    "{\"lockdown\": \"integrity\", \"drivers\": ["
+    " {\"name\": \"pcieport\", \"ids\": [{\"class\": \"060400\"}]},"
+    " {\"name\": \"nvidia\", \"ids\": [{\"vendor\": \"10de\"}]},"
+    " {\"name\": \"nvme\", \"ids\": [{\"class\": \"010802\"}]},"
+    " {\"name\": \"vfio-pci\", \"override_only\": true}],"
+    "\"devices\": ["
+    " {\"address\": \"0000:00:01.0\", \"vendor\": \"8086\", \"device\": \"1901\", \"class\": "
+    "\"060400\", \"iommu_group\": 1},"
+    " {\"address\": \"0000:01:00.0\", \"vendor\": \"1000\", \"device\": \"c010\", \"class\": "
+    "\"060400\","
+    "  \"parent\": \"0000:00:01.0\", \"iommu_group\": 1},"
+    " {\"address\": \"0000:02:00.0\", \"vendor\": \"10de\", \"device\": \"2330\", "
+    "\"subsystem_vendor\": \"10de\","
+    "  \"subsystem_device\": \"16c1\", \"class\": \"030200\", \"revision\": \"a1\", "
+    "\"iommu_group\": 7,"
+    "  \"parent\": \"0000:01:00.0\", \"numa_node\": 1},"
+    " {\"address\": \"0000:03:00.0\", \"vendor\": \"1a03\", \"device\": \"2000\", \"class\": "
+    "\"030000\","
+    "  \"boot_vga\": true, \"net\": [{\"name\": \"eno1\", \"default_route\": true}, {\"name\": "
+    "\"eno2\"}]},"
+    " {\"address\": \"0001:40:00.0\", \"vendor\": \"144d\", \"device\": \"a80a\", \"class\": "
+    "\"010802\","
+    "  \"block\": [{\"name\": \"nvme0n1\", \"partitions\": [{\"name\": \"nvme0n1p1\", \"mounts\": "
+    "[\"/\"]},"
+    "   {\"name\": \"nvme0n1p2\", \"swap\": true}]}, {\"name\": \"sdb\", \"mounts\": [\"/data\"]}]}"
+    "]}";
 
 static struct sim_machine *m;
 
@@ -145,19 +153,20 @@ static void test_layout_and_links(void **state)
 	assert_link("/bus/pci/drivers/vfio-pci/module", "/module/vfio_pci");
 	assert_link("/module/vfio_pci/drivers/pci:vfio-pci", "/bus/pci/drivers/vfio-pci");
 	assert_link("/kernel/iommu_groups/1/devices/0000:01:00.0",
-		    "/devices/pci0000:00/0000:00:01.0/0000:01:00.0");
+	            "/devices/pci0000:00/0000:00:01.0/0000:01:00.0");
 	assert_link("/class/net/eno2", "/devices/pci0000:03/0000:03:00.0/net/eno2");
 	assert_link("/devices/pci0000:03/0000:03:00.0/net/eno1/device",
-		    "/devices/pci0000:03/0000:03:00.0");
+	            "/devices/pci0000:03/0000:03:00.0");
 	assert_link("/class/block/nvme0n1", "/devices/pci0001:40/0001:40:00.0/nvme/nvme0/nvme0n1");
 	assert_link("/class/block/nvme0n1p2",
-		    "/devices/pci0001:40/0001:40:00.0/nvme/nvme0/nvme0n1/nvme0n1p2");
+	            "/devices/pci0001:40/0001:40:00.0/nvme/nvme0/nvme0n1/nvme0n1p2");
 	assert_link("/class/block/sdb", "/devices/pci0001:40/0001:40:00.0/block/sdb");
 	/* no driver link while unbound, no group link without a group */
 	struct sim_node n;
-	assert_int_equal(sim_tree_lookup(m, "/devices/pci0000:03/0000:03:00.0/driver", &n), -ENOENT);
+	assert_int_equal(sim_tree_lookup(m, "/devices/pci0000:03/0000:03:00.0/driver", &n),
+	                 -ENOENT);
 	assert_int_equal(sim_tree_lookup(m, "/devices/pci0000:03/0000:03:00.0/iommu_group", &n),
-			 -ENOENT);
+	                 -ENOENT);
 	assert_int_equal(sim_tree_lookup(m, "/bus/pci/devices/0000:02:00.0/vendor", &n), -ENOTDIR);
 	assert_int_equal(sim_tree_lookup(m, "/devices/pci0000:02", &n), -ENOENT);
 	assert_int_equal(sim_tree_lookup(m, "/bus/pci/drivers/nvidia/../nvidia", &n), -ENOENT);
@@ -195,10 +204,12 @@ static void test_contents(void **state)
 	assert_content(GPU "/driver_override", "(null)\n");
 	assert_content(GPU "/boot_vga", "0\n");
 	assert_content("/devices/pci0000:03/0000:03:00.0/boot_vga", "1\n");
-	assert_int_equal(sim_tree_lookup(m, "/devices/pci0001:40/0001:40:00.0/boot_vga", &n), -ENOENT);
+	assert_int_equal(sim_tree_lookup(m, "/devices/pci0001:40/0001:40:00.0/boot_vga", &n),
+	                 -ENOENT);
 	assert_content("/kernel/security/lockdown", "none [integrity] confidentiality\n");
 	assert_content("/bus/pci/drivers_autoprobe", "1\n");
-	assert_content("/devices/pci0001:40/0001:40:00.0/nvme/nvme0/nvme0n1/nvme0n1p2/partition", "2\n");
+	assert_content("/devices/pci0001:40/0001:40:00.0/nvme/nvme0/nvme0n1/nvme0n1p2/partition",
+	               "2\n");
 	/* config: ids little-endian, class, header type 1 with bus numbers for a bridge */
 	n = node("/devices/pci0000:00/0000:00:01.0/config");
 	assert_int_equal(sim_attr_render(m, &n, &cfg, &len), 0);
@@ -260,12 +271,13 @@ static void test_listings_follow_state(void **state)
 	assert_string_equal(list("/bus/pci/drivers"), "pcieport nvidia nvme vfio-pci ");
 	assert_string_equal(list("/module"), "pcieport nvidia nvme vfio_pci ");
 	assert_string_equal(list("/bus/pci/drivers/nvidia"),
-			    "bind unbind new_id remove_id module 0000:02:00.0 ");
+	                    "bind unbind new_id remove_id module 0000:02:00.0 ");
 	assert_non_null(strstr(list(GPU), "driver iommu_group"));
 	/* unbind: the links go from both sides */
 	assert_int_equal(sim_store_unbind(m, sim_find_driver(m, "nvidia"), unbind, strlen(unbind)),
-			 0);
-	assert_string_equal(list("/bus/pci/drivers/nvidia"), "bind unbind new_id remove_id module ");
+	                 0);
+	assert_string_equal(list("/bus/pci/drivers/nvidia"),
+	                    "bind unbind new_id remove_id module ");
 	assert_null(strstr(list(GPU), "driver "));
 	/* an unloaded module disappears with its drivers */
 	char err[256];
@@ -282,10 +294,10 @@ static void test_listings_follow_state(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_layout_and_links),
-		T(test_modes),
-		T(test_contents),
-		T(test_listings_follow_state),
+	    T(test_layout_and_links),
+	    T(test_modes),
+	    T(test_contents),
+	    T(test_listings_follow_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
