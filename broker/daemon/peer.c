@@ -243,9 +243,8 @@ int bb_peer_from_socket(int fd, unsigned flags, BbPeerIdentity *ret)
 		r = cap_sys_admin_at(procfd, &p.cap_sys_admin);
 	}
 	if (r >= 0 && p.cap_sys_admin) {
-		r = in_initial_userns(procfd);
-		if (r >= 0)
-			p.cap_sys_admin = r == 1;
+		/* ns/user needs ptrace access to the peer: what cannot be seen is not trusted. */
+		p.cap_sys_admin = in_initial_userns(procfd) == 1;
 	}
 	/* What we read is the pinned process's only if it is still alive now. */
 	if (r >= 0) {
