@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "authz.h"
 #include "bb-log.h"
 #include "bb-macro.h"
 #include "bb-varlink.h"
@@ -50,13 +51,16 @@ typedef struct BbDaemon {
 	bb_binder *binder;                   /* the loop thread's; workers have their own */
 	struct bb_binder_options binder_opts; /* what every binder is made with */
 	int state_fd;
+	BbAuthzConfig authz; /* authorization of acting calls; authz.pam is the PAM thread */
 } BbDaemon;
 
-/* Who is calling, from SO_PEERCRED at accept time. */
+/* Who is calling, taken at accept time (SO_PEERCRED, pidfd, SELinux context, audit ids). */
 typedef struct BbPeer {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
+	int fd;            /* the connection; -1 when unknown */
+	BbPeerIdentity id; /* id.pidfd -1: the process could not be pinned, never authorized */
 } BbPeer;
 
 /* What a handler answers: ERROR NULL for success. PARAMETERS is owned (may be NULL). */
@@ -83,8 +87,14 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 /* dispatch.c: whether METHOD changes the machine (runs on a worker, needs authorization). */
 bool bb_daemon_method_is_acting(const char *method);
 
-/* authorize.c: may PEER make an acting call? 0, or a PermissionDenied reply. */
-int bb_daemon_authorize(const BbPeer *peer, const char *method, BbReply *reply);
+/*
+ * authorize.c: may PEER make the acting call METHOD with PARAMS? 0, or -EPERM with a
+ * PermissionDenied reply. RET says by which authority and why, for the audit records.
+ */
+int bb_daemon_authorize(BbDaemon *d, const BbPeer *peer, const char *method,
+                        struct json_object *params, BbReply *reply, BbAuthzResult *ret);
+/* The polkit action of an acting METHOD ("io.bindbroker.bind", ...). */
+const char *bb_daemon_action_of(const char *method);
 
 /* methods-service.c: org.varlink.service. */
 int method_get_info(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);

@@ -80,6 +80,7 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 {
 	const BbMethod *m = NULL;
 	BbGroupHold hold = {""};
+	BbAuthzResult authz;
 	const char *bad = NULL;
 	char iface[BB_VARLINK_NAME_MAX + 1], err[256];
 	int r;
@@ -111,9 +112,12 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 		return;
 	}
 
-	if (m->acting && bb_daemon_authorize(peer, m->name, reply) < 0) {
-		log_notice("refused %s from uid %u pid %d: not authorized", m->name,
-		           (unsigned)peer->uid, (int)peer->pid);
+	if (m->acting && bb_daemon_authorize(d, peer, m->name, call->parameters, reply, &authz) < 0) {
+		log_notice("refused %s from uid %u pid %d loginuid %u session %u context %s: "
+		           "not authorized (%s): %s",
+		           m->name, (unsigned)peer->uid, (int)peer->pid, peer->id.loginuid,
+		           peer->id.sessionid, peer->id.scontext[0] ? peer->id.scontext : "-",
+		           authz.authority, authz.reason);
 		return;
 	}
 

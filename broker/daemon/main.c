@@ -189,6 +189,11 @@ static int setup(BbDaemon *d)
 		log_warning_errno(r, "no modules dir (%m); vfio variant selection is off");
 		d->modules = NULL;
 	}
+	/* Every PAM call runs on this one thread, whichever worker asks. */
+	d->authz = (BbAuthzConfig){.mode = BB_AUTHZ_POLKIT};
+	r = bb_pam_worker_start(&d->authz.pam);
+	if (r < 0)
+		return log_error_errno(r, "cannot start the PAM thread: %m");
 	d->state_fd = open_state_dir(d->opts.state_dir);
 	if (d->state_fd < 0)
 		return d->state_fd;
@@ -201,6 +206,8 @@ static int setup(BbDaemon *d)
 
 static void teardown(BbDaemon *d)
 {
+	bb_pam_worker_stop(d->authz.pam);
+	d->authz.pam = NULL;
 	d->binder = bb_binder_free(d->binder);
 	d->modules = bb_modules_free(d->modules);
 	d->sysfs = bb_sysfs_free(d->sysfs);

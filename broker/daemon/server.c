@@ -363,6 +363,7 @@ static void conn_free(Conn *c)
 {
 	if (!c)
 		return;
+	bb_peer_done(&c->peer.id);
 	close(c->fd);
 	bb_varlink_reader_done(&c->reader);
 	free(c->out);
@@ -542,10 +543,9 @@ static unsigned clients_of(const Server *s, uid_t uid)
 
 static void accept_one(Server *s, int listen_fd)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	BbPeerIdentity id;
 	Conn *c;
-	int fd;
+	int fd, r;
 
 	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
@@ -553,30 +553,51 @@ static void accept_one(Server *s, int listen_fd)
 			log_warning_errno(errno, "accept: %m");
 		return;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-		log_warning_errno(errno, "SO_PEERCRED: %m");
+	/* Pinned now: the pid alone could name another process by the time we ask about it. */
+	r = bb_peer_from_socket(fd, 0, &id);
+	if (r == -ESRCH || r == -ENOENT) {
+		log_info("dropping a connection whose process is already gone");
 		close(fd);
 		return;
+	}
+	if (r < 0) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+			log_warning_errno(errno, "SO_PEERCRED: %m");
+			close(fd);
+			return;
+		}
+		/* Read-only calls are still served; acting calls need a pinned process. */
+		log_warning_errno(r, "cannot identify pid %d uid %u (%m): acting calls refused",
+		                  (int)cred.pid, (unsigned)cred.uid);
+		id = (BbPeerIdentity){.pid = cred.pid, .uid = cred.uid, .gid = cred.gid,
+		                      .pidfd = -1, .loginuid = BB_PEER_UNSET_ID,
+		                      .sessionid = BB_PEER_UNSET_ID};
 	}
 	if (s->n >= s->lim.max_clients) {
 		log_warning("refusing a connection of uid %u: %u clients already connected",
-		            (unsigned)cred.uid, s->lim.max_clients);
+		            (unsigned)id.uid, s->lim.max_clients);
+		bb_peer_done(&id);
 		close(fd);
 		return;
 	}
-	if (clients_of(s, cred.uid) >= s->lim.max_clients_per_uid) {
+	if (clients_of(s, id.uid) >= s->lim.max_clients_per_uid) {
 		log_warning("refusing a connection of uid %u: it has %u connections already",
-		            (unsigned)cred.uid, s->lim.max_clients_per_uid);
+		            (unsigned)id.uid, s->lim.max_clients_per_uid);
+		bb_peer_done(&id);
 		close(fd);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
+		bb_peer_done(&id);
 		close(fd);
 		return;
 	}
 	c->fd = fd;
-	c->peer = (BbPeer){.pid = cred.pid, .uid = cred.uid, .gid = cred.gid};
+	c->peer = (BbPeer){.pid = id.pid, .uid = id.uid, .gid = id.gid, .fd = fd, .id = id};
 	c->active_ms = now_ms();
 	s->conns[s->n++] = c;
 }
