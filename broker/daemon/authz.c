@@ -53,8 +53,8 @@ static int ask_pam(const BbAuthzConfig *cfg, const BbPeerIdentity *peer, char *r
 	return bb_pam_worker_ask(cfg->pam, &req, reason, size);
 }
 
-int bb_authz_decide(const BbAuthzConfig *cfg, const BbPeerIdentity *peer,
-                    const BbAuthzRequest *req, BbAuthzResult *ret)
+int bb_authz_decide(const BbAuthzConfig *cfg, const BbPeerIdentity *peer, const BbAuthzRequest *req,
+                    BbAuthzResult *ret)
 {
 	char why[BB_AUTHZ_REASON_MAX];
 	int r;

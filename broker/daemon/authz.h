@@ -38,7 +38,7 @@ typedef struct BbAuthzRequest {
 
 typedef struct BbAuthzResult {
 	bool allowed;
-	const char *authority; /* "read-only", "root", "polkit", "pam", "polkit+pam" */
+	const char *authority;            /* "read-only", "root", "polkit", "pam", "polkit+pam" */
 	char reason[BB_AUTHZ_REASON_MAX]; /* why not (or how yes) */
 } BbAuthzResult;
 
@@ -48,5 +48,5 @@ const char *bb_authz_mode_to_string(BbAuthzMode mode);
 /* Whether PEER counts as the system's administrator (uid 0 + CAP_SYS_ADMIN, initial userns). */
 bool bb_authz_peer_is_admin(const BbPeerIdentity *peer);
 /* Decides; always fills RET (denied unless a yes came). Returns 0, or -EINVAL on bad input. */
-int bb_authz_decide(const BbAuthzConfig *cfg, const BbPeerIdentity *peer,
-                    const BbAuthzRequest *req, BbAuthzResult *ret);
+int bb_authz_decide(const BbAuthzConfig *cfg, const BbPeerIdentity *peer, const BbAuthzRequest *req,
+                    BbAuthzResult *ret);

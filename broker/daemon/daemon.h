@@ -48,7 +48,7 @@ typedef struct BbDaemon {
 	BbDaemonOptions opts;
 	bb_sysfs *sysfs;
 	bb_modules *modules; /* NULL when no modules dir could be opened on simsys */
-	bb_binder *binder;                   /* the loop thread's; workers have their own */
+	bb_binder *binder;   /* the loop thread's; workers have their own */
 	struct bb_binder_options binder_opts; /* what every binder is made with */
 	int state_fd;
 	BbAuthzConfig authz; /* authorization of acting calls; authz.pam is the PAM thread */

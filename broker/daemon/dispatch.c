@@ -112,7 +112,8 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 		return;
 	}
 
-	if (m->acting && bb_daemon_authorize(d, peer, m->name, call->parameters, reply, &authz) < 0) {
+	if (m->acting &&
+	    bb_daemon_authorize(d, peer, m->name, call->parameters, reply, &authz) < 0) {
 		log_notice("refused %s from uid %u pid %d loginuid %u session %u context %s: "
 		           "not authorized (%s): %s",
 		           m->name, (unsigned)peer->uid, (int)peer->pid, peer->id.loginuid,

@@ -195,9 +195,8 @@ int bb_peer_from_socket(int fd, unsigned flags, BbPeerIdentity *ret)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	BbPeerIdentity p = {.pidfd = -1,
-	                    .loginuid = BB_PEER_UNSET_ID,
-	                    .sessionid = BB_PEER_UNSET_ID};
+	BbPeerIdentity p = {
+	    .pidfd = -1, .loginuid = BB_PEER_UNSET_ID, .sessionid = BB_PEER_UNSET_ID};
 	_cleanup_close_ int procfd = -1;
 	char *con = NULL;
 	pid_t pinned;

@@ -18,12 +18,12 @@ typedef struct BbPeerIdentity {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
-	int pidfd;           /* -1 when none could be pinned: such a peer is never authorized */
+	int pidfd;              /* -1 when none could be pinned: such a peer is never authorized */
 	bool pidfd_from_socket; /* SO_PEERPIDFD, not pidfd_open on the pid */
-	uint64_t start_time; /* clock ticks since boot, /proc/PID/stat field 22 */
-	uint32_t loginuid;   /* BB_PEER_UNSET_ID when unset */
-	uint32_t sessionid;  /* BB_PEER_UNSET_ID when unset */
-	bool cap_sys_admin;  /* effective CAP_SYS_ADMIN, in the initial user namespace */
+	uint64_t start_time;    /* clock ticks since boot, /proc/PID/stat field 22 */
+	uint32_t loginuid;      /* BB_PEER_UNSET_ID when unset */
+	uint32_t sessionid;     /* BB_PEER_UNSET_ID when unset */
+	bool cap_sys_admin;     /* effective CAP_SYS_ADMIN, in the initial user namespace */
 	char scontext[BB_PEER_CONTEXT_MAX]; /* "" when SELinux is off or gave nothing */
 } BbPeerIdentity;
 

@@ -75,8 +75,8 @@ static int call_check(sd_bus *bus, const BbPeerIdentity *peer, bool use_pidfd, c
 	if (r < 0)
 		return r;
 	if (use_pidfd)
-		r = sd_bus_message_append(m, "(sa{sv})s", "unix-process", 2, "pidfd", "h", peer->pidfd,
-		                          "uid", "i", (int32_t)peer->uid, action);
+		r = sd_bus_message_append(m, "(sa{sv})s", "unix-process", 2, "pidfd", "h",
+		                          peer->pidfd, "uid", "i", (int32_t)peer->uid, action);
 	else
 		r = sd_bus_message_append(m, "(sa{sv})s", "unix-process", 3, "pid", "u",
 		                          (uint32_t)peer->pid, "start-time", "t", peer->start_time,
@@ -156,7 +156,8 @@ int bb_polkit_check(const BbPeerIdentity *peer, const char *action, const BbPolk
 	if (r >= 0)
 		r = sd_bus_start(bus);
 	if (r < 0) {
-		snprintf(reason, size, "polkit is unavailable: cannot connect to the system bus: %s",
+		snprintf(reason, size,
+		         "polkit is unavailable: cannot connect to the system bus: %s",
 		         strerror(-r));
 		sd_bus_flush_close_unref(bus);
 		return r;
@@ -177,8 +178,9 @@ int bb_polkit_check(const BbPeerIdentity *peer, const char *action, const BbPolk
 			break;
 		e = sd_bus_message_get_error(reply);
 		/* polkitd before 124 knows no pidfd subject: ask again the older way. */
-		if (use_pidfd && (sd_bus_error_has_name(e, "org.freedesktop.PolicyKit1.Error.Failed") ||
-		                  sd_bus_error_has_name(e, SD_BUS_ERROR_INVALID_ARGS))) {
+		if (use_pidfd &&
+		    (sd_bus_error_has_name(e, "org.freedesktop.PolicyKit1.Error.Failed") ||
+		     sd_bus_error_has_name(e, SD_BUS_ERROR_INVALID_ARGS))) {
 			use_pidfd = false;
 			reply = sd_bus_message_unref(reply);
 			continue;
@@ -208,8 +210,9 @@ int bb_polkit_check(const BbPeerIdentity *peer, const char *action, const BbPolk
 		if (details_say_dismissed(reply))
 			snprintf(reason, size, "polkit: the authentication request was dismissed");
 		else if (challenge)
-			snprintf(reason, size, "polkit requires interactive authentication for %s, "
-			                       "which the broker does not offer",
+			snprintf(reason, size,
+			         "polkit requires interactive authentication for %s, "
+			         "which the broker does not offer",
 			         action);
 		else
 			snprintf(reason, size, "polkit denied %s to uid %u", action,
@@ -220,7 +223,8 @@ int bb_polkit_check(const BbPeerIdentity *peer, const char *action, const BbPolk
 	/* A yes for a process that is gone could be a yes for its pid's next owner. */
 	r = bb_peer_still_alive(peer);
 	if (r <= 0) {
-		snprintf(reason, size, "the requesting process (pid %d) exited before polkit answered",
+		snprintf(reason, size,
+		         "the requesting process (pid %d) exited before polkit answered",
 		         (int)peer->pid);
 		r = 0;
 		goto out;

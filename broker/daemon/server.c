@@ -39,10 +39,10 @@ typedef struct Conn {
 	BbVarlinkReader reader;
 	char *out;
 	size_t out_len, out_off;
-	bool closing; /* close once the pending reply is written */
-	bool eof;     /* the peer is done sending: answer what it sent, then close */
-	bool hup;     /* the peer is gone: nothing can be answered */
-	Job *job;     /* an acting call on a worker; the connection outlives it */
+	bool closing;        /* close once the pending reply is written */
+	bool eof;            /* the peer is done sending: answer what it sent, then close */
+	bool hup;            /* the peer is gone: nothing can be answered */
+	Job *job;            /* an acting call on a worker; the connection outlives it */
 	uint64_t active_ms;  /* last time something happened: the idle clock */
 	uint64_t partial_ms; /* first byte of an unfinished request, 0 = none */
 	uint64_t out_ms;     /* when the pending reply was queued */
@@ -298,8 +298,8 @@ static int workers_start(Server *s)
 		if (d->modules) {
 			r = bb_modules_new(d->opts.modules_dir, &w->modules);
 			if (r < 0)
-				return log_error_errno(r, "worker %zu: cannot open the modules dir: %m",
-				                       i);
+				return log_error_errno(
+				    r, "worker %zu: cannot open the modules dir: %m", i);
 		}
 		r = bb_binder_new(d->sysfs, w->modules, &d->binder_opts, &w->binder);
 		if (r < 0)
@@ -572,8 +572,11 @@ static void accept_one(Server *s, int listen_fd)
 		/* Read-only calls are still served; acting calls need a pinned process. */
 		log_warning_errno(r, "cannot identify pid %d uid %u (%m): acting calls refused",
 		                  (int)cred.pid, (unsigned)cred.uid);
-		id = (BbPeerIdentity){.pid = cred.pid, .uid = cred.uid, .gid = cred.gid,
-		                      .pidfd = -1, .loginuid = BB_PEER_UNSET_ID,
+		id = (BbPeerIdentity){.pid = cred.pid,
+		                      .uid = cred.uid,
+		                      .gid = cred.gid,
+		                      .pidfd = -1,
+		                      .loginuid = BB_PEER_UNSET_ID,
 		                      .sessionid = BB_PEER_UNSET_ID};
 	}
 	if (s->n >= s->lim.max_clients) {
@@ -759,12 +762,14 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 			slot[np - 3] = c;
 			pfd[np++] = (struct pollfd){
 			    .fd = c->fd,
-			    .events = c->job ? 0 : c->out ? POLLOUT : POLLIN,
+			    .events = c->job   ? 0
+			              : c->out ? POLLOUT
+			                       : POLLIN,
 			};
 		}
 		timeout = first == UINT64_MAX ? -1
 		          : first <= now      ? 0
-		                              : (int)(first - now > INT_MAX ? INT_MAX : first - now);
+		                         : (int)(first - now > INT_MAX ? INT_MAX : first - now);
 		if (poll(pfd, np, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -776,7 +781,8 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					/* Reloading configuration, policy and tables comes with them. */
+					/* Reloading configuration, policy and tables comes with
+					 * them. */
 					log_notice("SIGHUP: nothing to reload yet");
 				} else {
 					log_info("received signal %u, exiting", si.ssi_signo);
@@ -795,7 +801,8 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 			r = 0;
 			if (c->job) {
 				if (ev & (POLLHUP | POLLERR))
-					c->hup = true; /* the worker finishes; the reply is dropped */
+					c->hup =
+					    true; /* the worker finishes; the reply is dropped */
 				continue;
 			}
 			if (c->out && (ev & (POLLOUT | POLLERR | POLLHUP))) {
@@ -816,7 +823,8 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 			accept_one(&s, listen_fd);
 	}
 
-	/* SIGTERM: requests in progress finish (bound or rolled back) and are answered if we can. */
+	/* SIGTERM: requests in progress finish (bound or rolled back) and are answered if we can.
+	 */
 	workers_stop(&s);
 	collect_done(&s);
 out:

@@ -144,8 +144,8 @@ static void test_uid_without_a_name_is_denied(void **state)
 
 static void test_polkit_plus_pam_needs_both(void **state)
 {
-	char *saved = strdup(getenv("DBUS_SYSTEM_BUS_ADDRESS") ? getenv("DBUS_SYSTEM_BUS_ADDRESS")
-	                                                        : "");
+	char *saved =
+	    strdup(getenv("DBUS_SYSTEM_BUS_ADDRESS") ? getenv("DBUS_SYSTEM_BUS_ADDRESS") : "");
 	char addr[160];
 	BbAuthzResult res;
 	(void)state;

@@ -170,8 +170,8 @@ static void test_real_decide_polkit_mode(void **state)
 	BbPeerIdentity p;
 	(void)state;
 
-	assert_int_equal(test_peer_start(listen_fd, peer_exe, sock, NULL, NOBODY, NOBODY, NULL, &tp),
-	                 0);
+	assert_int_equal(
+	    test_peer_start(listen_fd, peer_exe, sock, NULL, NOBODY, NOBODY, NULL, &tp), 0);
 	assert_int_equal(bb_peer_from_socket(tp.conn_fd, 0, &p), 0);
 	assert_int_equal(bb_authz_decide(&cfg, &p, &req, &res), 0);
 	assert_true(res.allowed);
@@ -248,8 +248,8 @@ static void test_real_polkit_plus_pam(void **state)
 	assert_int_equal(bb_pam_worker_start(&w), 0);
 	cfg.pam = w;
 
-	assert_int_equal(test_peer_start(listen_fd, peer_exe, sock, NULL, NOBODY, NOBODY, NULL, &tp),
-	                 0);
+	assert_int_equal(
+	    test_peer_start(listen_fd, peer_exe, sock, NULL, NOBODY, NOBODY, NULL, &tp), 0);
 	assert_int_equal(bb_peer_from_socket(tp.conn_fd, 0, &p), 0);
 	/* polkit yes + PAM yes */
 	cfg.pam_service = "permit";
@@ -341,8 +341,8 @@ static void test_mock_hanging_is_denied_at_the_deadline(void **state)
 	assert_int_equal(a.r, -ETIMEDOUT);
 	assert_non_null(strstr(a.reason, "did not answer in time"));
 
-	assert_int_equal(test_peer_start(listen_fd, peer_exe, sock, NULL, NOBODY, NOBODY, NULL, &tp),
-	                 0);
+	assert_int_equal(
+	    test_peer_start(listen_fd, peer_exe, sock, NULL, NOBODY, NOBODY, NULL, &tp), 0);
 	assert_int_equal(bb_peer_from_socket(tp.conn_fd, 0, &p), 0);
 	assert_int_equal(bb_authz_decide(&cfg, &p, &req, &res), 0);
 	assert_false(res.allowed);
@@ -385,8 +385,8 @@ static void test_absent_polkit_is_denied(void **state)
 	assert_true(a.r < 0);
 	assert_non_null(strstr(a.reason, "polkit is unavailable"));
 
-	assert_int_equal(test_peer_start(listen_fd, peer_exe, sock, NULL, NOBODY, NOBODY, NULL, &tp),
-	                 0);
+	assert_int_equal(
+	    test_peer_start(listen_fd, peer_exe, sock, NULL, NOBODY, NOBODY, NULL, &tp), 0);
 	assert_int_equal(bb_peer_from_socket(tp.conn_fd, 0, &p), 0);
 	assert_int_equal(bb_authz_decide(&cfg, &p, &req, &res), 0);
 	assert_false(res.allowed);
