@@ -215,4 +215,21 @@ expect_out "^4 closed$" "the fifth connection of uid 65534 is refused"
 bb status
 expect_rc 0 "root is served while uid 65534 is at its connection limit"
 
+# --- SIGTERM lets a bind in progress finish, answers it, then exits -----------------------
+control hold-probe vfio-pci
+bg_client f bind $NIC_A vfio-pci
+F=$BG
+wait_until "bind of $NIC_A held before SIGTERM" driver_is $NIC_A vfio-pci
+kill -TERM "$DAEMON_PID"
+wait_until "the daemon waits for the bind in progress" in_log "waiting for requests in progress"
+if alive "$DAEMON_PID"; then ok "the daemon is still there while the bind is held"; else
+	RC=1 OUT='' ERR='' not_ok "the daemon is still there while the bind is held"; fi
+control release-probe vfio-pci
+wait_client $F f 0 "the bind in progress was answered before the daemon left"
+expect_driver $NIC_A vfio-pci "and it completed"
+wait "$DAEMON_PID"
+RC=$? OUT='' ERR=''
+DAEMON_PID=
+expect_rc 0 "the daemon exits cleanly after it"
+
 finish
