@@ -5,6 +5,7 @@
  * connecting, authenticating to the bus and polkit's answer; sd_bus_call()
  * would wait for the bus to come up without one.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +18,9 @@
 #define POLKIT_SERVICE   "org.freedesktop.PolicyKit1"
 #define POLKIT_PATH      "/org/freedesktop/PolicyKit1/Authority"
 #define POLKIT_INTERFACE "org.freedesktop.PolicyKit1.Authority"
+
+/* Set once polkitd refused a pidfd subject and took a pid one: it predates 124. */
+static _Atomic bool pidfd_subject_refused;
 
 typedef struct PendingCall {
 	bool done;
@@ -134,7 +138,7 @@ int bb_polkit_check(const BbPeerIdentity *peer, const char *action, const BbPolk
 	const sd_bus_error *e;
 	uint64_t deadline = now_usec() + (timeout_usec ? timeout_usec : BB_POLKIT_TIMEOUT_USEC);
 	int authorized = 0, challenge = 0, r;
-	bool use_pidfd = peer->pidfd >= 0;
+	bool use_pidfd = peer->pidfd >= 0 && !pidfd_subject_refused, fell_back = false;
 
 	if (reason && size)
 		reason[0] = '\0';
@@ -174,14 +178,18 @@ int bb_polkit_check(const BbPeerIdentity *peer, const char *action, const BbPolk
 			r = -ETIMEDOUT;
 			goto out;
 		}
-		if (!sd_bus_message_is_method_error(reply, NULL))
+		if (!sd_bus_message_is_method_error(reply, NULL)) {
+			if (fell_back)
+				pidfd_subject_refused = true;
 			break;
+		}
 		e = sd_bus_message_get_error(reply);
 		/* polkitd before 124 knows no pidfd subject: ask again the older way. */
 		if (use_pidfd &&
 		    (sd_bus_error_has_name(e, "org.freedesktop.PolicyKit1.Error.Failed") ||
 		     sd_bus_error_has_name(e, SD_BUS_ERROR_INVALID_ARGS))) {
 			use_pidfd = false;
+			fell_back = true;
 			reply = sd_bus_message_unref(reply);
 			continue;
 		}
