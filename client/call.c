@@ -50,15 +50,12 @@ static void print_json_error(const char *error, struct json_object *params)
 	json_object_put(o);
 }
 
-int client_fail(const Client *c, int status, const char *error, const char *parameter,
-                const char *fmt, ...)
+static int vfail(const Client *c, int status, const char *error, const char *parameter,
+                 const char *check, const char *fmt, va_list ap)
 {
 	char msg[512];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	fputs("bindbroker: ", stderr);
 	print_safe(stderr, msg);
 	fputc('\n', stderr);
@@ -67,11 +64,37 @@ int client_fail(const Client *c, int status, const char *error, const char *para
 
 		if (parameter)
 			json_object_object_add(p, "parameter", json_object_new_string(parameter));
+		if (check)
+			json_object_object_add(p, "check", json_object_new_string(check));
 		json_object_object_add(p, "reason", json_object_new_string(msg));
 		print_json_error(error, p);
 		json_object_put(p);
 	}
 	return status;
+}
+
+int client_fail(const Client *c, int status, const char *error, const char *parameter,
+                const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vfail(c, status, error, parameter, NULL, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int client_fail_check(const Client *c, int status, const char *error, const char *check,
+                      const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vfail(c, status, error, NULL, check, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static void print_outcome_failure(struct json_object *outcome)
@@ -103,7 +126,33 @@ static void print_outcome_failure(struct json_object *outcome)
 	fputc('\n', stderr);
 }
 
-static void print_human_error(const struct error_class *cls, const char *error,
+/* What refused: a rule (a name, or {"file","line"}), a builtin check, or a table check. */
+static void print_denial_source(struct json_object *params)
+{
+	struct json_object *rule;
+
+	if (json_object_object_get_ex(params, "rule", &rule) &&
+	    json_object_is_type(rule, json_type_object)) {
+		fputs(" (rule ", stderr);
+		print_safe(stderr, jstr(rule, "file"));
+		fprintf(stderr, ":%d)", jint(rule, "line", 0));
+	} else if (*jstr(params, "rule")) {
+		fputs(" (rule ", stderr);
+		print_safe(stderr, jstr(params, "rule"));
+		fputc(')', stderr);
+	} else if (*jstr(params, "builtin")) {
+		fputs(" (builtin ", stderr);
+		print_safe(stderr, jstr(params, "builtin"));
+		fputc(')', stderr);
+	}
+	if (*jstr(params, "check")) {
+		fputs(" (check ", stderr);
+		print_safe(stderr, jstr(params, "check"));
+		fputc(')', stderr);
+	}
+}
+
+static void print_human_error(const struct error_class *cls, const char *method, const char *error,
                               struct json_object *params)
 {
 	struct json_object *outcomes;
@@ -111,11 +160,12 @@ static void print_human_error(const struct error_class *cls, const char *error,
 	fputs("bindbroker: ", stderr);
 	if (cls->label)
 		fprintf(stderr, "%s: ", cls->label);
-	if (streq(error, BB_BROKER_ERROR_DENIED)) {
+	if (streq(error, BB_VARLINK_ERROR_METHOD_NOT_FOUND)) {
+		/* A broker older than this client: say which call it lacks. */
+		fprintf(stderr, "%s (is bindbrokerd older than this client?)", method);
+	} else if (streq(error, BB_BROKER_ERROR_DENIED)) {
 		print_safe(stderr, jstr(params, "reason"));
-		fputs(" (rule ", stderr);
-		print_safe(stderr, jstr(params, "rule"));
-		fputc(')', stderr);
+		print_denial_source(params);
 	} else if (streq(error, BB_BROKER_ERROR_NO_SUCH_DEVICE)) {
 		print_safe(stderr, jstr(params, "device"));
 	} else if (*jstr(params, "parameter") && *jstr(params, "reason")) {
@@ -163,7 +213,7 @@ int client_call(const Client *c, const CommandArgs *a, const char *method,
 
 		if (c->json)
 			print_json_error(reply.error, reply.parameters);
-		print_human_error(cls, reply.error, reply.parameters);
+		print_human_error(cls, method, reply.error, reply.parameters);
 		status = cls->status;
 	} else {
 		status = print(c, a, reply.parameters);

@@ -17,7 +17,26 @@ enum {
 	EXIT_UNREACHABLE = 4, /* the broker could not be reached */
 };
 
-#define BB_DEFAULT_SOCKET "/run/bindbroker/io.bindbroker.Broker"
+#define BB_DEFAULT_SOCKET  "/run/bindbroker/io.bindbroker.Broker"
+#define BB_DEFAULT_JOURNAL "/var/lib/bindbroker/journal"
+
+/* Methods of the integration (INTEGRATION-API.md) until common/varlink names them. */
+#ifndef BB_BROKER_METHOD_INSTALL_TABLE
+#define BB_BROKER_METHOD_INSTALL_TABLE "io.bindbroker.Broker.InstallTable"
+#endif
+#ifndef BB_BROKER_METHOD_LIST_TABLES
+#define BB_BROKER_METHOD_LIST_TABLES "io.bindbroker.Broker.ListTables"
+#endif
+#ifndef BB_BROKER_METHOD_AUDIT_SHOW
+#define BB_BROKER_METHOD_AUDIT_SHOW "io.bindbroker.Broker.AuditShow"
+#endif
+
+/* Error names of the client's own (local) failures. */
+#define BB_CLIENT_ERROR_USAGE     "io.bindbroker.Client.Usage"
+#define BB_CLIENT_ERROR_BAD_INPUT "io.bindbroker.Client.BadInput"
+#define BB_CLIENT_ERROR_REFUSED   "io.bindbroker.Client.Refused"
+#define BB_CLIENT_ERROR_TAMPERED  "io.bindbroker.Client.Tampered"
+#define BB_CLIENT_ERROR_FAILED    "io.bindbroker.Client.Failed"
 
 typedef struct Client {
 	const char *socket_path;
@@ -47,10 +66,29 @@ int client_call(const Client *c, const CommandArgs *a, const char *method,
 int client_fail(const Client *c, int status, const char *error, const char *parameter,
                 const char *fmt, ...) _printf_(5, 6);
 
+/* The same, with the check that refused (a signature, syntax, expiry ...) named in the object. */
+int client_fail_check(const Client *c, int status, const char *error, const char *check,
+                      const char *fmt, ...) _printf_(5, 6);
+
+/* subargs.c: a command's own options, each "--NAME VALUE" or "--NAME=VALUE", at most once. */
+typedef struct SubOption {
+	const char *name; /* "--key" */
+	const char **value;
+} SubOption;
+
+/*
+ * Splits ARGV (N words after the command's own words) into OPTS and at most MAX_POS
+ * positional words. Prints the problem and returns EXIT_USAGE; 0 when fine.
+ */
+int parse_subargs(const Client *c, const char *synopsis, int n, char **argv, const SubOption *opts,
+                  size_t n_opts, char **pos, int max_pos, int *ret_npos);
+
 /* output.c: terminal-safe printing of strings that came over the wire. */
 const char *jstr(struct json_object *o, const char *key); /* "" when absent or null */
 bool jbool(struct json_object *o, const char *key);
 int jint(struct json_object *o, const char *key, int def);
+struct json_object *jarray(struct json_object *o, const char *key); /* NULL unless an array */
+size_t jlen(struct json_object *arr);
 void print_safe(FILE *f, const char *s);
 void print_json(struct json_object *o);
 
@@ -63,4 +101,8 @@ int cmd_bind(const Client *c, const CommandArgs *a);
 int cmd_release(const Client *c, const CommandArgs *a);
 int cmd_quarantine(const Client *c, const CommandArgs *a);
 int cmd_apply(const Client *c, const CommandArgs *a);
-int cmd_not_available(const Client *c, const CommandArgs *a);
+
+/* cmd-keygen.c, cmd-table.c, cmd-audit.c: they parse their own options (subargs.c). */
+int cmd_keygen(const Client *c, const CommandArgs *a);
+int cmd_table(const Client *c, const CommandArgs *a);
+int cmd_audit(const Client *c, const CommandArgs *a);

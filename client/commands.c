@@ -45,6 +45,31 @@ static const char *or_none(const char *s, const char *none)
 
 /* ---- status --------------------------------------------------------------------------------- */
 
+/* The parts GetStatus gains with the integration (INTEGRATION-API.md), when present. */
+static void print_status_parts(struct json_object *p)
+{
+	struct json_object *o;
+
+	if (json_object_object_get_ex(p, "audit", &o) && json_object_is_type(o, json_type_object)) {
+		printf("%-12s ", "audit");
+		print_safe(stdout, jstr(o, "mode"));
+		puts(jbool(o, "available") ? "" : " (not available)");
+	}
+	if (json_object_object_get_ex(p, "policy", &o) && json_object_is_type(o, json_type_object))
+		printf("%-12s %d rules in %d files\n", "policy", jint(o, "rules", 0),
+		       jint(o, "files", 0));
+	if (json_object_object_get_ex(p, "tables", &o) && json_object_is_type(o, json_type_object))
+		printf("%-12s %d installed, %d expired\n", "tables", jint(o, "count", 0),
+		       jint(o, "expired", 0));
+	if (json_object_object_get_ex(p, "journal", &o) &&
+	    json_object_is_type(o, json_type_object)) {
+		printf("%-12s ", "journal");
+		print_safe(stdout, jstr(o, "dir"));
+		printf(", %d records%s\n", jint(o, "next_seq", 0),
+		       jbool(o, "failed") ? ", FAILED: no acting calls until restarted" : "");
+	}
+}
+
 static int print_status(const Client *c, const CommandArgs *a, struct json_object *p)
 {
 	static const char *const keys[][2] = {
@@ -56,6 +81,8 @@ static int print_status(const Client *c, const CommandArgs *a, struct json_objec
 	if (c->json)
 		return EXIT_DONE;
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (streq(keys[i][0], "audit") && !*jstr(p, "audit"))
+			continue; /* an object: print_status_parts shows it */
 		printf("%-12s ", keys[i][1]);
 		print_safe(stdout, jstr(p, keys[i][0]));
 		if (streq(keys[i][0], "sysfs_root") && jbool(p, "simulated"))
@@ -63,6 +90,7 @@ static int print_status(const Client *c, const CommandArgs *a, struct json_objec
 		putchar('\n');
 	}
 	printf("%-12s %d\n", "devices", jint(p, "devices", 0));
+	print_status_parts(p);
 	return EXIT_DONE;
 }
 
@@ -72,21 +100,6 @@ int cmd_status(const Client *c, const CommandArgs *a)
 }
 
 /* ---- list ----------------------------------------------------------------------------------- */
-
-static struct json_object *jarray(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_array))
-		return NULL;
-	return v;
-}
-
-static size_t jlen(struct json_object *arr)
-{
-	return arr ? json_object_array_length(arr) : 0;
-}
 
 /* What an operator should notice about a device, in a few words. */
 static void device_notes(struct json_object *d, char *buf, size_t size)
@@ -384,12 +397,4 @@ int cmd_apply(const Client *c, const CommandArgs *a)
 		p = device_params(a->argv[0], NULL);
 	}
 	return client_call(c, a, BB_BROKER_METHOD_APPLY, p, print_apply);
-}
-
-/* ---- commands of later issues ---------------------------------------------------------------- */
-
-int cmd_not_available(const Client *c, const CommandArgs *a)
-{
-	return client_fail(c, EXIT_USAGE, "io.bindbroker.Client.NotAvailable", NULL,
-	                   "%s: not available yet", a->name);
 }

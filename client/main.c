@@ -9,31 +9,32 @@
 #define BB_VERSION "unknown"
 #endif
 
-#define MAX_ARGS 8
+#define MAX_ARGS 16
 
 typedef struct Command {
 	const char *name;
 	int min_args, max_args;
 	bool group_flag, persist_flag; /* which flags the command takes */
+	bool own_options;              /* takes options of its own (parsed by the command) */
 	int (*run)(const Client *c, const CommandArgs *a);
 	const char *synopsis;
 } Command;
 
-/* Commands of later issues (tables, keys, audit) plug in here, replacing cmd_not_available. */
 static const Command commands[] = {
-    {"status", 0, 0, false, false, cmd_status, "status"},
-    {"list", 0, 0, false, false, cmd_list, "list"},
-    {"show", 1, 1, false, false, cmd_show, "show DEV"},
-    {"check", 1, 2, true, false, cmd_check, "check DEV [DRIVER] [--group]"},
-    {"bind", 1, 2, true, true, cmd_bind, "bind DEV [DRIVER] [--group] [--persist]"},
-    {"release", 1, 1, false, false, cmd_release, "release DEV"},
-    {"quarantine", 1, 1, false, false, cmd_quarantine, "quarantine DEV"},
-    {"apply", 0, 1, false, false, cmd_apply, "apply [DEV]"},
-    {"table", 0, MAX_ARGS, false, false, cmd_not_available,
+    {"status", 0, 0, false, false, false, cmd_status, "status"},
+    {"list", 0, 0, false, false, false, cmd_list, "list"},
+    {"show", 1, 1, false, false, false, cmd_show, "show DEV"},
+    {"check", 1, 2, true, false, false, cmd_check, "check DEV [DRIVER] [--group]"},
+    {"bind", 1, 2, true, true, false, cmd_bind, "bind DEV [DRIVER] [--group] [--persist]"},
+    {"release", 1, 1, false, false, false, cmd_release, "release DEV"},
+    {"quarantine", 1, 1, false, false, false, cmd_quarantine, "quarantine DEV"},
+    {"apply", 0, 1, false, false, false, cmd_apply, "apply [DEV]"},
+    {"table", 1, MAX_ARGS, false, false, true, cmd_table,
      "table install FILE | list | verify FILE --key PUB | sign FILE --key SECKEY"},
-    {"keygen", 0, MAX_ARGS, false, false, cmd_not_available, "keygen"},
-    {"audit", 0, MAX_ARGS, false, false, cmd_not_available,
-     "audit show [--device DEV] | verify [--journal DIR] [--key PUB] | export"},
+    {"keygen", 0, MAX_ARGS, false, false, true, cmd_keygen, "keygen [--output-dir DIR]"},
+    {"audit", 1, MAX_ARGS, false, false, true, cmd_audit,
+     "audit show [--device DEV] [--since TIME] | verify [--journal DIR] [--key PUB] |"
+     " export [--journal DIR]"},
 };
 
 static void usage(FILE *f)
@@ -74,6 +75,9 @@ int main(int argc, char **argv)
 			positional[n++] = argv[i];
 		} else if (streq(arg, "--")) {
 			options_done = true;
+			if (n > 0 && n <= MAX_ARGS && find_command(positional[0]) &&
+			    find_command(positional[0])->own_options)
+				positional[n++] = argv[i]; /* the command's parser sees it too */
 		} else if (streq(arg, "--json")) {
 			c.json = true;
 		} else if (streq(arg, "--socket")) {
@@ -94,11 +98,11 @@ int main(int argc, char **argv)
 			printf("bindbroker %s\n", BB_VERSION);
 			return EXIT_DONE;
 		} else if (n > 0 && find_command(positional[0]) &&
-		           find_command(positional[0])->run == cmd_not_available) {
+		           find_command(positional[0])->own_options) {
 			if (n > MAX_ARGS)
 				return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage",
 				                   NULL, "too many arguments");
-			positional[n++] = argv[i]; /* their own options, once they exist */
+			positional[n++] = argv[i]; /* the command parses its own options */
 		} else {
 			usage(stderr);
 			return client_fail(&c, EXIT_USAGE, "io.bindbroker.Client.Usage", NULL,

@@ -31,6 +31,21 @@ int jint(struct json_object *o, const char *key, int def)
 	return json_object_get_int(v);
 }
 
+struct json_object *jarray(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
+size_t jlen(struct json_object *arr)
+{
+	return arr ? json_object_array_length(arr) : 0;
+}
+
 void print_safe(FILE *f, const char *s)
 {
 	for (; *s; s++) {

@@ -7,22 +7,22 @@
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <json-c/json.h>
 
 #include "authz.h"
+#include "bb-journal.h"
+#include "bb-linux-audit.h"
 #include "bb-log.h"
 #include "bb-macro.h"
 #include "bb-varlink.h"
+#include "bb-policy.h"
+#include "bb-tables.h"
 #include "broker.h"
-
-typedef enum BbAuditMode {
-	BB_AUDIT_REQUIRED,
-	BB_AUDIT_BEST_EFFORT,
-	BB_AUDIT_OFF,
-} BbAuditMode;
 
 /* server.c: bounds on clients (bindbrokerd --limit NAME=VALUE). */
 typedef struct BbServerLimits {
@@ -40,18 +40,67 @@ typedef struct BbDaemonOptions {
 	const char *state_dir;
 	const char *socket_path;
 	const char *modules_dir; /* NULL = /lib/modules/$(uname -r) */
-	BbAuditMode audit;
+	int audit;               /* enum bb_audit_mode from --audit, -1 = from bindbroker.conf */
 	BbServerLimits limits;
 } BbDaemonOptions;
 
+/* Errors and methods of io.bindbroker.Broker that the integration adds (see interface.c). */
+#define BB_DAEMON_ERROR_AUDIT_UNAVAILABLE BB_BROKER_INTERFACE ".AuditUnavailable"
+#define BB_DAEMON_ERROR_POLICY            BB_BROKER_INTERFACE ".PolicyError"
+#define BB_DAEMON_METHOD_INSTALL_TABLE    BB_BROKER_INTERFACE ".InstallTable"
+#define BB_DAEMON_METHOD_LIST_TABLES      BB_BROKER_INTERFACE ".ListTables"
+#define BB_DAEMON_METHOD_AUDIT_SHOW       BB_BROKER_INTERFACE ".AuditShow"
+#define BB_DAEMON_METHOD_RELOAD_POLICY    BB_BROKER_INTERFACE ".ReloadPolicy"
+
+/* The IDL this daemon serves for io.bindbroker.Broker (interface.c). */
+extern const char bb_daemon_interface_description[];
+
+/* bindbroker.conf (config.c): strict "key = value" lines; absent file = these defaults. */
+#define BB_CONFIG_NAME_MAX 64
+typedef struct BbConfig {
+	char authorization[BB_CONFIG_NAME_MAX]; /* "polkit", "pam", "polkit+pam" (default polkit) */
+	char admin_group[BB_CONFIG_NAME_MAX];   /* default "bindbroker-admin" */
+	enum bb_audit_mode audit;               /* default best-effort */
+	bool audit_set;                         /* the file named it */
+	bool allow_unsigned_local_tables;       /* default no */
+	unsigned bind_verify_timeout_ms;        /* default 5000 */
+	unsigned checkpoint_every_records;      /* default 1000 (the journal's own default) */
+	unsigned checkpoint_every_seconds;      /* default 300 */
+} BbConfig;
+
+/* Loads DIR/bindbroker.conf into RET (defaults first). Errors name file:line. */
+int bb_config_load(const char *dir, BbConfig *ret, char *err, size_t errsz);
+
 typedef struct BbDaemon {
 	BbDaemonOptions opts;
+	BbConfig config;
 	bb_sysfs *sysfs;
 	bb_modules *modules; /* NULL when no modules dir could be opened on simsys */
 	bb_binder *binder;   /* the loop thread's; workers have their own */
 	struct bb_binder_options binder_opts; /* what every binder is made with */
 	int state_fd;
 	BbAuthzConfig authz; /* authorization of acting calls; authz.pam is the PAM thread */
+
+	/* policy-glue.c: the current policy, swapped whole under policy_lock. */
+	pthread_mutex_t policy_lock;
+	struct bb_policy *policy;
+	char policy_source[512]; /* the directory it came from, or "built-in" */
+
+	/* tables-glue.c: signed tables (not thread-safe: every use holds tables_lock). */
+	pthread_mutex_t tables_lock;
+	struct bb_tables *tables;
+	unsigned tables_skipped; /* installed tables that failed re-verification at start */
+
+	/* journal-glue.c: the write-ahead journal (one user at a time: journal_lock). */
+	pthread_mutex_t journal_lock;
+	struct bb_journal *journal;     /* NULL when it could not be opened: acting refused */
+	char journal_problem[512];      /* why it is unusable (tampering: where) */
+	unsigned outcome_unknown;       /* intents found without result at start */
+	char outcome_unknown_list[512]; /* "DEV(seq N) ..." of those, for status */
+
+	/* audit-glue.c: Linux audit USER_DEVICE records. */
+	struct bb_audit *audit;
+	enum bb_audit_mode audit_mode;
 } BbDaemon;
 
 /* Who is calling, taken at accept time (SO_PEERCRED, pidfd, SELinux context, audit ids). */
@@ -122,6 +171,20 @@ int request_driver(struct json_object *params, const char **ret, BbReply *reply)
 struct json_object *device_to_json(const struct bb_device *dev);
 struct json_object *outcome_to_json(const struct bb_bind_result *r);
 
+/* methods-tables.c, methods-audit.c: signed tables, the journal, policy reload. */
+int method_install_table(BbDaemon *d, const BbPeer *peer, struct json_object *params,
+                         BbReply *reply);
+int method_list_tables(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
+int method_audit_show(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
+int method_reload_policy(BbDaemon *d, const BbPeer *peer, struct json_object *params,
+                         BbReply *reply);
+
+/* main.c: hooks of the poll loop. SIGHUP reloads the policy; tick is called after every
+ * wake-up and at least every bb_daemon_poll_timeout_ms(). */
+void bb_daemon_reload(BbDaemon *d);
+void bb_daemon_tick(BbDaemon *d);
+int bb_daemon_poll_timeout_ms(const BbDaemon *d);
+
 /* server.c: the listening socket and the poll loop. */
 typedef struct BbListener {
 	int fd;
@@ -134,7 +197,8 @@ typedef struct BbListener {
 int bb_server_listen(const char *path, BbListener *ret);
 /* Closes the socket and removes its file if we created it. */
 void bb_server_close(const char *path, BbListener *l);
-/* Serves until SIGTERM or SIGINT; SIGHUP is logged. All three are blocked by the caller. */
+/* Serves until SIGTERM or SIGINT; SIGHUP reloads the policy. All three are blocked by the caller.
+ */
 int bb_server_run(BbDaemon *d, int listen_fd);
 void bb_server_limits_default(BbServerLimits *l);
 /* Sets the limit NAME ("max-clients", "workers", ...) from VALUE: -ENOENT, -ERANGE. */
@@ -142,5 +206,3 @@ int bb_server_limit_set(BbServerLimits *l, const char *name, const char *value);
 /* The calling thread's binder and kmod context (libkmod contexts are not thread-safe). */
 bb_binder *bb_daemon_binder(BbDaemon *d);
 bb_modules *bb_daemon_modules(BbDaemon *d);
-
-const char *bb_audit_mode_to_string(BbAuditMode m);

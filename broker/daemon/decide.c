@@ -1,39 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The decision stub: fixed rules that keep the host's own devices out of reach. */
+/* The decision: facts of one device and one requester, decided by the policy. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "bb-macro.h"
 #include "decide.h"
 
-static void verdict(struct bb_decision *ret, bool allowed, const char *rule, const char *fmt, ...)
-    _printf_(4, 5);
-
-static void verdict(struct bb_decision *ret, bool allowed, const char *rule, const char *fmt, ...)
-{
-	va_list ap;
-
-	ret->allowed = allowed;
-	ret->rule = rule;
-	va_start(ap, fmt);
-	vsnprintf(ret->reason, sizeof(ret->reason), fmt, ap);
-	va_end(ap);
-}
-
-static const char *bridge_kind(unsigned subclass)
-{
-	switch (subclass) {
-	case 0x00:
-		return "host bridge";
-	case 0x01:
-		return "ISA bridge";
-	case 0x04:
-	case 0x09:
-		return "PCI bridge";
-	default:
-		return "bridge";
-	}
-}
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
 
 const char *bb_action_to_string(BbAction a)
 {
@@ -48,61 +25,199 @@ const char *bb_action_to_string(BbAction a)
 	return "?";
 }
 
-void decide(const struct bb_decide_input *in, struct bb_decision *ret)
+static enum bb_policy_lockdown policy_lockdown(bb_lockdown l)
+{
+	switch (l) {
+	case BB_LOCKDOWN_INTEGRITY:
+		return BB_POLICY_LOCKDOWN_INTEGRITY;
+	case BB_LOCKDOWN_CONFIDENTIALITY:
+		return BB_POLICY_LOCKDOWN_CONFIDENTIALITY;
+	default:
+		return BB_POLICY_LOCKDOWN_NONE;
+	}
+}
+
+/* Header type 1 (PCI-to-PCI, incl. root and switch ports) or 2 (CardBus), by class. */
+static bool class_is_bridge_header(uint32_t class_code)
+{
+	uint32_t sub = class_code >> 8;
+
+	return sub == 0x0604 || sub == 0x0607 || sub == 0x0609;
+}
+
+/*
+ * sysfs has no PCIe port type without config space, so the class stands in:
+ * bridges and ports (0x0604/0x0607/0x0609), host bridges (0x0600) and root
+ * complex event collectors (0x0807) are not endpoints.
+ */
+static bool class_is_endpoint(uint32_t class_code)
+{
+	uint32_t sub = class_code >> 8;
+
+	return !class_is_bridge_header(class_code) && sub != 0x0600 && sub != 0x0807;
+}
+
+struct coverage_ctx {
+	const struct bb_decide_input *in;
+	char *table_out;
+	size_t table_size;
+};
+
+static int coverage_cb(const char *driver, char *table, size_t size, void *userdata)
+{
+	struct coverage_ctx *c = userdata;
+	int r;
+
+	if (!c->in->coverage)
+		return 0;
+	r = c->in->coverage(c->in->device, driver, c->in->lockdown, table, size,
+	                    c->in->coverage_userdata);
+	if (r > 0)
+		snprintf(c->table_out, c->table_size, "%s", table);
+	return r;
+}
+
+static void verdict(struct bb_decision *ret, bool allowed, const char *rule, const char *fmt, ...)
+    _printf_(4, 5);
+
+static void verdict(struct bb_decision *ret, bool allowed, const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+
+	ret->allowed = allowed;
+	snprintf(ret->rule, sizeof(ret->rule), "%s", rule);
+	va_start(ap, fmt);
+	vsnprintf(ret->reason, sizeof(ret->reason), fmt, ap);
+	va_end(ap);
+}
+
+int decide(const struct bb_decide_input *in, struct bb_decision *ret)
 {
 	const struct bb_device *dev = in->device;
-	const char *addr = dev->address.s;
-	const char *act = bb_action_to_string(in->action);
+	const struct bb_requester *rq = in->requester;
+	struct bb_policy_group_member members[BB_MAX_GROUP_MEMBERS];
+	struct bb_policy_block_child block[BB_MAX_CHILDREN];
+	struct bb_policy_net_child net[BB_MAX_CHILDREN];
+	static const char *const unknown_mount[] = {"(mounted)"};
+	_cleanup_free_ struct bb_policy_decision *pd = NULL;
+	struct bb_policy_facts f = {0};
+	struct coverage_ctx cov = {.in = in};
+	int r;
+
+	*ret = (struct bb_decision){0};
+	cov.table_out = ret->table;
+	cov.table_size = sizeof(ret->table);
 
 	/* Handing a device back to the host's own matching takes nothing from the host. */
 	if (in->action == BB_ACTION_RELEASE) {
 		verdict(ret, true, "release-to-host", "%s goes back to the host's own driver",
-		        addr);
-		return;
+		        dev->address.s);
+		return 0;
 	}
-	/* Every bridge class (base class 0x06), not only those the binder skips in a group. */
-	if (bb_class_is_bridge(dev->class_code) || (dev->class_code >> 16) == 0x06) {
-		unsigned sub = (dev->class_code >> 8) & 0xff;
-		bool host = sub == 0x00;
 
-		verdict(ret, false, host ? "host-bridge" : "bridge",
-		        "%s is a %s (class %06x): taking it from its driver would cut off the "
-		        "devices behind it",
-		        addr, bridge_kind(sub), (unsigned)dev->class_code);
-		return;
+	f.address = dev->address.s;
+	f.vendor = dev->vendor;
+	f.device = dev->device;
+	f.subsystem_vendor = dev->subsystem_vendor;
+	f.subsystem_device = dev->subsystem_device;
+	f.class_code = dev->class_code;
+	f.revision = dev->revision;
+	f.is_bridge = class_is_bridge_header(dev->class_code);
+	f.is_endpoint = class_is_endpoint(dev->class_code);
+	f.boot_vga = dev->boot_vga == 1;
+	f.iommu_group = dev->iommu_group;
+	for (size_t i = 0; i < dev->n_group && i < BB_MAX_GROUP_MEMBERS; i++)
+		members[i] = (struct bb_policy_group_member){
+		    .address = dev->group[i].address.s,
+		    .class_code = dev->group[i].class_code,
+		    .driver = dev->group[i].driver,
+		    .is_bridge = dev->group[i].bridge,
+		};
+	f.group_members = members;
+	f.n_group_members = dev->iommu_group < 0 ? 0 : MIN(dev->n_group, BB_MAX_GROUP_MEMBERS);
+	/* The device model knows that a child is mounted, not where: no path to glob on. */
+	for (size_t i = 0; i < dev->n_block && i < BB_MAX_CHILDREN; i++)
+		block[i] = (struct bb_policy_block_child){
+		    .name = dev->block[i].name,
+		    .mountpoints = dev->block[i].mounted ? unknown_mount : NULL,
+		    .n_mountpoints = dev->block[i].mounted ? 1 : 0,
+		    .swap = dev->block[i].swap,
+		};
+	f.block_children = block;
+	f.n_block_children = MIN(dev->n_block, BB_MAX_CHILDREN);
+	for (size_t i = 0; i < dev->n_net && i < BB_MAX_CHILDREN; i++)
+		net[i] = (struct bb_policy_net_child){
+		    .name = dev->net[i].name,
+		    .default_route = dev->net[i].default_route,
+		};
+	f.net_children = net;
+	f.n_net_children = MIN(dev->n_net, BB_MAX_CHILDREN);
+	f.table_lookup = coverage_cb;
+	f.table_lookup_userdata = &cov;
+	if (rq) {
+		f.uid = rq->uid;
+		f.user_name = rq->user[0] ? rq->user : NULL;
+		f.group_names = (const char *const *)rq->groups;
+		f.n_group_names = rq->n_groups;
+		f.selinux_type = rq->selinux_type[0] ? rq->selinux_type : NULL;
+	} else {
+		f.uid = (uid_t)-1;
 	}
-	if (dev->boot_vga == 1) {
-		verdict(ret, false, "boot-vga",
-		        "%s is the boot VGA device (the console); refusing to %s it", addr, act);
-		return;
+	f.lockdown = policy_lockdown(in->lockdown);
+	f.driver = in->action == BB_ACTION_QUARANTINE ? BB_QUARANTINE_OVERRIDE
+	           : in->driver                       ? in->driver
+	                                              : "vfio-pci";
+	f.group_bind = in->group_bind;
+
+	pd = malloc(sizeof(*pd));
+	if (!pd)
+		return -ENOMEM;
+	r = bb_policy_evaluate(in->policy, &f, pd);
+	if (r < 0)
+		return r;
+
+	ret->allowed = pd->verdict == BB_POLICY_ALLOW;
+	switch (pd->source) {
+	case BB_POLICY_SOURCE_RULE:
+		snprintf(ret->rule, sizeof(ret->rule), "%s:%u", pd->file, pd->line);
+		break;
+	case BB_POLICY_SOURCE_BUILTIN:
+		snprintf(ret->rule, sizeof(ret->rule), "%s", pd->builtin);
+		break;
+	case BB_POLICY_SOURCE_NO_MATCH:
+		snprintf(ret->rule, sizeof(ret->rule), "no-match");
+		break;
 	}
-	for (size_t i = 0; i < dev->n_block; i++) {
-		if (dev->block[i].mounted) {
-			verdict(ret, false, "backs-mount",
-			        "%s backs a mounted filesystem (%s); refusing to %s it", addr,
-			        dev->block[i].name, act);
-			return;
-		}
-		if (dev->block[i].swap) {
-			verdict(ret, false, "backs-swap",
-			        "%s backs active swap (%s); refusing to %s it", addr,
-			        dev->block[i].name, act);
-			return;
-		}
+	/* The device, what decided, and the facts that rule looked at: one sentence. */
+	{
+		size_t used = (size_t)snprintf(ret->reason, sizeof(ret->reason), "%s: %s",
+		                               dev->address.s, pd->reason);
+
+		for (size_t i = 0; i < pd->n_facts && used < sizeof(ret->reason); i++)
+			used +=
+			    (size_t)snprintf(ret->reason + used, sizeof(ret->reason) - used,
+			                     "%s%s=%s%s", i == 0 ? " (" : "; ", pd->facts[i].name,
+			                     pd->facts[i].value, i + 1 == pd->n_facts ? ")" : "");
 	}
-	for (size_t i = 0; i < dev->n_net; i++) {
-		if (dev->net[i].default_route) {
-			verdict(ret, false, "default-route",
-			        "%s carries the default route (%s); refusing to %s it", addr,
-			        dev->net[i].name, act);
-			return;
-		}
-	}
-	if (in->action == BB_ACTION_BIND)
-		verdict(ret, true, "default-allow", "no rule refuses binding %s to %s", addr,
-		        in->driver ? in->driver : "its vfio driver");
-	else
-		verdict(ret, true, "default-allow", "no rule refuses quarantining %s", addr);
+	if (!ret->allowed || pd->source != BB_POLICY_SOURCE_RULE)
+		ret->table[0] = '\0';
+	ret->policy = bb_policy_decision_to_json(pd);
+	if (!ret->policy)
+		return -ENOMEM;
+	return 0;
+}
+
+void decision_done(struct bb_decision *d)
+{
+	json_object_put(d->policy);
+	d->policy = NULL;
+}
+
+void decision_move(struct bb_decision *dst, struct bb_decision *src)
+{
+	decision_done(dst);
+	*dst = *src;
+	src->policy = NULL;
 }
 
 struct json_object *decision_to_json(const struct bb_decision *d)
@@ -112,5 +227,7 @@ struct json_object *decision_to_json(const struct bb_decision *d)
 	json_object_object_add(o, "allowed", json_object_new_boolean(d->allowed));
 	json_object_object_add(o, "rule", json_object_new_string(d->rule));
 	json_object_object_add(o, "reason", json_object_new_string(d->reason));
+	if (d->policy)
+		json_object_object_add(o, "policy", json_object_get(d->policy));
 	return o;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bb-macro.h"
+#include "daemon-glue.h"
 #include "daemon.h"
 #include "group-lock.h"
 
@@ -35,6 +36,17 @@ static const BbVarlinkField bind_fields[] = {
     {"persist", json_type_boolean, false, 0},
     F_END,
 };
+static const BbVarlinkField install_table_fields[] = {
+    {"name", json_type_string, true, ARG_MAX},
+    {"table", json_type_string, true, 0},
+    {"signature", json_type_string, true, 0},
+    F_END,
+};
+static const BbVarlinkField audit_show_fields[] = {
+    {"device", json_type_string, false, ARG_MAX},
+    {"since", json_type_string, false, ARG_MAX},
+    F_END,
+};
 static const BbVarlinkField apply_fields[] = {
     {"device", json_type_string, false, ARG_MAX},
     F_END,
@@ -58,6 +70,10 @@ static const BbMethod methods[] = {
     {BB_BROKER_METHOD_RELEASE, device_fields, true, method_release},
     {BB_BROKER_METHOD_QUARANTINE, device_fields, true, method_quarantine},
     {BB_BROKER_METHOD_APPLY, apply_fields, true, method_apply},
+    {BB_DAEMON_METHOD_INSTALL_TABLE, install_table_fields, true, method_install_table},
+    {BB_DAEMON_METHOD_LIST_TABLES, no_fields, false, method_list_tables},
+    {BB_DAEMON_METHOD_AUDIT_SHOW, audit_show_fields, false, method_audit_show},
+    {BB_DAEMON_METHOD_RELOAD_POLICY, no_fields, true, method_reload_policy},
 };
 
 bool bb_daemon_method_is_acting(const char *method)
@@ -74,6 +90,45 @@ static struct json_object *one_string(const char *key, const char *value)
 
 	json_object_object_add(o, key, json_object_new_string(value));
 	return o;
+}
+
+/* A refused caller leaves a `refuse` record and a USER_DEVICE record. */
+static void record_unauthorized(BbDaemon *d, const BbPeer *peer, const char *method,
+                                struct json_object *params, const BbAuthzResult *authz)
+{
+	bb_address device;
+	const char *dot = strrchr(method, '.');
+	struct bb_requester rq;
+	char uid[16], pid[16], auid[16], ses[16], op[64], by[32], why[BB_JOURNAL_VALUE_MAX + 1];
+	struct bb_kv kv[10];
+	size_t n = 0;
+
+	journal_value(dot ? dot + 1 : method, op, sizeof(op));
+	journal_value(authz->authority, by, sizeof(by));
+	journal_value(authz->reason, why, sizeof(why));
+	snprintf(uid, sizeof(uid), "%u", (unsigned)peer->uid);
+	snprintf(pid, sizeof(pid), "%d", (int)peer->pid);
+	kv[n++] = (struct bb_kv){"op", op};
+	if (bb_address_parse(bb_varlink_get_string(params, "device"), &device) >= 0)
+		kv[n++] = (struct bb_kv){"device", device.s};
+	kv[n++] = (struct bb_kv){"check", "authorization"};
+	kv[n++] = (struct bb_kv){"uid", uid};
+	kv[n++] = (struct bb_kv){"pid", pid};
+	if (peer->id.loginuid != BB_PEER_UNSET_ID) {
+		snprintf(auid, sizeof(auid), "%u", peer->id.loginuid);
+		kv[n++] = (struct bb_kv){"auid", auid};
+	}
+	if (peer->id.sessionid != BB_PEER_UNSET_ID) {
+		snprintf(ses, sizeof(ses), "%u", peer->id.sessionid);
+		kv[n++] = (struct bb_kv){"ses", ses};
+	}
+	kv[n++] = (struct bb_kv){"authority", by};
+	kv[n++] = (struct bb_kv){"reason", why};
+	journal_note(d, BB_REC_REFUSE, kv, n, NULL);
+	if (requester_init(peer, &rq) >= 0) {
+		daemon_audit_simple(d, &rq, "refuse", "not-authorized", false);
+		requester_done(&rq);
+	}
 }
 
 void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *call, BbReply *reply)
@@ -119,6 +174,7 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 		           m->name, (unsigned)peer->uid, (int)peer->pid, peer->id.loginuid,
 		           peer->id.sessionid, peer->id.scontext[0] ? peer->id.scontext : "-",
 		           authz.authority, authz.reason);
+		record_unauthorized(d, peer, m->name, call->parameters, &authz);
 		return;
 	}
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Steps 5 and 6 of a request, shared by Check (the dry run) and the acting
- * calls: choose the target driver and run decide() on every device involved.
+ * calls: choose the target driver and run decide() on every device involved,
+ * against one policy snapshot (a reload in between does not mix two policies).
  */
 #include <string.h>
 
@@ -32,10 +33,19 @@ static struct json_object *member_json(const struct bb_decision *dec, const char
 	return o;
 }
 
-int evaluate_request(BbDaemon *d, BbAction action, const struct bb_device *dev, const char *driver,
-                     bool group, struct bb_evaluation *ret)
+int evaluate_request(BbDaemon *d, const struct bb_requester *rq, BbAction action,
+                     const struct bb_device *dev, const char *driver, bool group,
+                     struct bb_evaluation *ret)
 {
-	struct bb_decide_input in = {.action = action};
+	_cleanup_policy_ struct bb_policy *policy = daemon_policy_get(d);
+	struct bb_decide_input in = {
+	    .action = action,
+	    .group_bind = group,
+	    .requester = rq,
+	    .policy = policy,
+	    .coverage = daemon_table_coverage,
+	    .coverage_userdata = d,
+	};
 	_cleanup_free_ struct bb_device *member = NULL;
 	char target[BB_DRIVER_NAME_MAX + 1] = "";
 	int r;
@@ -54,7 +64,9 @@ int evaluate_request(BbDaemon *d, BbAction action, const struct bb_device *dev, 
 	strcpy(ret->driver, target);
 	in.device = dev;
 	in.driver = action == BB_ACTION_BIND ? target : NULL;
-	decide(&in, &ret->decision);
+	r = decide(&in, &ret->decision);
+	if (r < 0)
+		return r;
 	ret->denied_device = dev->address;
 	json_object_array_add(ret->members, member_json(&ret->decision, dev->address.s, target));
 	if (!group || !ret->decision.allowed)
@@ -81,12 +93,17 @@ int evaluate_request(BbDaemon *d, BbAction action, const struct bb_device *dev, 
 		}
 		in.device = member;
 		in.driver = action == BB_ACTION_BIND ? target : NULL;
-		decide(&in, &dec);
+		r = decide(&in, &dec);
+		if (r < 0) {
+			decision_done(&dec);
+			return r;
+		}
 		json_object_array_add(ret->members, member_json(&dec, m->address.s, target));
 		if (!dec.allowed && ret->decision.allowed) {
-			ret->decision = dec;
+			decision_move(&ret->decision, &dec);
 			ret->denied_device = m->address;
 		}
+		decision_done(&dec);
 	}
 	return 0;
 }
@@ -95,6 +112,7 @@ void evaluation_done(struct bb_evaluation *e)
 {
 	json_object_put(e->members);
 	e->members = NULL;
+	decision_done(&e->decision);
 }
 
 int reply_denied(BbReply *reply, const struct bb_evaluation *e)
@@ -106,5 +124,7 @@ int reply_denied(BbReply *reply, const struct bb_evaluation *e)
 	                       e->driver[0] ? json_object_new_string(e->driver) : NULL);
 	json_object_object_add(o, "rule", json_object_new_string(e->decision.rule));
 	json_object_object_add(o, "reason", json_object_new_string(e->decision.reason));
+	if (e->decision.policy)
+		json_object_object_add(o, "policy", json_object_get(e->decision.policy));
 	return reply_error(reply, BB_BROKER_ERROR_DENIED, o);
 }

@@ -9,7 +9,7 @@ struct bb_evaluation {
 	char driver[BB_DRIVER_NAME_MAX + 1]; /* target of the named device ("" unless bind) */
 	struct bb_decision decision;         /* the first denial, else the device's verdict */
 	bb_address denied_device;            /* whose verdict DECISION is */
-	struct json_object *members;         /* owned: one Decision per device considered */
+	struct json_object *members;         /* owned: one Verdict per device considered */
 };
 
 /* DRIVER, or the best vfio variant for DEV's modalias (vfio-pci as the catch-all). */
@@ -17,10 +17,17 @@ int choose_target(BbDaemon *d, const struct bb_device *dev, const char *driver, 
                   size_t size);
 
 /* Decides ACTION for DEV and, with GROUP, for every endpoint of its IOMMU group. */
-int evaluate_request(BbDaemon *d, BbAction action, const struct bb_device *dev, const char *driver,
-                     bool group, struct bb_evaluation *ret);
+int evaluate_request(BbDaemon *d, const struct bb_requester *rq, BbAction action,
+                     const struct bb_device *dev, const char *driver, bool group,
+                     struct bb_evaluation *ret);
 
 void evaluation_done(struct bb_evaluation *e);
 
 /* An io.bindbroker.Broker.Denied reply naming the device, rule and reason. */
 int reply_denied(BbReply *reply, const struct bb_evaluation *e);
+
+/* policy-glue.c: the current policy, referenced (bb_policy_unref when done). */
+struct bb_policy *daemon_policy_get(BbDaemon *d);
+/* tables-glue.c: signed-table coverage for decide(). */
+int daemon_table_coverage(const struct bb_device *dev, const char *driver, bb_lockdown lockdown,
+                          char *table, size_t size, void *userdata);

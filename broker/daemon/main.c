@@ -6,22 +6,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "daemon-glue.h"
 #include "daemon.h"
 
 #ifndef BB_VERSION
 #define BB_VERSION "unknown"
 #endif
-
-static const char *const audit_modes[] = {
-    [BB_AUDIT_REQUIRED] = "required",
-    [BB_AUDIT_BEST_EFFORT] = "best-effort",
-    [BB_AUDIT_OFF] = "off",
-};
-
-const char *bb_audit_mode_to_string(BbAuditMode m)
-{
-	return (size_t)m < ARRAY_SIZE(audit_modes) ? audit_modes[m] : "?";
-}
 
 static void usage(FILE *f)
 {
@@ -65,8 +55,7 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 	    .state_dir = "/var/lib/bindbroker",
 	    .socket_path = "/run/bindbroker/io.bindbroker.Broker",
 	    .modules_dir = NULL,
-	    /* No journal exists yet (audit issue); until it does, acting does not wait on it. */
-	    .audit = BB_AUDIT_BEST_EFFORT,
+	    .audit = -1, /* bindbroker.conf's audit=, else best-effort */
 	};
 	bb_server_limits_default(&o->limits);
 	while ((c = getopt_long(argc, argv, "hV", options, NULL)) >= 0) {
@@ -86,20 +75,14 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 		case OPT_MODULES:
 			o->modules_dir = optarg;
 			break;
-		case OPT_AUDIT: {
-			size_t i;
-
-			for (i = 0; i < ARRAY_SIZE(audit_modes); i++)
-				if (streq(optarg, audit_modes[i]))
-					break;
-			if (i == ARRAY_SIZE(audit_modes)) {
+		case OPT_AUDIT:
+			o->audit = bb_audit_mode_from_string(optarg);
+			if (o->audit < 0) {
 				fprintf(stderr, "bindbrokerd: --audit takes required, best-effort "
 				                "or off\n");
 				return -EINVAL;
 			}
-			o->audit = (BbAuditMode)i;
 			break;
-		}
 		case OPT_LIMIT: {
 			char name[32];
 			const char *eq = strchr(optarg, '=');
@@ -139,28 +122,6 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 	return 0;
 }
 
-/* Every sysfs write the binder makes is logged before it happens (the journal's seam). */
-static int log_step(const struct bb_step *step, void *userdata)
-{
-	char value[64];
-	size_t n = 0;
-	(void)userdata;
-
-	/* The value as written, on one line: "\n" (which clears an override) shown escaped. */
-	for (const char *p = step->value; p && *p && n + 3 < sizeof(value); p++) {
-		if (*p == '\n') {
-			value[n++] = '\\';
-			value[n++] = 'n';
-		} else {
-			value[n++] = (unsigned char)*p < 0x20 ? '?' : *p;
-		}
-	}
-	value[n] = '\0';
-	log_info("%s%s %s: %s <- %s", step->rollback ? "rollback " : "", step->name, step->address,
-	         step->path, value);
-	return 0;
-}
-
 static int open_state_dir(const char *path)
 {
 	int fd;
@@ -175,9 +136,14 @@ static int open_state_dir(const char *path)
 
 static int setup(BbDaemon *d)
 {
-	struct bb_binder_options bo = {.observer = log_step, .userdata = d};
+	struct bb_binder_options bo = {.observer = journal_step_observer, .userdata = d};
+	char err[600] = "";
 	int r;
 
+	r = bb_config_load(d->opts.config_dir, &d->config, err, sizeof(err));
+	if (r < 0)
+		return log_error_errno(r, "configuration: %s", err);
+	bo.verify_timeout_ms = d->config.bind_verify_timeout_ms;
 	r = bb_sysfs_open(d->opts.sysfs_root, NULL, &d->sysfs);
 	if (r < 0)
 		return log_error_errno(r, "cannot open sysfs root %s: %m", d->opts.sysfs_root);
@@ -191,12 +157,28 @@ static int setup(BbDaemon *d)
 	}
 	/* Every PAM call runs on this one thread, whichever worker asks. */
 	d->authz = (BbAuthzConfig){.mode = BB_AUTHZ_POLKIT};
+	r = bb_authz_mode_from_string(d->config.authorization, &d->authz.mode);
+	if (r < 0)
+		return log_error_errno(r, "configuration: unknown authorization \"%s\"",
+		                       d->config.authorization);
 	r = bb_pam_worker_start(&d->authz.pam);
 	if (r < 0)
 		return log_error_errno(r, "cannot start the PAM thread: %m");
 	d->state_fd = open_state_dir(d->opts.state_dir);
 	if (d->state_fd < 0)
 		return d->state_fd;
+	r = daemon_audit_init(d);
+	if (r < 0)
+		return r;
+	r = daemon_policy_init(d);
+	if (r < 0)
+		return r;
+	r = daemon_tables_init(d);
+	if (r < 0)
+		return r;
+	r = daemon_journal_init(d);
+	if (r < 0)
+		return r;
 	d->binder_opts = bo;
 	r = bb_binder_new(d->sysfs, d->modules, &d->binder_opts, &d->binder);
 	if (r < 0)
@@ -209,6 +191,10 @@ static void teardown(BbDaemon *d)
 	bb_pam_worker_stop(d->authz.pam);
 	d->authz.pam = NULL;
 	d->binder = bb_binder_free(d->binder);
+	daemon_journal_close(d); /* the final checkpoint */
+	daemon_tables_free(d);
+	daemon_policy_free(d);
+	daemon_audit_free(d);
 	d->modules = bb_modules_free(d->modules);
 	d->sysfs = bb_sysfs_free(d->sysfs);
 	if (d->state_fd >= 0)
@@ -216,9 +202,36 @@ static void teardown(BbDaemon *d)
 	d->state_fd = -1;
 }
 
+void bb_daemon_reload(BbDaemon *d)
+{
+	size_t rules, files;
+	char err[600];
+
+	/* On failure the old policy stays; daemon_policy_reload logs why. */
+	(void)daemon_policy_reload(d, &rules, &files, err, sizeof(err));
+}
+
+void bb_daemon_tick(BbDaemon *d)
+{
+	daemon_journal_tick(d);
+}
+
+int bb_daemon_poll_timeout_ms(const BbDaemon *d)
+{
+	/* Often enough for a checkpoint that falls due by time; the journal decides. */
+	unsigned secs = d->config.checkpoint_every_seconds;
+
+	return (int)(secs < 60 ? secs : 60) * 1000;
+}
+
 int main(int argc, char **argv)
 {
-	BbDaemon d = {.state_fd = -1};
+	BbDaemon d = {
+	    .state_fd = -1,
+	    .policy_lock = PTHREAD_MUTEX_INITIALIZER,
+	    .tables_lock = PTHREAD_MUTEX_INITIALIZER,
+	    .journal_lock = PTHREAD_MUTEX_INITIALIZER,
+	};
 	BbListener listener = {.fd = -1};
 	sigset_t mask;
 	int r;

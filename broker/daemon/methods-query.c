@@ -2,6 +2,7 @@
 /* Read-only calls: status, the device list, one device's facts, and the dry run. */
 #include <string.h>
 
+#include "daemon-glue.h"
 #include "daemon.h"
 #include "evaluate.h"
 
@@ -38,9 +39,11 @@ int method_get_status(BbDaemon *d, const BbPeer *peer, struct json_object *param
 	                       json_object_new_string(bb_lockdown_to_string(lockdown)));
 	json_object_object_add(o, "config_dir", json_object_new_string(d->opts.config_dir));
 	json_object_object_add(o, "state_dir", json_object_new_string(d->opts.state_dir));
-	json_object_object_add(o, "audit",
-	                       json_object_new_string(bb_audit_mode_to_string(d->opts.audit)));
+	json_object_object_add(o, "audit", daemon_audit_status(d));
 	json_object_object_add(o, "devices", json_object_new_int((int)n));
+	json_object_object_add(o, "policy", daemon_policy_status(d));
+	json_object_object_add(o, "tables", daemon_tables_status(d));
+	json_object_object_add(o, "journal", daemon_journal_status(d));
 	return reply_ok(reply, o);
 }
 
@@ -96,17 +99,21 @@ int method_check(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 {
 	_cleanup_free_ struct bb_device *dev = malloc(sizeof(*dev));
 	struct bb_evaluation e;
+	struct bb_requester rq;
 	const char *driver;
 	struct json_object *o;
 	int r;
-	(void)peer;
 
 	if (!dev)
 		return -ENOMEM;
 	if (request_driver(params, &driver, reply) < 0 || request_device(d, params, dev, reply) < 0)
 		return 0;
-	r = evaluate_request(d, BB_ACTION_BIND, dev, driver,
+	r = requester_init(peer, &rq);
+	if (r < 0)
+		return r;
+	r = evaluate_request(d, &rq, BB_ACTION_BIND, dev, driver,
 	                     bb_varlink_get_bool(params, "group", false), &e);
+	requester_done(&rq);
 	if (r < 0) {
 		evaluation_done(&e);
 		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL, "checking %s: %s",

@@ -32,7 +32,7 @@ int method_get_interface_description(BbDaemon *d, const BbPeer *peer, struct jso
 	(void)d, (void)peer;
 
 	if (streq(iface, BB_BROKER_INTERFACE))
-		text = bb_broker_interface_description;
+		text = bb_daemon_interface_description;
 	else if (streq(iface, BB_VARLINK_SERVICE_INTERFACE))
 		text = bb_varlink_service_description;
 	if (!text) {

@@ -745,7 +745,7 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 	for (;;) {
 		uint64_t now = now_ms(), first = UINT64_MAX;
 		size_t np = 3;
-		int timeout;
+		int timeout, daemon_timeout;
 
 		pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = s.wake_fd, .events = POLLIN};
@@ -767,6 +767,11 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 			                       : POLLIN,
 			};
 		}
+		/* The journal's timed checkpoints wake the loop too. */
+		bb_daemon_tick(d);
+		daemon_timeout = bb_daemon_poll_timeout_ms(d);
+		if (daemon_timeout >= 0 && first > now + (uint64_t)daemon_timeout)
+			first = now + (uint64_t)daemon_timeout;
 		timeout = first == UINT64_MAX ? -1
 		          : first <= now      ? 0
 		                         : (int)(first - now > INT_MAX ? INT_MAX : first - now);
@@ -781,9 +786,8 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					/* Reloading configuration, policy and tables comes with
-					 * them. */
-					log_notice("SIGHUP: nothing to reload yet");
+					log_notice("SIGHUP: reloading the policy");
+					bb_daemon_reload(d);
 				} else {
 					log_info("received signal %u, exiting", si.ssi_signo);
 					break;

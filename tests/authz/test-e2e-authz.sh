@@ -40,6 +40,22 @@ expect_log() { # PATTERN DESCRIPTION
 pk_bus_start "$TMP"
 pk_polkitd_start "$TMP" "$(dirname "$HERE")/../polkit/io.bindbroker.policy" "$HERE/e2e-rules.js"
 
+# Policy lets anyone hand a device to vfio-pci (after the host's protections):
+# here authorization alone decides who may.
+mkdir -p "$TMP/config/policy.d"
+chmod 755 "$TMP/config" "$TMP/config/policy.d"
+cat >"$TMP/config/policy.d/50-authz.rules" <<'EOF'
+deny bridge
+deny class 0x06
+deny not endpoint
+deny boot-vga
+deny backs-mount
+deny carries-default-route
+allow driver vfio-pci
+allow user root
+EOF
+chmod 644 "$TMP/config/policy.d/50-authz.rules"
+
 mount_simsys gpu-server
 MODDIR=$(make_modules) || { echo "FATAL: modules fixture"; exit 1; }
 start_daemon --modules-dir "$MODDIR"
@@ -57,6 +73,11 @@ expect_rc 1 "nobody may not release (no rule)"
 expect_err "permission denied: io.bindbroker.release by uid 65534 .*polkit denied" \
 	"the refusal names the action, the uid and polkit"
 expect_driver $NIC vfio-pci "the refused release left the NIC on vfio-pci"
+bb --json audit show --device $NIC
+expect_json "any(r['type'] == 'refuse' and r.get('op') == 'Release' and r.get('uid') == '65534' \
+and r.get('check') == 'authorization' and r.get('authority') == 'polkit' \
+and 'polkit_denied' in r.get('reason', '') for r in j['records'])" \
+	"the journal has a refuse record with the uid, the authority and polkit's answer"
 bb release $NIC
 expect_rc 0 "root releases without asking polkit"
 expect_log "authorized io.bindbroker.Broker.Release (io.bindbroker.release) for uid 0 .*CAP_SYS_ADMIN" \

@@ -89,7 +89,7 @@ expect_rc 0 "list is answered while a bind is held"
 expect_out "$NIC_B" "list shows the devices"
 bb check $NIC_B vfio-pci
 expect_rc 1 "check is answered while a bind is held (a denial: the NIC carries the default route)"
-expect_out "default route" "the check explains itself"
+expect_out "default.route" "the check explains itself"
 bb bind $VF
 expect_rc 0 "a bind in another IOMMU group completes while the first is held"
 expect_driver $VF mlx5_vfio_pci "the VF is on its vfio variant"

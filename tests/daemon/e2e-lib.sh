@@ -61,8 +61,28 @@ make_modules() {
 	"$MAKE_MODULES" "$TMP/modules-root" 9.9.9-fixture $MODINFO
 }
 
+# The tests' policy (unless a test wrote its own policy.d): the shipped default's protections of
+# the host, then root may bind anything else. Files must be root-owned, not group-writable.
+write_test_policy() {
+	mkdir -p "$TMP/config/policy.d"
+	chmod 755 "$TMP/config" "$TMP/config/policy.d"
+	cat >"$TMP/config/policy.d/50-e2e.rules" <<'EOF'
+# bindbroker e2e test policy
+deny bridge
+deny class 0x06
+deny not endpoint
+deny boot-vga
+deny backs-mount
+deny carries-default-route
+allow user root
+EOF
+	chmod 644 "$TMP/config/policy.d/50-e2e.rules"
+}
+
 start_daemon() { # extra bindbrokerd options...
 	mkdir -p "$STATE"
+	# E2E_DEFAULT_POLICY=1: no policy.d, so the daemon uses its built-in default policy.
+	[ -n "${E2E_DEFAULT_POLICY:-}" ] || [ -d "$TMP/config/policy.d" ] || write_test_policy
 	"$BINDBROKERD" --sysfs-root "$MNT" --state-dir "$STATE" --config-dir "$TMP/config" \
 		--socket "$SOCK" "$@" 2>>"$TMP/daemon.log" &
 	DAEMON_PID=$!
@@ -185,6 +205,52 @@ for m in data.split(b"\0"):
     if m:
         print(m.decode())
 PY
+}
+
+# One varlink call on the raw socket (for methods the client may not have yet). OUT holds the
+# reply as one JSON object: {"parameters": ...} or {"error": ..., "parameters": ...}; RC is 0
+# for a reply, 1 for an error reply, 4 when the broker is unreachable.
+vcall() { # METHOD [PARAMETERS_JSON]
+	vparams=${2:-}
+	[ -n "$vparams" ] || vparams='{}'
+	OUT=$(python3 - "$SOCK" "$1" "$vparams" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect(sys.argv[1])
+except OSError:
+    sys.exit(4)
+s.sendall(json.dumps({"method": "io.bindbroker.Broker." + sys.argv[2],
+                      "parameters": json.loads(sys.argv[3])}).encode() + b"\0")
+data = b""
+while not data.endswith(b"\0"):
+    d = s.recv(65536)
+    if not d:
+        break
+    data += d
+reply = json.loads(data.rstrip(b"\0"))
+print(json.dumps(reply))
+sys.exit(1 if "error" in reply else 0)
+PY
+)
+	RC=$?
+	ERR=''
+}
+
+# InstallTable with the bytes of FILE and FILE.minisig, as the client sends them.
+install_table() { # FILE
+	params=$(python3 -c '
+import json, os, sys
+f = sys.argv[1]
+print(json.dumps({"name": os.path.basename(f), "table": open(f).read(),
+                  "signature": open(f + ".minisig").read()}))' "$1")
+	vcall InstallTable "$params"
+}
+
+# The journal's records as AuditShow returns them: OUT = {"records": [...]}.
+audit_show() { # [DEVICE]
+	if [ -n "${1:-}" ]; then vcall AuditShow "{\"device\": \"$1\"}"; else vcall AuditShow; fi
+	OUT=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin).get("parameters", {})))')
 }
 
 finish() {

@@ -56,7 +56,7 @@ expect_driver 0000:11:00.0 ast "it keeps its driver"
 printf '0000:12:00.0 vfio-pci\n' >"$STATE/overrides"
 bb apply
 expect_rc 1 "apply of a refused entry"
-expect_out "^0000:12:00\.0 +skipped .*mounted filesystem" "the skip names the reason"
+expect_out "^0000:12:00\.0 +skipped .*deny backs-mount" "the skip names the reason"
 expect_driver 0000:12:00.0 nvme "the boot disk stays on nvme"
 
 finish

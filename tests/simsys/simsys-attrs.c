@@ -190,7 +190,7 @@ static void render_swaps(struct sim_machine *m, struct text *t)
 
 static void render_uevent(struct text *t, const struct sim_device *d)
 {
-	if (d->driver)
+	if (sim_device_linked_driver(d))
 		add(t, "DRIVER=%s\n", d->driver->name);
 	add(t,
 	    "PCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\nMODALIAS=",

@@ -50,6 +50,12 @@ int sim_store_remove_id(struct sim_machine *m, struct sim_driver *drv, const cha
 int sim_store_driver_override(struct sim_machine *m, struct sim_device *d, const char *buf,
                               size_t len);
 
+/*
+ * kernel/security/lockdown: "integrity" or "confidentiality" raises the level; the
+ * same or a lower level -EPERM, anything else -EINVAL (security/lockdown/lockdown.c).
+ */
+int sim_store_lockdown(struct sim_machine *m, const char *buf, size_t len);
+
 /* driver_register for every driver of MODULE, then driver_attach when autoprobe is on. */
 int sim_load_module(struct sim_machine *m, const char *module);
 /* Unbinds the module's devices, then unregisters its drivers (dynamic ids are lost). */

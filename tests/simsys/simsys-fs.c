@@ -10,6 +10,11 @@
  * its own inode and a write held by a probe blocks nobody else. Directories and
  * links keep one node id per path while the kernel knows it, so cwd and dentries
  * stay put. st_ino is a hash of the path, stable whatever the node id.
+ *
+ * A node id also remembers the PCI device its path belonged to. When that device
+ * is replaced at the same address (swap-on-unbind) or removed, the old ids go
+ * stale as the kernel's kernfs nodes do: lookups under an old directory fd give
+ * ENOENT and reads or writes through an old open file ENODEV.
  */
 #define FUSE_USE_VERSION 312
 
@@ -37,9 +42,10 @@
 
 struct ino_entry {
 	fuse_ino_t id;
-	char *path;       /* "/" or "/bus/pci/..." */
-	uint64_t nlookup; /* lookups the kernel has not forgotten yet */
-	bool shared;      /* a directory or link: reused for its path */
+	char *path;                   /* "/" or "/bus/pci/..." */
+	uint64_t nlookup;             /* lookups the kernel has not forgotten yet */
+	bool shared;                  /* a directory or link: reused for its path */
+	const struct sim_device *dev; /* the device the path belonged to, or NULL */
 	struct ino_entry *next_by_id, *next_by_path;
 };
 
@@ -70,25 +76,30 @@ static ino_t path_ino(const char *path)
 	return (ino_t)(h < 2 ? h + 2 : h);
 }
 
-/* The path of node ID (a copy), or NULL when the kernel used an id it had forgotten. */
-static char *ino_path(fuse_ino_t id)
+/*
+ * The path of node ID (a copy) and the device it belonged to, or NULL when the kernel
+ * used an id it had forgotten.
+ */
+static char *ino_path(fuse_ino_t id, const struct sim_device **ret_dev)
 {
 	char *path = NULL;
 
+	*ret_dev = NULL;
 	if (id == FUSE_ROOT_ID)
 		return strdup("/");
 	pthread_mutex_lock(&inodes.lock);
 	for (struct ino_entry *e = inodes.by_id[id % BUCKETS]; e; e = e->next_by_id)
 		if (e->id == id) {
 			path = strdup(e->path);
+			*ret_dev = e->dev;
 			break;
 		}
 	pthread_mutex_unlock(&inodes.lock);
 	return path;
 }
 
-/* Registers one lookup of PATH; returns its node id (0 on allocation failure). */
-static fuse_ino_t ino_ref(const char *path, bool shared)
+/* Registers one lookup of PATH (of DEV); returns its node id (0 on allocation failure). */
+static fuse_ino_t ino_ref(const char *path, bool shared, const struct sim_device *dev)
 {
 	size_t pb = hash_path(path) % BUCKETS;
 	struct ino_entry *e;
@@ -97,7 +108,7 @@ static fuse_ino_t ino_ref(const char *path, bool shared)
 	pthread_mutex_lock(&inodes.lock);
 	if (shared) {
 		for (e = inodes.by_path[pb]; e; e = e->next_by_path)
-			if (streq(e->path, path)) {
+			if (streq(e->path, path) && e->dev == dev) {
 				e->nlookup++;
 				id = e->id;
 				goto out;
@@ -111,6 +122,7 @@ static fuse_ino_t ino_ref(const char *path, bool shared)
 	e->id = id = inodes.next_id++;
 	e->nlookup = 1;
 	e->shared = shared;
+	e->dev = dev;
 	e->next_by_id = inodes.by_id[id % BUCKETS];
 	inodes.by_id[id % BUCKETS] = e;
 	if (shared) {
@@ -189,14 +201,13 @@ static bool session_exited(void *userdata)
 	return fuse_session_exited(userdata);
 }
 
-/* Looks PATH up in the model and fills ST. Caller holds the model lock. */
-static int node_stat(struct sim_machine *m, const char *path, struct sim_node *n, struct stat *st)
+/* Fills ST for node N at PATH. Caller holds the model lock. */
+static int fill_stat(struct sim_machine *m, const char *path, const struct sim_node *n,
+                     struct stat *st)
 {
 	char target[1024];
-	int r = sim_tree_lookup(m, path, n);
+	int r;
 
-	if (r < 0)
-		return r;
 	memset(st, 0, sizeof(*st));
 	st->st_ino = path_ino(path);
 	st->st_blksize = 4096;
@@ -234,21 +245,39 @@ static int node_stat(struct sim_machine *m, const char *path, struct sim_node *n
 	return 0;
 }
 
-/* Resolves node IDs path and looks it up. */
-static int lookup_ino(struct sim_machine *m, fuse_ino_t ino, char **ret_path, struct sim_node *n,
-                      struct stat *st)
+/*
+ * Node id INO -> its path (optional) and node, with the model lock held by the
+ * caller. -ENOENT when the path is gone or now belongs to another device.
+ */
+static int resolve(struct sim_machine *m, fuse_ino_t ino, char **ret_path, struct sim_node *n)
 {
-	_cleanup_free_ char *path = ino_path(ino);
-	struct stat ignored;
+	const struct sim_device *dev;
+	_cleanup_free_ char *path = ino_path(ino, &dev);
 	int r;
 
 	if (!path)
 		return -ESTALE;
-	lock(m);
-	r = node_stat(m, path, n, st ? st : &ignored);
-	unlock(m);
-	if (r == 0 && ret_path)
+	r = sim_tree_lookup(m, path, n);
+	if (r < 0)
+		return r;
+	if (dev && n->dev != dev)
+		return -ENOENT;
+	if (ret_path)
 		*ret_path = TAKE_PTR(path);
+	return 0;
+}
+
+/* resolve() plus stat, taking the model lock. */
+static int resolve_stat(struct sim_machine *m, fuse_ino_t ino, struct sim_node *n, struct stat *st)
+{
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	lock(m);
+	r = resolve(m, ino, &path, n);
+	if (r == 0 && st)
+		r = fill_stat(m, path, n, st);
+	unlock(m);
 	return r;
 }
 
@@ -273,28 +302,29 @@ static void op_destroy(void *userdata)
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct sim_machine *m = machine(req);
-	_cleanup_free_ char *dir = ino_path(parent), *path = NULL;
+	_cleanup_free_ char *dir = NULL, *path = NULL;
 	struct fuse_entry_param e = {0};
-	struct sim_node n;
+	struct sim_node pn, n;
 	int r;
 
-	if (!dir) {
-		fuse_reply_err(req, ESTALE);
-		return;
-	}
-	if (asprintf(&path, "%s%s%s", dir, streq(dir, "/") ? "" : "/", name) < 0) {
-		path = NULL;
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
 	lock(m);
-	r = node_stat(m, path, &n, &e.attr);
+	r = resolve(m, parent, &dir, &pn);
+	if (r == 0 && pn.type != SIM_NODE_DIR)
+		r = -ENOTDIR;
+	if (r == 0 && asprintf(&path, "%s%s%s", dir, streq(dir, "/") ? "" : "/", name) < 0) {
+		path = NULL;
+		r = -ENOMEM;
+	}
+	if (r == 0)
+		r = sim_tree_lookup(m, path, &n);
+	if (r == 0)
+		r = fill_stat(m, path, &n, &e.attr);
 	unlock(m);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
 	}
-	e.ino = ino_ref(path, n.type != SIM_NODE_FILE);
+	e.ino = ino_ref(path, n.type != SIM_NODE_FILE, n.dev);
 	if (!e.ino) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -323,7 +353,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct sim_node n;
 	struct stat st;
-	int r = lookup_ino(machine(req), ino, NULL, &n, &st);
+	int r = resolve_stat(machine(req), ino, &n, &st);
 
 	(void)fi;
 	if (r < 0)
@@ -337,7 +367,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 {
 	struct sim_node n;
 	struct stat st;
-	int r = lookup_ino(machine(req), ino, NULL, &n, &st);
+	int r = resolve_stat(machine(req), ino, &n, &st);
 
 	(void)attr;
 	(void)fi;
@@ -360,20 +390,16 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct sim_machine *m = machine(req);
-	_cleanup_free_ char *path = ino_path(ino);
 	char target[1024];
 	struct sim_node n;
-	int r = -ESTALE;
+	int r;
 
-	if (path) {
-		lock(m);
-		r = sim_tree_lookup(m, path, &n);
-		if (r == 0)
-			r = n.type == SIM_NODE_LINK
-			        ? sim_tree_link_target(m, &n, target, sizeof(target))
-			        : -EINVAL;
-		unlock(m);
-	}
+	lock(m);
+	r = resolve(m, ino, NULL, &n);
+	if (r == 0)
+		r = n.type == SIM_NODE_LINK ? sim_tree_link_target(m, &n, target, sizeof(target))
+		                            : -EINVAL;
+	unlock(m);
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
@@ -388,8 +414,49 @@ struct listing {
 	size_t n;
 	const char *dir;
 	fuse_req_t req;
-	int err;
+	struct listing *prev, *next; /* open listings, freed at unmount if never released */
 };
+
+static struct {
+	pthread_mutex_t lock;
+	struct listing *head;
+} listings = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void listing_free(struct listing *l)
+{
+	free(l->buf);
+	free(l->ends);
+	free(l);
+}
+
+static void listing_track(struct listing *l, bool on)
+{
+	pthread_mutex_lock(&listings.lock);
+	if (on) {
+		l->next = listings.head;
+		if (l->next)
+			l->next->prev = l;
+		listings.head = l;
+	} else {
+		if (l->prev)
+			l->prev->next = l->next;
+		else
+			listings.head = l->next;
+		if (l->next)
+			l->next->prev = l->prev;
+	}
+	pthread_mutex_unlock(&listings.lock);
+}
+
+/* RELEASEDIR is sent asynchronously: an unmount may come first. */
+static void listings_free_all(void)
+{
+	while (listings.head) {
+		struct listing *l = listings.head;
+		listings.head = l->next;
+		listing_free(l);
+	}
+}
 
 static bool listing_add(struct listing *l, const char *name, mode_t type, const char *dir)
 {
@@ -431,24 +498,20 @@ static int listing_cb(void *userdata, const char *name, const struct sim_node *c
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct sim_machine *m = machine(req);
-	_cleanup_free_ char *path = ino_path(ino);
+	_cleanup_free_ char *path = NULL;
 	struct listing *l;
 	struct sim_node n;
 	int r;
 
-	if (!path) {
-		fuse_reply_err(req, ESTALE);
-		return;
-	}
 	l = calloc(1, sizeof(*l));
 	if (!l) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	l->req = req;
-	l->dir = path;
 	lock(m);
-	r = sim_tree_lookup(m, path, &n);
+	r = resolve(m, ino, &path, &n);
+	l->dir = path;
 	if (r == 0 && n.type != SIM_NODE_DIR)
 		r = -ENOTDIR;
 	if (r == 0)
@@ -458,17 +521,15 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	unlock(m);
 	l->dir = NULL;
 	if (r < 0) {
-		free(l->buf);
-		free(l->ends);
-		free(l);
+		listing_free(l);
 		fuse_reply_err(req, -r);
 		return;
 	}
 	fi->fh = (uint64_t)(uintptr_t)l;
+	listing_track(l, true);
 	if (fuse_reply_open(req, fi) != 0) {
-		free(l->buf);
-		free(l->ends);
-		free(l);
+		listing_track(l, false);
+		listing_free(l);
 	}
 }
 
@@ -505,9 +566,8 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	struct listing *l = (struct listing *)(uintptr_t)fi->fh;
 
 	(void)ino;
-	free(l->buf);
-	free(l->ends);
-	free(l);
+	listing_track(l, false);
+	listing_free(l);
 	fuse_reply_err(req, 0);
 }
 
@@ -515,7 +575,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	int acc = fi->flags & O_ACCMODE;
 	struct sim_node n;
-	int r = lookup_ino(machine(req), ino, NULL, &n, NULL);
+	int r = resolve_stat(machine(req), ino, &n, NULL);
 
 	if (r < 0) {
 		fuse_reply_err(req, -r);
@@ -541,19 +601,20 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
 	struct sim_machine *m = machine(req);
-	_cleanup_free_ char *path = ino_path(ino), *data = NULL;
+	_cleanup_free_ char *data = NULL;
 	struct sim_node n;
 	size_t len = 0;
-	int r = -ESTALE;
+	int r;
 
 	(void)fi;
-	if (path) {
-		lock(m);
-		r = sim_tree_lookup(m, path, &n);
-		if (r == 0)
-			r = n.type == SIM_NODE_FILE ? sim_attr_render(m, &n, &data, &len) : -EISDIR;
-		unlock(m);
-	}
+	lock(m);
+	r = resolve(m, ino, NULL, &n);
+	if (r == 0)
+		r = n.type == SIM_NODE_FILE ? sim_attr_render(m, &n, &data, &len) : -EISDIR;
+	unlock(m);
+	/* kernfs: an open attribute whose node is gone answers ENODEV. */
+	if (r == -ENOENT)
+		r = -ENODEV;
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
@@ -579,6 +640,8 @@ static int store(struct sim_machine *m, const struct sim_node *n, const char *bu
 		return sim_store_drivers_probe(m, buf, len);
 	case F_AUTOPROBE:
 		return sim_store_drivers_autoprobe(m, buf, len);
+	case F_LOCKDOWN:
+		return sim_store_lockdown(m, buf, len);
 	case F_BIND:
 		return sim_store_bind(m, n->drv, buf, len);
 	case F_UNBIND:
@@ -596,11 +659,12 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
                      struct fuse_file_info *fi)
 {
 	struct sim_machine *m = machine(req);
-	_cleanup_free_ char *path = ino_path(ino), *value = NULL, *what = NULL;
+	const struct sim_device *dev;
+	_cleanup_free_ char *path = ino_path(ino, &dev), *value = NULL, *what = NULL;
 	char err[512] = "";
 	struct sim_node n;
 	size_t len = size;
-	int r = -ESTALE;
+	int r;
 
 	(void)off;
 	(void)fi;
@@ -610,6 +674,9 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 	}
 	lock(m);
 	r = sim_tree_lookup(m, path, &n);
+	/* kernfs: an open attribute whose node is gone (device removed or replaced) -> ENODEV. */
+	if (r == -ENOENT || (r == 0 && dev && n.dev != dev))
+		r = -ENODEV;
 	if (r == 0 && n.what == F_CONTROL) {
 		r = sim_control_exec(m, buf, size, err, sizeof(err));
 		value = sim_log_escape(buf, size < 4096 ? size : 4096);
@@ -639,7 +706,7 @@ static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
 	struct sim_node n;
 	mode_t perm;
-	int r = lookup_ino(machine(req), ino, NULL, &n, NULL);
+	int r = resolve_stat(machine(req), ino, &n, NULL);
 
 	if (r < 0) {
 		fuse_reply_err(req, -r);
@@ -801,5 +868,6 @@ out:
 	fuse_session_unmount(se);
 	fuse_session_destroy(se);
 	ino_free_all();
+	listings_free_all();
 	return r;
 }

@@ -185,9 +185,14 @@ bool sim_device_is_bridge(const struct sim_device *d)
 	return (d->class >> 8) == 0x0604;
 }
 
-bool sim_device_is_display(const struct sim_device *d)
+const struct sim_driver *sim_device_linked_driver(const struct sim_device *d)
 {
-	return (d->class >> 16) == 0x03;
+	return d->unbinding ? NULL : d->driver;
+}
+
+bool sim_device_is_vga(const struct sim_device *d)
+{
+	return (d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0001;
 }
 
 int sim_machine_link_parents(struct sim_machine *m, char *err, size_t errlen)

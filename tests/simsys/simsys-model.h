@@ -102,6 +102,8 @@ struct sim_device {
 	char *override;            /* driver_override, NULL when unset */
 	struct sim_driver *driver; /* bound driver (also set while its probe runs) */
 	bool busy;                 /* device_lock held by a probe/unbind in progress */
+	/* An unbind is running: the sysfs links are gone, dev->driver is not yet NULL. */
+	bool unbinding;
 	bool removed;
 	struct sim_device *swap_in; /* swap-on-unbind replacement, owned */
 };
@@ -161,8 +163,14 @@ int sim_machine_link_parents(struct sim_machine *m, char *err, size_t errlen);
 
 /* True for class 0x0604xx (PCI-to-PCI bridge): only bridges may have children. */
 bool sim_device_is_bridge(const struct sim_device *d);
-/* True for the display class (0x03xxxx), the devices that have boot_vga. */
-bool sim_device_is_display(const struct sim_device *d);
+/*
+ * pci_is_vga: VGA-compatible controllers (0x0300xx, and the pre-2.0 0x0001xx) are the
+ * devices that have boot_vga; 3D controllers (0x0302xx, most datacenter GPUs) do not.
+ */
+bool sim_device_is_vga(const struct sim_device *d);
+
+/* The driver the sysfs links show: none while an unbind is under way. */
+const struct sim_driver *sim_device_linked_driver(const struct sim_device *d);
 
 /* Appends one line to .simsys/log: "<seq> <what> -> <rc>" or, with a NOTE, "... # <note>". */
 void sim_log_append(struct sim_machine *m, const char *what, int rc, const char *note);

@@ -432,7 +432,7 @@ static json_object *device_json(const struct rec_ctx *c, const struct rec_dev *d
 	hex_field(o, "revision", d->revision, 2);
 	if (d->iommu_group >= 0)
 		json_object_object_add(o, "iommu_group", json_object_new_int(d->iommu_group));
-	if (d->boot_vga >= 0 && (d->class >> 16) == 0x03)
+	if (d->boot_vga >= 0 && ((d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0001))
 		json_object_object_add(o, "boot_vga", json_object_new_boolean(d->boot_vga == 1));
 	json_object_object_add(o, "numa_node", json_object_new_int(d->numa_node));
 	if (d->parent >= 0)

@@ -551,9 +551,9 @@ static int parse_device_obj(json_object *o, const char *ctx, const struct sim_de
 	    (r = get_int(o, ctx, "numa_node", -1, 1023, &d->numa_node, err, errlen)) < 0 ||
 	    (r = get_bool(o, ctx, "boot_vga", &d->boot_vga, err, errlen)) < 0)
 		return r;
-	if (d->boot_vga && !sim_device_is_display(d))
+	if (d->boot_vga && !sim_device_is_vga(d))
 		return fail(err, errlen,
-		            "%s.boot_vga: true on a device of class %06x (not display)", ctx,
+		            "%s.boot_vga: true on a device of class %06x (not VGA, 0300xx)", ctx,
 		            d->class);
 	if (net && (r = parse_net(net, ctx, d, err, errlen)) < 0)
 		return r;
@@ -625,18 +625,97 @@ static int check_child_names(const struct sim_machine *m, const struct sim_devic
 
 /* ---- whole documents ---------------------------------------------------------------------- */
 
+static void line_col(const char *data, size_t off, size_t *line, size_t *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (data[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+#define MAX_OBJECT_KEYS 64
+#define SIM_JSON_DEPTH  64 /* SPEC: JSON depth 64; a topology needs 6 */
+
+/*
+ * json-c keeps the last of duplicate keys silently; a strict parser refuses them.
+ * Runs on text json-c accepted, so only strings, nesting and separators matter.
+ * Keys are compared as written (an escaped spelling of the same key is not caught).
+ */
+static int check_duplicate_keys(const char *data, size_t len, char *err, size_t errlen)
+{
+	struct frame {
+		bool object, expect_key;
+		size_t n, start[MAX_OBJECT_KEYS], klen[MAX_OBJECT_KEYS];
+	};
+	_cleanup_free_ struct frame *stack = calloc(SIM_JSON_DEPTH + 1, sizeof(*stack));
+	size_t depth = 0, line, col;
+
+	if (!stack)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		struct frame *top = depth ? &stack[depth - 1] : NULL;
+		char c = data[i];
+
+		if (c == '{' || c == '[') {
+			if (depth >= SIM_JSON_DEPTH)
+				return fail(err, errlen, "nested deeper than %d", SIM_JSON_DEPTH);
+			stack[depth++] = (struct frame){.object = c == '{', .expect_key = c == '{'};
+		} else if (c == '}' || c == ']') {
+			if (depth)
+				depth--;
+		} else if (c == ',') {
+			if (top && top->object)
+				top->expect_key = true;
+		} else if (c == '"') {
+			size_t start = ++i;
+			while (i < len && data[i] != '"')
+				i += data[i] == '\\' ? 2 : 1;
+			if (i >= len)
+				break; /* unterminated: json-c would have refused it */
+			if (!top || !top->object || !top->expect_key)
+				continue;
+			top->expect_key = false;
+			for (size_t k = 0; k < top->n; k++) {
+				if (top->klen[k] == i - start &&
+				    memcmp(data + top->start[k], data + start, i - start) == 0) {
+					line_col(data, start - 1, &line, &col);
+					return fail(err, errlen, "%zu:%zu: duplicate key \"%.*s\"",
+					            line, col,
+					            (int)(i - start < 64 ? i - start : 64),
+					            data + start);
+				}
+			}
+			if (top->n >= MAX_OBJECT_KEYS) {
+				line_col(data, start - 1, &line, &col);
+				return fail(err, errlen, "%zu:%zu: more than %d keys in one object",
+				            line, col, MAX_OBJECT_KEYS);
+			}
+			top->start[top->n] = start;
+			top->klen[top->n++] = i - start;
+		}
+	}
+	return 0;
+}
+
 static int parse_json(const char *data, size_t len, json_object **ret, char *err, size_t errlen)
 {
 	struct json_tokener *tok;
 	json_object *o;
 	enum json_tokener_error jerr;
 	size_t line = 1, col = 1, off;
+	int r;
 
 	if (len > SIM_MAX_TOPOLOGY_BYTES)
 		return fail(err, errlen, "larger than %u bytes", SIM_MAX_TOPOLOGY_BYTES);
 	if (memchr(data, '\0', len))
 		return fail(err, errlen, "contains a NUL byte");
-	tok = json_tokener_new_ex(64);
+	tok = json_tokener_new_ex(SIM_JSON_DEPTH);
 	if (!tok)
 		return -ENOMEM;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -649,22 +728,12 @@ static int parse_json(const char *data, size_t len, json_object **ret, char *err
 		while (o && jerr == json_tokener_success && rest < len &&
 		       strchr(" \t\r\n", data[rest]))
 			rest++;
-		if (o && jerr == json_tokener_success && rest == len) {
-			json_tokener_free(tok);
-			*ret = o;
-			return 0;
-		}
+		if (o && jerr == json_tokener_success && rest == len)
+			goto parsed;
 		/* Point at the offending character: the trailing data, or where parsing stopped. */
 		if (o && jerr == json_tokener_success)
 			off = rest;
-		for (size_t i = 0; i < off && i < len; i++) {
-			if (data[i] == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col++;
-			}
-		}
+		line_col(data, off < len ? off : len, &line, &col);
 		json_object_put(o);
 		fail(err, errlen, "%zu:%zu: %s", line, col,
 		     jerr == json_tokener_continue  ? "unexpected end of input (truncated?)"
@@ -673,7 +742,13 @@ static int parse_json(const char *data, size_t len, json_object **ret, char *err
 		json_tokener_free(tok);
 		return -EINVAL;
 	}
+parsed:
 	json_tokener_free(tok);
+	r = check_duplicate_keys(data, len, err, errlen);
+	if (r < 0) {
+		json_object_put(o);
+		return r;
+	}
 	*ret = o;
 	return 0;
 }

@@ -107,14 +107,14 @@ static int list_device(struct sim_machine *m, struct sim_device *d, sim_tree_cb 
 	EMIT("revision", FILE_(F_REVISION, 0444), .dev = d);
 	EMIT("modalias", FILE_(F_MODALIAS, 0444), .dev = d);
 	EMIT("driver_override", FILE_(F_OVERRIDE, 0644), .dev = d);
-	if (sim_device_is_display(d))
+	if (sim_device_is_vga(d))
 		EMIT("boot_vga", FILE_(F_BOOT_VGA, 0444), .dev = d);
 	EMIT("numa_node", FILE_(F_NUMA, 0444), .dev = d);
 	EMIT("config", FILE_(F_CONFIG, 0444), .dev = d);
 	EMIT("irq", FILE_(F_IRQ, 0444), .dev = d);
 	EMIT("resource", FILE_(F_RESOURCE, 0444), .dev = d);
 	EMIT("uevent", FILE_(F_UEVENT, 0644), .dev = d);
-	if (d->driver)
+	if (sim_device_linked_driver(d))
 		EMIT("driver", LINK_(L_DEV_DRIVER), .dev = d);
 	if (d->iommu_group >= 0)
 		EMIT("iommu_group", LINK_(L_DEV_GROUP), .dev = d);
@@ -237,7 +237,7 @@ int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb
 		EMIT("remove_id", FILE_(F_REMOVE_ID, 0200), .drv = dir->drv);
 		EMIT("module", LINK_(L_DRV_MODULE), .drv = dir->drv);
 		for (size_t i = 0; i < m->n_devices; i++)
-			if (m->devices[i]->driver == dir->drv)
+			if (sim_device_linked_driver(m->devices[i]) == dir->drv)
 				EMIT(m->devices[i]->address, LINK_(L_DRV_DEV), .drv = dir->drv,
 				     .dev = m->devices[i]);
 		return 0;
@@ -267,7 +267,7 @@ int sim_tree_list(struct sim_machine *m, const struct sim_node *dir, sim_tree_cb
 		return 0;
 	case D_SECURITY:
 		if (m->lockdown != SIM_LOCKDOWN_UNSUPPORTED)
-			EMIT("lockdown", FILE_(F_LOCKDOWN, 0444));
+			EMIT("lockdown", FILE_(F_LOCKDOWN, 0644));
 		return 0;
 	case D_MODULES:
 		for (size_t i = 0; i < m->n_drivers; i++) {
@@ -399,7 +399,7 @@ static int lookup_fast(struct sim_machine *m, const struct sim_node *dir, const 
 			*ret = (struct sim_node){LINK_(L_BUS_DEV), .dev = d};
 		else if (dir->what == D_GROUP_DEVICES && d->iommu_group == dir->group)
 			*ret = (struct sim_node){LINK_(L_GROUP_DEV), .dev = d};
-		else if (dir->what == D_DRV && d->driver == dir->drv)
+		else if (dir->what == D_DRV && sim_device_linked_driver(d) == dir->drv)
 			*ret = (struct sim_node){LINK_(L_DRV_DEV), .drv = dir->drv, .dev = d};
 		else
 			return 0;

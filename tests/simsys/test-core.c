@@ -278,14 +278,34 @@ static void test_autoprobe(void **state)
 	(void)state;
 	assert_int_equal(sim_store_drivers_autoprobe(m, "0\n", 2), 0);
 	assert_false(m->autoprobe);
+	/* pci_bus_add_device attaches a hot-added device whatever autoprobe says (tests/vm). */
 	assert_int_equal(control(hot), 0);
-	assert_string_equal(bound("0000:07:00.0"), ""); /* not probed on add */
-	assert_int_equal(probe("0000:07:00.0"), 0);     /* drivers_probe still works */
 	assert_string_equal(bound("0000:07:00.0"), "e1000e");
+	/* ... but a newly registered driver does not probe while autoprobe is off. */
+	assert_int_equal(control("load-module ixgbe"), 0);
+	assert_string_equal(bound("0000:05:00.0"), "");
+	assert_int_equal(probe("0000:05:00.0"), 0); /* drivers_probe still works */
+	assert_string_equal(bound("0000:05:00.0"), "ixgbe");
 	assert_int_equal(sim_store_drivers_autoprobe(m, "1", 1), 0);
 	assert_true(m->autoprobe);
 	assert_int_equal(sim_store_drivers_autoprobe(m, "x", 1), 0); /* not '0': on */
 	assert_true(m->autoprobe);
+}
+
+static void test_vfio_probe_refuses_bridges(void **state)
+{
+	(void)state;
+	/* vfio_pci_core_register_device takes only type-0 headers (found by tests/vm). */
+	assert_string_equal(bound("0000:00:01.0"), "pcieport");
+	assert_int_equal(override("0000:00:01.0", "vfio-pci"), 0);
+	assert_int_equal(w(sim_store_unbind, "pcieport", "0000:00:01.0"), 0);
+	assert_int_equal(probe("0000:00:01.0"), 0); /* success with nothing bound */
+	assert_string_equal(bound("0000:00:01.0"), "");
+	assert_int_equal(w(sim_store_bind, "vfio-pci", "0000:00:01.0"), -EINVAL);
+	assert_string_equal(bound("0000:00:01.0"), "");
+	assert_int_equal(override("0000:00:01.0", "\n"), 0);
+	assert_int_equal(probe("0000:00:01.0"), 0);
+	assert_string_equal(bound("0000:00:01.0"), "pcieport");
 }
 
 static void test_new_id(void **state)
@@ -544,6 +564,60 @@ static void test_held_probe_fails(void **state)
 	assert_string_equal(nic->override, "vfio-pci");
 }
 
+static void test_lockdown_only_rises(void **state)
+{
+	(void)state;
+	assert_int_equal(m->lockdown, SIM_LOCKDOWN_NONE);
+	assert_int_equal(sim_store_lockdown(m, "none\n", 5), -EPERM);
+	assert_int_equal(sim_store_lockdown(m, "partial", 7), -EINVAL);
+	assert_int_equal(sim_store_lockdown(m, "integrity\n", 10), 0);
+	assert_int_equal(m->lockdown, SIM_LOCKDOWN_INTEGRITY);
+	assert_int_equal(sim_store_lockdown(m, "integrity", 9), -EPERM);
+	assert_int_equal(sim_store_lockdown(m, " confidentiality ", 17), 0);
+	assert_int_equal(m->lockdown, SIM_LOCKDOWN_CONFIDENTIALITY);
+	assert_int_equal(sim_store_lockdown(m, "integrity", 9), -EPERM);
+	/* the control file may still set any level (a test seam, not the kernel) */
+	assert_int_equal(control("lockdown none"), 0);
+	assert_int_equal(m->lockdown, SIM_LOCKDOWN_NONE);
+}
+
+static void *unbind_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&m->lock);
+	intptr_t r = w(sim_store_unbind, "e1000e", "0000:02:00.0");
+	pthread_mutex_unlock(&m->lock);
+	return (void *)r;
+}
+
+static void test_slow_unbind_keeps_dev_driver(void **state)
+{
+	struct sim_device *nic = dev("0000:02:00.0");
+	pthread_t t;
+	void *ret;
+
+	(void)state;
+	/* Long enough never to end by itself: the test ends it by stopping the machine. */
+	assert_int_equal(control("slow-unbind e1000e 600000"), 0);
+	pthread_mutex_unlock(&m->lock);
+	assert_int_equal(pthread_create(&t, NULL, unbind_thread, NULL), 0);
+	pthread_mutex_lock(&m->lock);
+	while (!nic->unbinding)
+		pthread_cond_wait(&m->cond, &m->lock);
+	/* The links are gone, dev->driver is not: drivers_probe returns without probing. */
+	assert_null(sim_device_linked_driver(nic));
+	assert_ptr_equal(nic->driver, drv("e1000e"));
+	assert_int_equal(probe("0000:02:00.0"), 0);
+	m->stopping = true;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	pthread_mutex_lock(&m->lock);
+	assert_int_equal((intptr_t)ret, 0);
+	assert_false(nic->unbinding);
+	assert_null(nic->driver); /* the probe during the unbind did not rebind it */
+}
+
 static void test_log(void **state)
 {
 	char *esc = sim_log_escape("a\nb\\c\x01", 6);
@@ -569,6 +643,7 @@ int main(void)
 	    T(test_override_only_ids_need_override),
 	    T(test_override_length),
 	    T(test_store_errors),
+	    T(test_vfio_probe_refuses_bridges),
 	    T(test_autoprobe),
 	    T(test_new_id),
 	    T(test_new_id_ignores_autoprobe),
@@ -579,6 +654,8 @@ int main(void)
 	    T(test_swap_on_unbind),
 	    T(test_held_probe),
 	    T(test_held_probe_fails),
+	    T(test_lockdown_only_rises),
+	    T(test_slow_unbind_keeps_dev_driver),
 	    T(test_log),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,13 @@ cleanup() {
 trap cleanup EXIT
 
 "$SIMSYS" "$m1" --topology "$TOPOLOGY"
+# Every link of the tree resolves (relative targets of the right depth).
+broken=$(find "$m1" -xtype l)
+if [ -n "$broken" ]; then
+	echo "FAIL: links that do not resolve:" >&2
+	echo "$broken" >&2
+	exit 1
+fi
 # Make the state non-trivial first: a device moved to vfio-pci by override. It must
 # have no twin (same ids), since a topology cannot tell twins apart.
 dev=

@@ -30,7 +30,7 @@ static const char valid[] =
     "    {\"address\": \"0000:00:01.0\", \"vendor\": \"8086\", \"device\": \"1901\", \"class\": "
     "\"060400\"},\n"
     "    {\"address\": \"0000:01:00.0\", \"vendor\": \"10DE\", \"device\": \"2330\",\n"
-    "     \"subsystem_vendor\": \"10de\", \"subsystem_device\": \"16c1\", \"class\": \"030200\",\n"
+    "     \"subsystem_vendor\": \"10de\", \"subsystem_device\": \"16c1\", \"class\": \"030000\",\n"
     "     \"revision\": \"a1\", \"iommu_group\": 12, \"boot_vga\": true, \"numa_node\": 1,\n"
     "     \"parent\": \"0000:00:01.0\",\n"
     "     \"net\": [{\"name\": \"eth0\", \"default_route\": true}],\n"
@@ -90,7 +90,7 @@ static void test_valid(void **state)
 	assert_non_null(d);
 	assert_int_equal(d->vendor, 0x10de);
 	assert_int_equal(d->subdevice, 0x16c1);
-	assert_int_equal(d->class, 0x030200);
+	assert_int_equal(d->class, 0x030000);
 	assert_int_equal(d->revision, 0xa1);
 	assert_int_equal(d->iommu_group, 12);
 	assert_true(d->boot_vga);
@@ -191,6 +191,9 @@ static const struct refusal refusals[] = {
     {"{\"devices\": [{\"address\": \"0000:01:00.0\", \"vendor\": \"10de\", \"device\": \"2330\", "
      "\"class\": \"020000\", \"boot_vga\": true}]}",
      "devices[0].boot_vga: true on a device of class 020000"},
+    {"{\"devices\": [{\"address\": \"0000:01:00.0\", \"vendor\": \"10de\", \"device\": \"2330\", "
+     "\"class\": \"030200\", \"boot_vga\": true}]}",
+     "devices[0].boot_vga: true on a device of class 030200 (not VGA, 0300xx)"},
     {DEV(", \"driver\": \"nvidia\""), "devices[0]: unknown key \"driver\""},
     {DEV(", \"parent\": \"0000:00:01.0\""), "devices[0].parent: unknown device 0000:00:01.0"},
     {DEV(", \"parent\": \"0000:01:00.0\""), "devices[0].parent: a device cannot be its own parent"},
@@ -265,7 +268,10 @@ static const struct refusal refusals[] = {
     {DRV(", \"colour\": 1"), "drivers[0]: unknown key \"colour\""},
     {"{\"drivers\": [{\"name\": \"a\"}, {\"name\": \"b\"}, {\"name\": \"a\"}]}",
      "drivers[2].name: duplicate a (also drivers[0])"},
-    {"{\"devices\": [{\"address\": \"0000:01:00.0\", \"address\": 5}]}", "devices[0].address"},
+    {"{\"devices\": [{\"address\": \"0000:01:00.0\", \"address\": 5}]}",
+     "1:42: duplicate key \"address\""},
+    {"{\"lockdown\": \"none\",\n \"lockdown\": \"integrity\"}", "2:2: duplicate key \"lockdown\""},
+    {DRV(", \"loaded\": false, \"loaded\": true"), "duplicate key \"loaded\""},
     {"{\"lockdown\": \"none\\u0000x\"}", "lockdown: contains a NUL byte"},
 };
 

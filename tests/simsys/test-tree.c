@@ -202,7 +202,8 @@ static void test_contents(void **state)
 	assert_content(GPU "/numa_node", "1\n");
 	assert_content(GPU "/modalias", "pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00\n");
 	assert_content(GPU "/driver_override", "(null)\n");
-	assert_content(GPU "/boot_vga", "0\n");
+	/* a 3D controller (0302xx) has no boot_vga, as pci_is_vga() decides */
+	assert_int_equal(sim_tree_lookup(m, GPU "/boot_vga", &n), -ENOENT);
 	assert_content("/devices/pci0000:03/0000:03:00.0/boot_vga", "1\n");
 	assert_int_equal(sim_tree_lookup(m, "/devices/pci0001:40/0001:40:00.0/boot_vga", &n),
 	                 -ENOENT);

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * How the daemon holds its libraries: policy (policy-glue.c), signed tables
+ * (tables-glue.c), the write-ahead journal (journal-glue.c) and Linux audit
+ * (audit-glue.c). Each is set up at start; a failure there stops the start.
+ */
+#pragma once
+
+#include "daemon.h"
+#include "decide.h"
+
+/* policy-glue.c */
+int daemon_policy_init(BbDaemon *d);
+int daemon_policy_reload(BbDaemon *d, size_t *ret_rules, size_t *ret_files, char *err,
+                         size_t errsz);
+void daemon_policy_free(BbDaemon *d);
+
+/* tables-glue.c */
+int daemon_tables_init(BbDaemon *d);
+void daemon_tables_free(BbDaemon *d);
+
+/* journal-glue.c: open (recovery: outcome-unknown for intents without result) and close. */
+int daemon_journal_init(BbDaemon *d);
+void daemon_journal_close(BbDaemon *d);
+/* A checkpoint when one is due by time; called from the poll loop. */
+void daemon_journal_tick(BbDaemon *d);
+
+/* 0 when acting may go on; else an AuditUnavailable reply naming why and -EIO. */
+int journal_ready(BbDaemon *d, BbReply *reply);
+
+/* One record (refuse, table-install, policy-reload) under the journal lock; failures logged. */
+int journal_note(BbDaemon *d, enum bb_record_type type, const struct bb_kv *kv, size_t n,
+                 uint64_t *ret_seq);
+
+/* A journal value from free text: characters outside the record charset become '_'. */
+void journal_value(const char *in, char *out, size_t size);
+
+/*
+ * One acting request: the binder's step observer appends a durable intent for
+ * each device before its first write; act_finish() appends each one's result.
+ */
+#define ACT_MAX_INTENTS (BB_OVERRIDES_MAX + 1)
+struct act_intent {
+	bb_address address;
+	uint64_t seq;
+	char old_driver[BB_DRIVER_NAME_MAX + 1];
+};
+struct act_ctx {
+	BbDaemon *d;
+	const char *op; /* bind, release, quarantine, apply */
+	const struct bb_requester *rq;
+	const char *rule;            /* the rule that allowed it */
+	const char *target;          /* the target driver, NULL: per device from members */
+	struct json_object *members; /* Verdicts with per-device "driver" (may be NULL) */
+	int error;                   /* the journal error that stopped the binder */
+	size_t n;
+	struct act_intent intents[ACT_MAX_INTENTS];
+};
+/* Makes A the calling thread's current request (the observer finds it there). */
+void act_begin(struct act_ctx *a, BbDaemon *d, const char *op, const struct bb_requester *rq,
+               const char *rule, const char *target, struct json_object *members);
+/* The binder's step observer (userdata: the daemon). */
+int journal_step_observer(const struct bb_step *step, void *userdata);
+/*
+ * Appends the result of every intent of A (matched by address in RESULTS), all
+ * durable before it returns, and ends A. *RET_SEQ: the last result's seq (or,
+ * with no intent, the seq of a plain result-less note: none, UINT64_MAX).
+ */
+int act_finish(struct act_ctx *a, const struct bb_bind_result *results, size_t n,
+               uint64_t *ret_seq);
+
+/* audit-glue.c */
+int daemon_audit_init(BbDaemon *d);
+void daemon_audit_free(BbDaemon *d);
+/* One USER_DEVICE record; RQ may be NULL (the daemon itself). */
+int daemon_audit_event(BbDaemon *d, const struct bb_requester *rq, const char *op,
+                       const struct bb_device *dev, const char *old_driver, const char *new_driver,
+                       const char *table, const char *rule, const char *reason, bool success);
+int daemon_audit_simple(BbDaemon *d, const struct bb_requester *rq, const char *op,
+                        const char *reason, bool success);
+/* A result of the binder as one USER_DEVICE record (DEV, when it is that device: its ids). */
+int daemon_audit_result(BbDaemon *d, const struct bb_requester *rq, const char *op,
+                        const struct bb_bind_result *res, const struct bb_device *dev,
+                        const char *table, const char *rule);
+
+/* The JSON status parts. */
+struct json_object *daemon_policy_status(BbDaemon *d);
+struct json_object *daemon_tables_status(BbDaemon *d);
+struct json_object *daemon_journal_status(BbDaemon *d);
+struct json_object *daemon_audit_status(BbDaemon *d);

@@ -1,0 +1,74 @@
+#!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
+# Linux audit from the daemon: --audit required starts where the kernel has
+# audit and refuses to start where it has none (a user namespace), and a bind
+# reaches the kernel as a USER_DEVICE record (type 1137) with op, device and the
+# requester's fields. With no audit daemon the kernel prints records to its log,
+# where dmesg reads them. Audit disabled in the kernel (auditctl -s: enabled 0)
+# is enabled for the test and restored after, as tests/journal does.
+. "$(dirname "$0")/e2e-lib.sh"
+
+if ! command -v auditctl >/dev/null || ! auditctl -s >"$TMP/audit-status" 2>&1; then
+	echo "SKIP: no kernel audit here (auditctl -s fails)"
+	exit 77
+fi
+ENABLED_BEFORE=$(sed -n 's/^enabled \([0-9]\).*/\1/p' "$TMP/audit-status")
+restore_audit() {
+	[ "$ENABLED_BEFORE" = 0 ] && auditctl -e 0 >/dev/null 2>&1
+}
+trap 'restore_audit; cleanup' EXIT
+
+mount_simsys gpu-server
+NIC=0000:18:00.1
+
+# In a user namespace the kernel refuses audit messages: required does not start.
+mkdir -p "$STATE"
+if unshare -U -r true 2>/dev/null; then
+	unshare -U -r "$BINDBROKERD" --sysfs-root "$MNT" --state-dir "$TMP/userns-state" \
+		--config-dir "$TMP/config" --socket "$TMP/userns.sock" --audit required \
+		>"$TMP/out" 2>"$TMP/err"
+	RC=$? OUT='' ERR=$(cat "$TMP/err")
+	expect_rc 1 "--audit required without audit (a user namespace) refuses to start"
+	expect_err "audit = required, but the kernel offers no audit" "and says why"
+else
+	ok "# SKIP no unprivileged user namespaces here"
+fi
+
+[ "$ENABLED_BEFORE" = 0 ] && auditctl -e 1 >/dev/null
+start_daemon --audit required
+bb --json status
+expect_json "j['audit'] == {'mode': 'required', 'available': True}" "--audit required starts"
+
+bb bind $NIC vfio-pci
+expect_rc 0 "bind under required audit"
+bb bind 0000:12:00.0 vfio-pci
+expect_rc 1 "a refusal under required audit"
+bb release $NIC
+expect_rc 0 "release"
+
+if [ "$ENABLED_BEFORE" = 2 ] || ! dmesg >/dev/null 2>&1; then
+	ok "# SKIP cannot read the kernel log"
+else
+	# Bounded wait: the kernel's printk of audit records is asynchronous.
+	i=0
+	while ! dmesg | grep -q "type=1137.*op=release device=.$NIC" && [ $i -lt 250 ]; do
+		i=$((i + 1))
+		sleep 0.02
+	done
+	dmesg | grep "type=1137" >"$TMP/records"
+	if grep -q "op=bind device=.$NIC. old-driver=.i40e. new-driver=.vfio-pci. ids=.8086:1572. .*suid=0 .*res=success" \
+		"$TMP/records"; then
+		ok "the bind reached the kernel as USER_DEVICE with drivers, requester and result"
+	else
+		RC=0 OUT=$(tail -5 "$TMP/records") ERR=''
+		not_ok "the bind reached the kernel as USER_DEVICE with drivers, requester and result"
+	fi
+	if grep -q "op=refuse device=.0000:12:00.0.*reason=.policy-denied.*res=failed" "$TMP/records"; then
+		ok "the refusal reached the kernel with res=failed"
+	else
+		RC=0 OUT=$(tail -5 "$TMP/records") ERR=''
+		not_ok "the refusal reached the kernel with res=failed"
+	fi
+fi
+
+finish
