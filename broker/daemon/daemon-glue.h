@@ -50,6 +50,7 @@ struct act_ctx {
 	const char *op; /* bind, release, quarantine, apply */
 	const struct bb_requester *rq;
 	const char *rule;            /* the rule that allowed it */
+	const char *table;           /* the signed table that covered it, NULL */
 	const char *target;          /* the target driver, NULL: per device from members */
 	struct json_object *members; /* Verdicts with per-device "driver" (may be NULL) */
 	int error;                   /* the journal error that stopped the binder */
@@ -59,6 +60,9 @@ struct act_ctx {
 /* Makes A the calling thread's current request (the observer finds it there). */
 void act_begin(struct act_ctx *a, BbDaemon *d, const char *op, const struct bb_requester *rq,
                const char *rule, const char *target, struct json_object *members);
+/* A's durable intent for ADDRESS, appended now (once per device; the observer calls it
+ * before a device's first write). STEP may be NULL. 0 or the journal's error. */
+int act_intent(struct act_ctx *a, const char *address, const struct bb_step *step);
 /* The binder's step observer (userdata: the daemon). */
 int journal_step_observer(const struct bb_step *step, void *userdata);
 /*

@@ -51,6 +51,7 @@ typedef struct BbDaemonOptions {
 #define BB_DAEMON_METHOD_LIST_TABLES      BB_BROKER_INTERFACE ".ListTables"
 #define BB_DAEMON_METHOD_AUDIT_SHOW       BB_BROKER_INTERFACE ".AuditShow"
 #define BB_DAEMON_METHOD_RELOAD_POLICY    BB_BROKER_INTERFACE ".ReloadPolicy"
+#define BB_DAEMON_METHOD_RESTORE          BB_BROKER_INTERFACE ".Restore"
 
 /* The IDL this daemon serves for io.bindbroker.Broker (interface.c). */
 extern const char bb_daemon_interface_description[];
@@ -178,6 +179,8 @@ int method_list_tables(BbDaemon *d, const BbPeer *peer, struct json_object *para
 int method_audit_show(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 int method_reload_policy(BbDaemon *d, const BbPeer *peer, struct json_object *params,
                          BbReply *reply);
+/* methods-restore.c: back to the state an intent of unknown outcome recorded. */
+int method_restore(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 
 /* main.c: hooks of the poll loop. SIGHUP reloads the policy; tick is called after every
  * wake-up and at least every bb_daemon_poll_timeout_ms(). */

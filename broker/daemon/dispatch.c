@@ -74,6 +74,7 @@ static const BbMethod methods[] = {
     {BB_DAEMON_METHOD_LIST_TABLES, no_fields, false, method_list_tables},
     {BB_DAEMON_METHOD_AUDIT_SHOW, audit_show_fields, false, method_audit_show},
     {BB_DAEMON_METHOD_RELOAD_POLICY, no_fields, true, method_reload_policy},
+    {BB_DAEMON_METHOD_RESTORE, device_fields, true, method_restore},
 };
 
 bool bb_daemon_method_is_acting(const char *method)

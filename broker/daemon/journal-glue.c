@@ -179,6 +179,7 @@ void act_begin(struct act_ctx *a, BbDaemon *d, const char *op, const struct bb_r
 	a->rule = rule;
 	a->target = target && *target ? target : NULL;
 	a->members = members;
+	a->table = NULL;
 	a->error = 0;
 	a->n = 0;
 	current_act = a;
@@ -199,34 +200,101 @@ static const char *member_field(const struct act_ctx *a, const char *address, co
 }
 
 /* The target of the step's device: the request's driver, else its Verdict's, else the override. */
-static const char *act_target(const struct act_ctx *a, const struct bb_step *step)
+static const char *act_target(const struct act_ctx *a, const char *address,
+                              const struct bb_step *step)
 {
 	const char *t;
 
 	if (a->target)
 		return a->target;
-	t = member_field(a, step->address, "driver");
+	t = member_field(a, address, "driver");
 	if (t)
 		return t;
-	if (streq(step->name, "override") && step->value && *step->value != '\n')
+	if (step && streq(step->name, "override") && step->value && *step->value != '\n')
 		return step->value;
 	return NULL;
+}
+
+/* Appends A's durable intent for ADDRESS (once per device); STEP may be NULL. */
+int act_intent(struct act_ctx *a, const char *address, const struct bb_step *step)
+{
+	BbDaemon *d = a->d;
+	_cleanup_free_ struct bb_device *dev = NULL;
+	struct bb_kv kv[13];
+	char uid[16], pid[16], auid[16], rule[BB_JOURNAL_VALUE_MAX + 1];
+	char override[BB_DRIVER_NAME_MAX + 1] = "";
+	const char *target;
+	size_t n = 0;
+	bb_address addr;
+	uint64_t seq;
+	int r;
+
+	for (size_t i = 0; i < a->n; i++)
+		if (streq(a->intents[i].address.s, address))
+			return 0;
+	if (a->n >= ACT_MAX_INTENTS)
+		return -E2BIG;
+	r = bb_address_parse(address, &addr);
+	if (r < 0)
+		return r;
+	dev = malloc(sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	r = bb_device_read_basic(d->sysfs, &addr, dev);
+	if (r < 0)
+		return r;
+
+	kv[n++] = (struct bb_kv){"device", addr.s};
+	kv[n++] = (struct bb_kv){"op", a->op};
+	if (dev->driver[0])
+		kv[n++] = (struct bb_kv){"old-driver", dev->driver};
+	if (dev->driver_override[0]) {
+		journal_value(dev->driver_override, override, sizeof(override));
+		kv[n++] = (struct bb_kv){"old-override", override};
+	}
+	target = act_target(a, addr.s, step);
+	if (target)
+		kv[n++] = (struct bb_kv){"target", target};
+	if (a->rq) {
+		snprintf(uid, sizeof(uid), "%u", (unsigned)a->rq->uid);
+		snprintf(pid, sizeof(pid), "%d", (int)a->rq->pid);
+		kv[n++] = (struct bb_kv){"uid", uid};
+		kv[n++] = (struct bb_kv){"pid", pid};
+		if (a->rq->loginuid != UINT32_MAX) {
+			snprintf(auid, sizeof(auid), "%u", a->rq->loginuid);
+			kv[n++] = (struct bb_kv){"auid", auid};
+		}
+	}
+	if (a->rule || member_field(a, addr.s, "rule")) {
+		journal_value(a->rule ?: member_field(a, addr.s, "rule"), rule, sizeof(rule));
+		kv[n++] = (struct bb_kv){"rule", rule};
+	}
+	if (a->table && *a->table)
+		kv[n++] = (struct bb_kv){"table", a->table};
+
+	pthread_mutex_lock(&d->journal_lock);
+	r = d->journal ? bb_journal_append_intent(d->journal, kv, n, &seq) : -EIO;
+	pthread_mutex_unlock(&d->journal_lock);
+	if (r < 0) {
+		a->error = r;
+		return log_error_errno(r, "journal: intent for %s not durable, not acting: %m",
+		                       addr.s);
+	}
+	a->intents[a->n].address = addr;
+	a->intents[a->n].seq = seq;
+	snprintf(a->intents[a->n].old_driver, sizeof(a->intents[a->n].old_driver), "%s",
+	         dev->driver);
+	a->n++;
+	return 0;
 }
 
 /* Every sysfs write is logged, and the first of each device waits for its durable intent. */
 int journal_step_observer(const struct bb_step *step, void *userdata)
 {
-	BbDaemon *d = userdata;
 	struct act_ctx *a = current_act;
-	_cleanup_free_ struct bb_device *dev = NULL;
-	struct bb_kv kv[12];
-	char value[64], uid[16], pid[16], auid[16], rule[BB_JOURNAL_VALUE_MAX + 1];
-	char override[BB_DRIVER_NAME_MAX + 1] = "";
-	const char *target;
-	size_t n = 0, len = 0;
-	bb_address addr;
-	uint64_t seq;
-	int r;
+	char value[64];
+	size_t len = 0;
+	(void)userdata;
 
 	/* The value as written, on one line: "\n" (which clears an override) shown escaped. */
 	for (const char *p = step->value; p && *p && len + 3 < sizeof(value); p++) {
@@ -248,62 +316,7 @@ int journal_step_observer(const struct bb_step *step, void *userdata)
 		log_error("refusing a write to %s outside of a journaled request", step->path);
 		return -EPERM;
 	}
-	for (size_t i = 0; i < a->n; i++)
-		if (streq(a->intents[i].address.s, step->address))
-			return 0;
-	if (a->n >= ACT_MAX_INTENTS)
-		return -E2BIG;
-	r = bb_address_parse(step->address, &addr);
-	if (r < 0)
-		return r;
-	dev = malloc(sizeof(*dev));
-	if (!dev)
-		return -ENOMEM;
-	r = bb_device_read_basic(d->sysfs, &addr, dev);
-	if (r < 0)
-		return r;
-
-	kv[n++] = (struct bb_kv){"device", addr.s};
-	kv[n++] = (struct bb_kv){"op", a->op};
-	if (dev->driver[0])
-		kv[n++] = (struct bb_kv){"old-driver", dev->driver};
-	if (dev->driver_override[0]) {
-		journal_value(dev->driver_override, override, sizeof(override));
-		kv[n++] = (struct bb_kv){"old-override", override};
-	}
-	target = act_target(a, step);
-	if (target)
-		kv[n++] = (struct bb_kv){"target", target};
-	if (a->rq) {
-		snprintf(uid, sizeof(uid), "%u", (unsigned)a->rq->uid);
-		snprintf(pid, sizeof(pid), "%d", (int)a->rq->pid);
-		kv[n++] = (struct bb_kv){"uid", uid};
-		kv[n++] = (struct bb_kv){"pid", pid};
-		if (a->rq->loginuid != UINT32_MAX) {
-			snprintf(auid, sizeof(auid), "%u", a->rq->loginuid);
-			kv[n++] = (struct bb_kv){"auid", auid};
-		}
-	}
-	if (a->rule || member_field(a, step->address, "rule")) {
-		journal_value(a->rule ?: member_field(a, step->address, "rule"), rule,
-		              sizeof(rule));
-		kv[n++] = (struct bb_kv){"rule", rule};
-	}
-
-	pthread_mutex_lock(&d->journal_lock);
-	r = d->journal ? bb_journal_append_intent(d->journal, kv, n, &seq) : -EIO;
-	pthread_mutex_unlock(&d->journal_lock);
-	if (r < 0) {
-		a->error = r;
-		return log_error_errno(r, "journal: intent for %s not durable, not acting: %m",
-		                       addr.s);
-	}
-	a->intents[a->n].address = addr;
-	a->intents[a->n].seq = seq;
-	snprintf(a->intents[a->n].old_driver, sizeof(a->intents[a->n].old_driver), "%s",
-	         dev->driver);
-	a->n++;
-	return 0;
+	return act_intent(a, step->address, step);
 }
 
 static const struct bb_bind_result *find_result(const struct bb_bind_result *results, size_t n,

@@ -165,6 +165,7 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 	}
 
 	act_begin(act, d, "bind", &rq, e.decision.rule, group ? driver : e.driver, e.members);
+	act->table = e.decision.table;
 	if (group) {
 		gr = malloc(sizeof(*gr));
 		if (!gr) {

@@ -3,8 +3,8 @@
 # A crash between intent and result: simsys holds vfio-pci's probe, the daemon
 # is killed (-9) with the intent durable and the bind unfinished, the probe is
 # released. The restarted daemon records outcome-unknown with the device's
-# real state, restores nothing by itself, reports it in status, and the journal
-# verifies; the device can then be released normally.
+# real state, restores nothing by itself and reports it in status; Restore, on
+# an operator's request, puts back what the intent recorded; the journal verifies.
 . "$(dirname "$0")/e2e-lib.sh"
 
 JOURNAL_TOOL=${BB_JOURNAL_TOOL:-}
@@ -63,12 +63,22 @@ else
 fi
 expect_driver $NIC "$NOW_DRIVER" "nothing was restored automatically"
 
-bb release $NIC
-expect_rc 0 "the operator releases the device"
+# The operator asks to restore what the intent recorded: i40e, no override.
+vcall Restore "{\"device\": \"$NIC\"}"
+expect_rc 0 "Restore puts the device back"
+expect_json "j['parameters']['intent'] == 0 and j['parameters']['outcome']['ok'] \
+and j['parameters']['outcome']['new_driver'] == 'i40e'" "to the driver its intent recorded"
 expect_driver $NIC i40e "the device is back on i40e"
+expect_override_cleared $NIC "and its override is cleared"
 audit_show $NIC
-expect_json "[r['type'] for r in j['records']] == ['intent', 'outcome-unknown', 'intent', 'result']" \
-	"the release is journaled after the recovery"
+expect_json "[r['type'] for r in j['records']] == ['intent', 'outcome-unknown', 'intent', 'result'] \
+and j['records'][2]['op'] == 'restore' and j['records'][2]['target'] == 'i40e' \
+and j['records'][3]['outcome'] == 'ok'" "the restore is journaled: intent first, then result"
+vcall Restore "{\"device\": \"$NIC\"}"
+expect_json "j['error'] == 'io.bindbroker.Broker.InvalidArgument' \
+and 'no operation of unknown outcome' in j['parameters']['reason']" "nothing is left to restore"
+bb release $NIC
+expect_rc 0 "an ordinary release afterwards"
 
 stop_daemon
 "$JOURNAL_TOOL" "$STATE" >"$TMP/out" 2>"$TMP/err"

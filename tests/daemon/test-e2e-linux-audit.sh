@@ -13,6 +13,7 @@ if ! command -v auditctl >/dev/null || ! auditctl -s >"$TMP/audit-status" 2>&1; 
 	exit 77
 fi
 ENABLED_BEFORE=$(sed -n 's/^enabled \([0-9]\).*/\1/p' "$TMP/audit-status")
+# shellcheck disable=SC2317 # called from the EXIT trap
 restore_audit() {
 	[ "$ENABLED_BEFORE" = 0 ] && auditctl -e 0 >/dev/null 2>&1
 }

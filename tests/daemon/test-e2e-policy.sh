@@ -21,7 +21,7 @@ mkdir -p "$STATE"
 RC=$? OUT='' ERR=$(cat "$TMP/err")
 expect_rc 1 "a group-writable rules file stops the start"
 expect_err "policy not loaded: .*50-site\.rules.*writable" "the refusal names the file and why"
-[ -e "$SOCK" ] && not_ok "no socket without a policy" || ok "no socket without a policy"
+if [ -e "$SOCK" ]; then not_ok "no socket without a policy"; else ok "no socket without a policy"; fi
 
 # A strict bindbroker.conf: an unknown key names file:line.
 chmod 644 "$POLICY"

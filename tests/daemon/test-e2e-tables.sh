@@ -99,7 +99,9 @@ and r.get('op', 'table-install') == 'table-install'] == ['table-install', 'refus
 and [r.get('check') for r in j['records'] if r['type'] == 'refuse' and r['op'] == 'table-install'] \
 == ['rollback', 'trust', 'scope']" "the install and each refusal are journaled with their check"
 expect_json "[r['rule'] for r in j['records'] if r['type'] == 'intent' and r['op'] == 'bind'][0]\
-.startswith('built-in/50-default.rules:')" "the bind intent names the default rule"
+.startswith('built-in/50-default.rules:') and [r.get('table') for r in j['records'] \
+if r['type'] == 'intent' and r['op'] == 'bind'][0] == 'mlx5-vfio'" \
+	"the bind intent names the default rule and the signed table"
 
 # After a restart: the table is re-verified and still counts; the rollback is still refused.
 stop_daemon
