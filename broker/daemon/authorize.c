@@ -21,8 +21,10 @@ static const struct {
     {BB_BROKER_METHOD_APPLY, "io.bindbroker.bind"}, /* re-applies persisted binds */
     {BB_BROKER_METHOD_RELEASE, "io.bindbroker.release"},
     {BB_BROKER_METHOD_QUARANTINE, "io.bindbroker.quarantine"},
-    {BB_BROKER_INTERFACE ".InstallTable", "io.bindbroker.table-install"},
-    {BB_BROKER_INTERFACE ".ReloadPolicy", "io.bindbroker.policy-reload"},
+    /* Puts a device back to the state a crash interrupted: the host's own, as a release. */
+    {BB_DAEMON_METHOD_RESTORE, "io.bindbroker.release"},
+    {BB_DAEMON_METHOD_INSTALL_TABLE, "io.bindbroker.table-install"},
+    {BB_DAEMON_METHOD_RELOAD_POLICY, "io.bindbroker.policy-reload"},
 };
 
 /* The polkit action of METHOD; an acting method without its own action is a bind. */
