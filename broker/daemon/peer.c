@@ -123,27 +123,52 @@ static int cap_sys_admin_at(int procfd, bool *ret)
 }
 
 /*
+ * Without ptrace access to the peer (a hardened unit has no CAP_SYS_PTRACE, and a
+ * root peer holds capabilities we lack), ns/user cannot be opened. uid_map can be
+ * read: the initial namespace maps every uid to itself. A child namespace maps
+ * like that only if a process already privileged in ours made it so.
+ */
+static int uid_map_is_initial(int procfd)
+{
+	char buf[256];
+	unsigned long inside, outside, count;
+	int r = bb_read_attr_at(procfd, "uid_map", buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	if (sscanf(buf, "%lu %lu %lu", &inside, &outside, &count) != 3)
+		return -EBADMSG;
+	return !strchr(buf, '\n') && inside == 0 && outside == 0 && count == 4294967295UL;
+}
+
+/*
  * Whether the peer lives in our user namespace and ours is the initial one (it
  * has no parent we could see). A capability held in a child namespace is no
  * capability over the host's devices.
  */
-static int in_initial_userns(int procfd)
+static int in_initial_userns(int procfd, unsigned flags)
 {
 	_cleanup_close_ int peer_ns = -1, own_ns = -1, parent = -1;
 	struct stat a, b;
 
-	peer_ns = openat(procfd, "ns/user", O_RDONLY | O_CLOEXEC);
 	own_ns = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-	if (peer_ns < 0 || own_ns < 0)
+	if (own_ns < 0)
 		return negative_errno();
-	if (fstat(peer_ns, &a) < 0 || fstat(own_ns, &b) < 0)
-		return negative_errno();
-	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-		return 0;
 	parent = ioctl(own_ns, NS_GET_PARENT);
 	if (parent >= 0)
-		return 0;
-	return errno == EPERM ? 1 : negative_errno();
+		return 0; /* we are not in the initial namespace ourselves */
+	if (errno != EPERM)
+		return negative_errno();
+	if (!(flags & BB_PEER_NO_NS_FD))
+		peer_ns = openat(procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+	if (peer_ns < 0) {
+		if ((flags & BB_PEER_NO_NS_FD) || errno == EACCES || errno == EPERM)
+			return uid_map_is_initial(procfd);
+		return negative_errno();
+	}
+	if (fstat(peer_ns, &a) < 0 || fstat(own_ns, &b) < 0)
+		return negative_errno();
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* The pid a pidfd refers to, from its fdinfo (Linux 5.4+): guards against a mixed-up fd. */
@@ -243,7 +268,7 @@ int bb_peer_from_socket(int fd, unsigned flags, BbPeerIdentity *ret)
 	}
 	if (r >= 0 && p.cap_sys_admin) {
 		/* ns/user needs ptrace access to the peer: what cannot be seen is not trusted. */
-		p.cap_sys_admin = in_initial_userns(procfd) == 1;
+		p.cap_sys_admin = in_initial_userns(procfd, flags) == 1;
 	}
 	/* What we read is the pinned process's only if it is still alive now. */
 	if (r >= 0) {

@@ -29,6 +29,7 @@ typedef struct BbPeerIdentity {
 
 enum {
 	BB_PEER_NO_SO_PEERPIDFD = 1 << 0, /* tests: take the pidfd_open fallback */
+	BB_PEER_NO_NS_FD = 1 << 1,        /* tests: judge the user namespace by uid_map */
 };
 
 /* Fills RET for the peer of connected AF_UNIX socket FD. RET owns a pidfd; see bb_peer_done. */

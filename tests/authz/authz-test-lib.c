@@ -53,6 +53,25 @@ int test_peer_start(int listen_fd, const char *peer_exe, const char *sock, const
 	return 0;
 }
 
+int test_peer_exec(int listen_fd, char *const argv[], TestPeer *ret)
+{
+	pid_t pid;
+	int fd;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret = (TestPeer){.pid = pid, .conn_fd = fd};
+	return 0;
+}
+
 int test_peer_stop(TestPeer *p)
 {
 	int status = -1;

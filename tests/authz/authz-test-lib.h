@@ -17,6 +17,8 @@ int test_listen(char *dir, char *path);
  */
 int test_peer_start(int listen_fd, const char *peer_exe, const char *sock, const char *fifo,
                     uid_t uid, gid_t gid, const char *bounding, TestPeer *ret);
+/* Starts ARGV (a peer that connects to our socket) and accepts its connection. */
+int test_peer_exec(int listen_fd, char *const argv[], TestPeer *ret);
 /* Closes our end and reaps the peer; returns its wait status. */
 int test_peer_stop(TestPeer *p);
 /* Removes the temp dir made by test_listen. */

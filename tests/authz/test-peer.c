@@ -88,6 +88,35 @@ static void test_root_without_cap_sys_admin_is_not_admin(void **state)
 	check_peer(0, "-sys_admin", 0, false);
 }
 
+static void test_root_by_uid_map_is_admin(void **state)
+{
+	(void)state;
+	check_peer(0, NULL, BB_PEER_NO_NS_FD, true);
+}
+
+/* "root" in a user namespace of its own (unshare -U -r maps it to uid 0 here, with every
+ * capability in there): not the host's administrator, by either way of looking. */
+static void check_userns_root(unsigned flags)
+{
+	char *argv[] = {"unshare", "-U", "-r", (char *)peer_exe, sock, NULL};
+	TestPeer tp;
+	BbPeerIdentity p;
+
+	assert_int_equal(test_peer_exec(listen_fd, argv, &tp), 0);
+	assert_int_equal(bb_peer_from_socket(tp.conn_fd, flags, &p), 0);
+	assert_int_equal(p.uid, 0);
+	assert_false(p.cap_sys_admin);
+	test_peer_stop(&tp);
+	bb_peer_done(&p);
+}
+
+static void test_root_in_a_child_user_namespace_is_not_admin(void **state)
+{
+	(void)state;
+	check_userns_root(0);
+	check_userns_root(BB_PEER_NO_NS_FD);
+}
+
 static void test_loginuid_and_sessionid_are_the_peers(void **state)
 {
 	TestPeer tp;
@@ -151,6 +180,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_unprivileged_peer_pidfd_open_fallback),
 	    cmocka_unit_test(test_root_peer_is_admin),
 	    cmocka_unit_test(test_root_without_cap_sys_admin_is_not_admin),
+	    cmocka_unit_test(test_root_by_uid_map_is_admin),
+	    cmocka_unit_test(test_root_in_a_child_user_namespace_is_not_admin),
 	    cmocka_unit_test(test_loginuid_and_sessionid_are_the_peers),
 	    cmocka_unit_test(test_peer_gone_before_identification),
 	};
