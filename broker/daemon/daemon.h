@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "authz.h"
 #include "bb-journal.h"
 #include "bb-linux-audit.h"
 #include "bb-log.h"
@@ -23,6 +24,16 @@
 #include "bb-tables.h"
 #include "broker.h"
 
+/* server.c: bounds on clients (bindbrokerd --limit NAME=VALUE). */
+typedef struct BbServerLimits {
+	unsigned max_clients;          /* connections at once */
+	unsigned max_clients_per_uid;  /* connections of one uid at once */
+	unsigned max_requests_per_uid; /* acting calls of one uid in progress at once */
+	unsigned workers;              /* threads running acting calls */
+	unsigned idle_timeout_ms;      /* a connection with nothing to do is closed */
+	unsigned io_timeout_ms;        /* to finish sending a request, or to take a reply */
+} BbServerLimits;
+
 typedef struct BbDaemonOptions {
 	const char *sysfs_root;
 	const char *config_dir;
@@ -30,6 +41,7 @@ typedef struct BbDaemonOptions {
 	const char *socket_path;
 	const char *modules_dir; /* NULL = /lib/modules/$(uname -r) */
 	int audit;               /* enum bb_audit_mode from --audit, -1 = from bindbroker.conf */
+	BbServerLimits limits;
 } BbDaemonOptions;
 
 /* Errors and methods of io.bindbroker.Broker that the integration adds (see interface.c). */
@@ -65,8 +77,10 @@ typedef struct BbDaemon {
 	BbConfig config;
 	bb_sysfs *sysfs;
 	bb_modules *modules; /* NULL when no modules dir could be opened on simsys */
-	bb_binder *binder;
+	bb_binder *binder;   /* the loop thread's; workers have their own */
+	struct bb_binder_options binder_opts; /* what every binder is made with */
 	int state_fd;
+	BbAuthzConfig authz; /* authorization of acting calls; authz.pam is the PAM thread */
 
 	/* policy-glue.c: the current policy, swapped whole under policy_lock. */
 	pthread_mutex_t policy_lock;
@@ -90,12 +104,13 @@ typedef struct BbDaemon {
 	enum bb_audit_mode audit_mode;
 } BbDaemon;
 
-/* Who is calling, from SO_PEERCRED at accept time. */
+/* Who is calling, taken at accept time (SO_PEERCRED, pidfd, SELinux context, audit ids). */
 typedef struct BbPeer {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
-	int fd; /* the connection (getpeercon); -1 when unknown */
+	int fd;            /* the connection; -1 when unknown */
+	BbPeerIdentity id; /* id.pidfd -1: the process could not be pinned, never authorized */
 } BbPeer;
 
 /* What a handler answers: ERROR NULL for success. PARAMETERS is owned (may be NULL). */
@@ -119,8 +134,17 @@ int reply_invalid_argument(BbReply *reply, const char *parameter, const char *fm
 /* dispatch.c: finds the method, checks parameters and the caller, runs the handler. */
 void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *call, BbReply *reply);
 
-/* authorize.c: may PEER make an acting call? 0, or a PermissionDenied reply. */
-int bb_daemon_authorize(const BbPeer *peer, const char *method, BbReply *reply);
+/* dispatch.c: whether METHOD changes the machine (runs on a worker, needs authorization). */
+bool bb_daemon_method_is_acting(const char *method);
+
+/*
+ * authorize.c: may PEER make the acting call METHOD with PARAMS? 0, or -EPERM with a
+ * PermissionDenied reply. RET says by which authority and why, for the audit records.
+ */
+int bb_daemon_authorize(BbDaemon *d, const BbPeer *peer, const char *method,
+                        struct json_object *params, BbReply *reply, BbAuthzResult *ret);
+/* The polkit action of an acting METHOD ("io.bindbroker.bind", ...). */
+const char *bb_daemon_action_of(const char *method);
 
 /* methods-service.c: org.varlink.service. */
 int method_get_info(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
@@ -179,3 +203,9 @@ void bb_server_close(const char *path, BbListener *l);
 /* Serves until SIGTERM or SIGINT; SIGHUP reloads the policy. All three are blocked by the caller.
  */
 int bb_server_run(BbDaemon *d, int listen_fd);
+void bb_server_limits_default(BbServerLimits *l);
+/* Sets the limit NAME ("max-clients", "workers", ...) from VALUE: -ENOENT, -ERANGE. */
+int bb_server_limit_set(BbServerLimits *l, const char *name, const char *value);
+/* The calling thread's binder and kmod context (libkmod contexts are not thread-safe). */
+bb_binder *bb_daemon_binder(BbDaemon *d);
+bb_modules *bb_daemon_modules(BbDaemon *d);

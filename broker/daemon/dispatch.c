@@ -5,6 +5,7 @@
 #include "bb-macro.h"
 #include "daemon-glue.h"
 #include "daemon.h"
+#include "group-lock.h"
 
 #define F_END                                                                                      \
 	{                                                                                          \
@@ -76,6 +77,14 @@ static const BbMethod methods[] = {
     {BB_DAEMON_METHOD_RESTORE, device_fields, true, method_restore},
 };
 
+bool bb_daemon_method_is_acting(const char *method)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
+		if (streq(methods[i].name, method))
+			return methods[i].acting;
+	return false;
+}
+
 static struct json_object *one_string(const char *key, const char *value)
 {
 	struct json_object *o = json_object_new_object();
@@ -85,21 +94,37 @@ static struct json_object *one_string(const char *key, const char *value)
 }
 
 /* A refused caller leaves a `refuse` record and a USER_DEVICE record. */
-static void record_unauthorized(BbDaemon *d, const BbPeer *peer, const char *method)
+static void record_unauthorized(BbDaemon *d, const BbPeer *peer, const char *method,
+                                struct json_object *params, const BbAuthzResult *authz)
 {
+	bb_address device;
 	const char *dot = strrchr(method, '.');
 	struct bb_requester rq;
-	char uid[16], pid[16], op[64];
-	struct bb_kv kv[6];
+	char uid[16], pid[16], auid[16], ses[16], op[64], by[32], why[BB_JOURNAL_VALUE_MAX + 1];
+	struct bb_kv kv[10];
 	size_t n = 0;
 
 	journal_value(dot ? dot + 1 : method, op, sizeof(op));
+	journal_value(authz->authority, by, sizeof(by));
+	journal_value(authz->reason, why, sizeof(why));
 	snprintf(uid, sizeof(uid), "%u", (unsigned)peer->uid);
 	snprintf(pid, sizeof(pid), "%d", (int)peer->pid);
 	kv[n++] = (struct bb_kv){"op", op};
+	if (bb_address_parse(bb_varlink_get_string(params, "device"), &device) >= 0)
+		kv[n++] = (struct bb_kv){"device", device.s};
 	kv[n++] = (struct bb_kv){"check", "authorization"};
 	kv[n++] = (struct bb_kv){"uid", uid};
 	kv[n++] = (struct bb_kv){"pid", pid};
+	if (peer->id.loginuid != BB_PEER_UNSET_ID) {
+		snprintf(auid, sizeof(auid), "%u", peer->id.loginuid);
+		kv[n++] = (struct bb_kv){"auid", auid};
+	}
+	if (peer->id.sessionid != BB_PEER_UNSET_ID) {
+		snprintf(ses, sizeof(ses), "%u", peer->id.sessionid);
+		kv[n++] = (struct bb_kv){"ses", ses};
+	}
+	kv[n++] = (struct bb_kv){"authority", by};
+	kv[n++] = (struct bb_kv){"reason", why};
 	journal_note(d, BB_REC_REFUSE, kv, n, NULL);
 	if (requester_init(peer, &rq) >= 0) {
 		daemon_audit_simple(d, &rq, "refuse", "not-authorized", false);
@@ -110,6 +135,8 @@ static void record_unauthorized(BbDaemon *d, const BbPeer *peer, const char *met
 void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *call, BbReply *reply)
 {
 	const BbMethod *m = NULL;
+	BbGroupHold hold = {""};
+	BbAuthzResult authz;
 	const char *bad = NULL;
 	char iface[BB_VARLINK_NAME_MAX + 1], err[256];
 	int r;
@@ -141,14 +168,26 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 		return;
 	}
 
-	if (m->acting && bb_daemon_authorize(peer, m->name, reply) < 0) {
-		log_notice("refused %s from uid %u pid %d: not authorized", m->name,
-		           (unsigned)peer->uid, (int)peer->pid);
-		record_unauthorized(d, peer, m->name);
+	if (m->acting &&
+	    bb_daemon_authorize(d, peer, m->name, call->parameters, reply, &authz) < 0) {
+		log_notice("refused %s from uid %u pid %d loginuid %u session %u context %s: "
+		           "not authorized (%s): %s",
+		           m->name, (unsigned)peer->uid, (int)peer->pid, peer->id.loginuid,
+		           peer->id.sessionid, peer->id.scontext[0] ? peer->id.scontext : "-",
+		           authz.authority, authz.reason);
+		record_unauthorized(d, peer, m->name, call->parameters, &authz);
 		return;
 	}
 
+	/* Calls on one IOMMU group run one at a time; apply of everything runs alone. */
+	if (m->acting) {
+		struct json_object *dev = json_object_object_get(call->parameters, "device");
+
+		if (dev || streq(m->name, BB_BROKER_METHOD_APPLY))
+			bb_group_lock(d->sysfs, dev ? json_object_get_string(dev) : NULL, &hold);
+	}
 	r = m->handler(d, peer, call->parameters, reply);
+	bb_group_unlock(&hold);
 	if (r < 0 && !reply->error)
 		reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL, "%s failed: %s", m->name,
 		                   strerror(-r));

@@ -19,7 +19,7 @@ int choose_target(BbDaemon *d, const struct bb_device *dev, const char *driver, 
 		strcpy(buf, driver);
 		return 0;
 	}
-	return bb_modules_best_vfio_driver(d->modules, dev->modalias, buf, size);
+	return bb_modules_best_vfio_driver(bb_daemon_modules(d), dev->modalias, buf, size);
 }
 
 static struct json_object *member_json(const struct bb_decision *dec, const char *address,

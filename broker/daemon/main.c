@@ -17,7 +17,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: bindbrokerd [--sysfs-root DIR] [--config-dir DIR] [--state-dir DIR]\n"
 	           "                   [--socket PATH] [--modules-dir DIR]\n"
-	           "                   [--audit required|best-effort|off]\n"
+	           "                   [--audit required|best-effort|off] [--limit NAME=VALUE]...\n"
 	           "\n"
 	           "The bindbroker daemon: decides and performs PCI device-to-driver rebinds\n"
 	           "for clients on its varlink socket (interface io.bindbroker.Broker).\n");
@@ -26,7 +26,15 @@ static void usage(FILE *f)
 /* 0 parsed, 1 done (help/version), -EINVAL bad usage. */
 static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 {
-	enum { OPT_SYSFS = 0x100, OPT_CONFIG, OPT_STATE, OPT_SOCKET, OPT_MODULES, OPT_AUDIT };
+	enum {
+		OPT_SYSFS = 0x100,
+		OPT_CONFIG,
+		OPT_STATE,
+		OPT_SOCKET,
+		OPT_MODULES,
+		OPT_AUDIT,
+		OPT_LIMIT,
+	};
 	static const struct option options[] = {
 	    {"sysfs-root", required_argument, NULL, OPT_SYSFS},
 	    {"config-dir", required_argument, NULL, OPT_CONFIG},
@@ -34,6 +42,7 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 	    {"socket", required_argument, NULL, OPT_SOCKET},
 	    {"modules-dir", required_argument, NULL, OPT_MODULES},
 	    {"audit", required_argument, NULL, OPT_AUDIT},
+	    {"limit", required_argument, NULL, OPT_LIMIT},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {},
@@ -48,6 +57,7 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 	    .modules_dir = NULL,
 	    .audit = -1, /* bindbroker.conf's audit=, else best-effort */
 	};
+	bb_server_limits_default(&o->limits);
 	while ((c = getopt_long(argc, argv, "hV", options, NULL)) >= 0) {
 		switch (c) {
 		case OPT_SYSFS:
@@ -73,6 +83,27 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 				return -EINVAL;
 			}
 			break;
+		case OPT_LIMIT: {
+			char name[32];
+			const char *eq = strchr(optarg, '=');
+
+			if (!eq || (size_t)(eq - optarg) >= sizeof(name)) {
+				fprintf(stderr, "bindbrokerd: --limit takes NAME=VALUE\n");
+				return -EINVAL;
+			}
+			memcpy(name, optarg, (size_t)(eq - optarg));
+			name[eq - optarg] = '\0';
+			c = bb_server_limit_set(&o->limits, name, eq + 1);
+			if (c < 0) {
+				fprintf(stderr, "bindbrokerd: --limit %s: %s\n", optarg,
+				        c == -ENOENT ? "no such limit (max-clients, "
+				                       "max-clients-per-uid, max-requests-per-uid, "
+				                       "workers, idle-timeout-ms, io-timeout-ms)"
+				                     : "value out of range");
+				return -EINVAL;
+			}
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -124,6 +155,15 @@ static int setup(BbDaemon *d)
 		log_warning_errno(r, "no modules dir (%m); vfio variant selection is off");
 		d->modules = NULL;
 	}
+	/* Every PAM call runs on this one thread, whichever worker asks. */
+	d->authz = (BbAuthzConfig){.mode = BB_AUTHZ_POLKIT};
+	r = bb_authz_mode_from_string(d->config.authorization, &d->authz.mode);
+	if (r < 0)
+		return log_error_errno(r, "configuration: unknown authorization \"%s\"",
+		                       d->config.authorization);
+	r = bb_pam_worker_start(&d->authz.pam);
+	if (r < 0)
+		return log_error_errno(r, "cannot start the PAM thread: %m");
 	d->state_fd = open_state_dir(d->opts.state_dir);
 	if (d->state_fd < 0)
 		return d->state_fd;
@@ -139,7 +179,8 @@ static int setup(BbDaemon *d)
 	r = daemon_journal_init(d);
 	if (r < 0)
 		return r;
-	r = bb_binder_new(d->sysfs, d->modules, &bo, &d->binder);
+	d->binder_opts = bo;
+	r = bb_binder_new(d->sysfs, d->modules, &d->binder_opts, &d->binder);
 	if (r < 0)
 		return log_error_errno(r, "cannot set up the binder: %m");
 	return 0;
@@ -147,6 +188,8 @@ static int setup(BbDaemon *d)
 
 static void teardown(BbDaemon *d)
 {
+	bb_pam_worker_stop(d->authz.pam);
+	d->authz.pam = NULL;
 	d->binder = bb_binder_free(d->binder);
 	daemon_journal_close(d); /* the final checkpoint */
 	daemon_tables_free(d);

@@ -175,13 +175,13 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 			return -ENOMEM;
 		}
 		/* No driver named: each member gets its own best vfio variant. */
-		(void)bb_binder_bind_group(d->binder, dev->address.s, driver, gr);
+		(void)bb_binder_bind_group(bb_daemon_binder(d), dev->address.s, driver, gr);
 		results = gr->members;
 		n_results = gr->n;
 		ok = gr->failure == BB_FAIL_NONE;
 		message = gr->message;
 	} else {
-		(void)bb_binder_bind(d->binder, dev->address.s, e.driver, &single);
+		(void)bb_binder_bind(bb_daemon_binder(d), dev->address.s, e.driver, &single);
 		results = &single;
 		n_results = 1;
 		ok = single.failure == BB_FAIL_NONE;
@@ -275,7 +275,7 @@ static int release_or_quarantine(BbDaemon *d, const BbPeer *peer, struct json_ob
 
 	act_begin(act, d, name, &rq, e.decision.rule,
 	          action == BB_ACTION_QUARANTINE ? BB_QUARANTINE_OVERRIDE : NULL, NULL);
-	(void)op(d->binder, dev->address.s, &res);
+	(void)op(bb_daemon_binder(d), dev->address.s, &res);
 	jr = act_finish(act, &res, 1, &seq);
 	if (act->n > 0 || res.failure != BB_FAIL_NONE)
 		daemon_audit_result(d, &rq, name, &res, dev, NULL, e.decision.rule);
@@ -424,7 +424,8 @@ int method_apply(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 	ctx.denials = json_object_new_object();
 	ctx.members = json_object_new_array();
 	act_begin(act, d, "apply", &rq, NULL, NULL, ctx.members);
-	r = bb_overrides_apply(d->binder, ov, device ? only.s : NULL, apply_check, &ctx, report);
+	r = bb_overrides_apply(bb_daemon_binder(d), ov, device ? only.s : NULL, apply_check, &ctx,
+	                       report);
 
 	results = calloc(ARRAY_SIZE(report->items), sizeof(*results));
 	for (size_t i = 0; results && i < report->n && i < ARRAY_SIZE(report->items); i++)

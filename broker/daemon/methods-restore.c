@@ -103,7 +103,7 @@ int method_restore(BbDaemon *d, const BbPeer *peer, struct json_object *params, 
 		                          "nothing was changed",
 		                          dev->address.s, strerror(-r));
 	}
-	(void)bb_binder_restore(d->binder, dev->address.s, k->old_driver, k->old_override, &res);
+	(void)bb_binder_restore(bb_daemon_binder(d), dev->address.s, k->old_driver, k->old_override, &res);
 	jr = act_finish(act, &res, 1, &seq);
 	daemon_audit_result(d, &rq, "release", &res, dev, NULL, "restore-recorded-state");
 	requester_done(&rq);

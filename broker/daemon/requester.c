@@ -92,7 +92,11 @@ int requester_init(const BbPeer *peer, struct bb_requester *ret)
 
 	*ret = (struct bb_requester){
 	    .uid = peer->uid, .gid = peer->gid, .pid = peer->pid, .loginuid = UINT32_MAX};
-	if (peer->pid > 0)
+	/* The identity pinned at accept time; reading /proc by pid now could name another process.
+	 */
+	if (peer->id.pidfd >= 0)
+		ret->loginuid = peer->id.loginuid;
+	else if (peer->pid > 0)
 		ret->loginuid = read_loginuid(peer->pid);
 	if (getpwuid_r(peer->uid, &pw, buf, sizeof(buf), &res) == 0 && res) {
 		snprintf(ret->user, sizeof(ret->user), "%s", pw.pw_name);
@@ -102,7 +106,14 @@ int requester_init(const BbPeer *peer, struct bb_requester *ret)
 			return r;
 		}
 	}
-	if (peer->fd >= 0 && is_selinux_enabled() > 0) {
+	if (peer->id.scontext[0]) {
+		ret->context = strdup(peer->id.scontext);
+		if (!ret->context) {
+			requester_done(ret);
+			return -ENOMEM;
+		}
+		context_type(peer->id.scontext, ret->selinux_type, sizeof(ret->selinux_type));
+	} else if (peer->fd >= 0 && is_selinux_enabled() > 0) {
 		char *con = NULL;
 
 		if (getpeercon(peer->fd, &con) == 0 && con) {

@@ -1,25 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The listening socket (socket-activated or our own) and a single-threaded
- * poll loop. Each connection reads NUL-terminated calls, hands each to the
- * dispatcher and writes the reply without blocking; while a reply is still
- * being written, no further call of that connection is read, so a client that
- * does not read its replies holds at most one reply of memory.
+ * The listening socket (socket-activated or our own), the poll loop and the
+ * worker pool. The loop reads NUL-terminated calls and writes replies without
+ * blocking. Read-only calls are answered on the loop; acting calls go to a
+ * small pool of worker threads, so a bind whose probe takes long never delays
+ * list, check or a bind elsewhere (dispatch serializes binds per IOMMU group).
+ * While a connection has a call in flight or a reply being written, no
+ * further call of it is read: a client holds at most one call and one reply
+ * of memory. Every connection has a deadline: idle, finishing a request, or
+ * taking its reply; a client that disconnects mid-bind leaves the bind to
+ * complete or roll back on its worker, and its reply is dropped.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
 
-#define MAX_CONNECTIONS 64
+#define MAX_CONNECTIONS_CAP 1024
+#define MAX_WORKERS_CAP     64
+
+typedef struct Job Job;
 
 typedef struct Conn {
 	int fd;
@@ -27,9 +39,114 @@ typedef struct Conn {
 	BbVarlinkReader reader;
 	char *out;
 	size_t out_len, out_off;
-	bool closing; /* close once the pending reply is written */
-	bool eof;     /* the peer is done sending: answer what it sent, then close */
+	bool closing;        /* close once the pending reply is written */
+	bool eof;            /* the peer is done sending: answer what it sent, then close */
+	bool hup;            /* the peer is gone: nothing can be answered */
+	Job *job;            /* an acting call on a worker; the connection outlives it */
+	uint64_t active_ms;  /* last time something happened: the idle clock */
+	uint64_t partial_ms; /* first byte of an unfinished request, 0 = none */
+	uint64_t out_ms;     /* when the pending reply was queued */
 } Conn;
+
+struct Job {
+	Conn *conn;
+	BbVarlinkCall call;
+	BbReply reply;
+	Job *next;
+};
+
+/* A worker's own binder and kmod context: libkmod contexts are not thread-safe. */
+typedef struct Worker {
+	struct Server *server;
+	pthread_t thread;
+	bool started;
+	bb_modules *modules;
+	bb_binder *binder;
+} Worker;
+
+typedef struct Server {
+	BbDaemon *d;
+	BbServerLimits lim;
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	Job *todo_head, *todo_tail; /* waiting for a worker */
+	Job *done;                  /* answered, for the loop */
+	bool stopping;
+	int wake_fd; /* eventfd: something is in done */
+	Worker *workers;
+	size_t n_workers;
+	Conn **conns;
+	size_t n;
+} Server;
+
+static _Thread_local Worker *this_worker;
+
+bb_binder *bb_daemon_binder(BbDaemon *d)
+{
+	return this_worker ? this_worker->binder : d->binder;
+}
+
+bb_modules *bb_daemon_modules(BbDaemon *d)
+{
+	return this_worker ? this_worker->modules : d->modules;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- limits ------------------------------------------------------------------------------ */
+
+void bb_server_limits_default(BbServerLimits *l)
+{
+	*l = (BbServerLimits){
+	    .max_clients = 64,
+	    .max_clients_per_uid = 16,
+	    .max_requests_per_uid = 2,
+	    .workers = 4,
+	    .idle_timeout_ms = 60000,
+	    .io_timeout_ms = 10000,
+	};
+}
+
+int bb_server_limit_set(BbServerLimits *l, const char *name, const char *value)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+		unsigned min, max;
+	} table[] = {
+	    {"max-clients", offsetof(BbServerLimits, max_clients), 1, MAX_CONNECTIONS_CAP},
+	    {"max-clients-per-uid", offsetof(BbServerLimits, max_clients_per_uid), 1,
+	     MAX_CONNECTIONS_CAP},
+	    {"max-requests-per-uid", offsetof(BbServerLimits, max_requests_per_uid), 1,
+	     MAX_WORKERS_CAP},
+	    {"workers", offsetof(BbServerLimits, workers), 1, MAX_WORKERS_CAP},
+	    {"idle-timeout-ms", offsetof(BbServerLimits, idle_timeout_ms), 10, 86400000},
+	    {"io-timeout-ms", offsetof(BbServerLimits, io_timeout_ms), 10, 3600000},
+	};
+	unsigned long v;
+	char *end;
+
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		if (!streq(name, table[i].name))
+			continue;
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (errno || end == value || *end || value[0] == '-' || v < table[i].min ||
+		    v > table[i].max)
+			return -ERANGE;
+		*(unsigned *)((char *)l + table[i].offset) = (unsigned)v;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* ---- the listening socket ---------------------------------------------------------------- */
 
 static int make_parent_dir(const char *path)
 {
@@ -132,10 +249,121 @@ void bb_server_close(const char *path, BbListener *l)
 	l->fd = -1;
 }
 
+/* ---- the worker pool ---------------------------------------------------------------------- */
+
+static void *worker_main(void *arg)
+{
+	Worker *w = arg;
+	Server *s = w->server;
+
+	this_worker = w;
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		Job *job;
+
+		while (!s->todo_head && !s->stopping)
+			pthread_cond_wait(&s->work, &s->lock);
+		if (!s->todo_head)
+			break;
+		job = s->todo_head;
+		s->todo_head = job->next;
+		if (!s->todo_head)
+			s->todo_tail = NULL;
+		pthread_mutex_unlock(&s->lock);
+
+		/* Runs to the end even if the client has gone: a bind completes or rolls back. */
+		bb_daemon_dispatch(s->d, &job->conn->peer, &job->call, &job->reply);
+
+		pthread_mutex_lock(&s->lock);
+		job->next = s->done;
+		s->done = job;
+		(void)eventfd_write(s->wake_fd, 1);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static int workers_start(Server *s)
+{
+	BbDaemon *d = s->d;
+	int r;
+
+	s->workers = calloc(s->lim.workers, sizeof(*s->workers));
+	if (!s->workers)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->lim.workers; i++) {
+		Worker *w = &s->workers[i];
+
+		w->server = s;
+		if (d->modules) {
+			r = bb_modules_new(d->opts.modules_dir, &w->modules);
+			if (r < 0)
+				return log_error_errno(
+				    r, "worker %zu: cannot open the modules dir: %m", i);
+		}
+		r = bb_binder_new(d->sysfs, w->modules, &d->binder_opts, &w->binder);
+		if (r < 0)
+			return log_error_errno(r, "worker %zu: cannot set up a binder: %m", i);
+		r = pthread_create(&w->thread, NULL, worker_main, w);
+		if (r != 0)
+			return log_error_errno(r, "cannot start worker thread %zu: %m", i);
+		w->started = true;
+		s->n_workers++;
+	}
+	return 0;
+}
+
+static void job_free(Job *job)
+{
+	bb_varlink_call_done(&job->call);
+	json_object_put(job->reply.parameters);
+	free(job);
+}
+
+/*
+ * Stops the pool: calls not yet started are dropped (their connections are
+ * closed unanswered), calls in progress finish first.
+ */
+static void workers_stop(Server *s)
+{
+	Job *todo;
+
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	todo = s->todo_head;
+	s->todo_head = s->todo_tail = NULL;
+	pthread_cond_broadcast(&s->work);
+	pthread_mutex_unlock(&s->lock);
+	while (todo) {
+		Job *next = todo->next;
+
+		todo->conn->job = NULL;
+		todo->conn->hup = true;
+		job_free(todo);
+		todo = next;
+	}
+	if (s->n_workers)
+		log_info("waiting for requests in progress to finish");
+	for (size_t i = 0; i < s->lim.workers && s->workers; i++) {
+		Worker *w = &s->workers[i];
+
+		if (w->started)
+			pthread_join(w->thread, NULL);
+		w->binder = bb_binder_free(w->binder);
+		w->modules = bb_modules_free(w->modules);
+	}
+	free(s->workers);
+	s->workers = NULL;
+	s->n_workers = 0;
+}
+
+/* ---- connections ------------------------------------------------------------------------- */
+
 static void conn_free(Conn *c)
 {
 	if (!c)
 		return;
+	bb_peer_done(&c->peer.id);
 	close(c->fd);
 	bb_varlink_reader_done(&c->reader);
 	free(c->out);
@@ -160,6 +388,7 @@ static int conn_flush(Conn *c)
 	free(c->out);
 	c->out = NULL;
 	c->out_len = c->out_off = 0;
+	c->active_ms = now_ms();
 	return 1;
 }
 
@@ -178,7 +407,22 @@ static int conn_queue(Conn *c, struct json_object *msg)
 	}
 	json_object_put(msg);
 	c->out_off = 0;
+	c->out_ms = now_ms();
 	return r;
+}
+
+/* Queues the reply of a call (nothing for a oneway call); takes REPLY's parameters. */
+static int conn_queue_reply(Conn *c, const BbVarlinkCall *call, BbReply *reply)
+{
+	struct json_object *params = TAKE_PTR(reply->parameters);
+
+	if (call->oneway) {
+		json_object_put(params);
+		return 0;
+	}
+	if (reply->error)
+		return conn_queue(c, bb_varlink_error_new(reply->error, params));
+	return conn_queue(c, bb_varlink_reply_new(params));
 }
 
 static int conn_protocol_error(Conn *c, const char *reason)
@@ -192,10 +436,60 @@ static int conn_protocol_error(Conn *c, const char *reason)
 	return conn_queue(c, bb_varlink_error_new(BB_BROKER_ERROR_PROTOCOL, e));
 }
 
-/* Serves buffered calls while nothing is waiting to be written. <0: drop the connection. */
-static int conn_process(BbDaemon *d, Conn *c)
+static unsigned requests_in_flight(const Server *s, uid_t uid)
 {
-	while (!c->out && !c->closing) {
+	unsigned k = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->conns[i]->job && s->conns[i]->peer.uid == uid)
+			k++;
+	return k;
+}
+
+/* Hands an acting call to the pool, or refuses it when its uid has too many in flight. */
+static int conn_submit(Server *s, Conn *c, BbVarlinkCall *call)
+{
+	unsigned k = requests_in_flight(s, c->peer.uid);
+	Job *job;
+
+	if (k >= s->lim.max_requests_per_uid) {
+		BbReply reply = {0};
+		int r;
+
+		log_notice("refused %s from uid %u pid %d: %u requests of this uid in progress",
+		           call->method, (unsigned)c->peer.uid, (int)c->peer.pid, k);
+		reply_error_reason(&reply, BB_BROKER_ERROR_PERMISSION_DENIED,
+		                   "busy: uid %u already has %u requests in progress (limit %u); "
+		                   "try again when they are done",
+		                   (unsigned)c->peer.uid, k, s->lim.max_requests_per_uid);
+		r = conn_queue_reply(c, call, &reply);
+		bb_varlink_call_done(call);
+		return r;
+	}
+	job = calloc(1, sizeof(*job));
+	if (!job) {
+		bb_varlink_call_done(call);
+		return -ENOMEM;
+	}
+	job->conn = c;
+	job->call = *call;
+	call->parameters = NULL;
+	c->job = job;
+	pthread_mutex_lock(&s->lock);
+	if (s->todo_tail)
+		s->todo_tail->next = job;
+	else
+		s->todo_head = job;
+	s->todo_tail = job;
+	pthread_cond_signal(&s->work);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/* Serves buffered calls while nothing is in flight or waiting to be written. <0: drop it. */
+static int conn_process(Server *s, Conn *c)
+{
+	while (!c->out && !c->closing && !c->job && !c->hup) {
 		_cleanup_free_ char *msg = NULL;
 		BbVarlinkCall call = {0};
 		BbReply reply = {0};
@@ -205,24 +499,18 @@ static int conn_process(BbDaemon *d, Conn *c)
 
 		r = bb_varlink_reader_next(&c->reader, &msg, &len);
 		if (r == 0)
-			return 0;
+			break;
 		if (r == -EMSGSIZE) {
 			r = conn_protocol_error(c, "message longer than 65536 bytes");
 		} else if (r < 0) {
 			return r;
 		} else if (bb_varlink_parse_call(msg, len, &call, err, sizeof(err)) < 0) {
 			r = conn_protocol_error(c, err);
+		} else if (bb_daemon_method_is_acting(call.method)) {
+			r = conn_submit(s, c, &call);
 		} else {
-			bb_daemon_dispatch(d, &c->peer, &call, &reply);
-			if (call.oneway) {
-				json_object_put(reply.parameters);
-				r = 0;
-			} else if (reply.error) {
-				r = conn_queue(c,
-				               bb_varlink_error_new(reply.error, reply.parameters));
-			} else {
-				r = conn_queue(c, bb_varlink_reply_new(reply.parameters));
-			}
+			bb_daemon_dispatch(s->d, &c->peer, &call, &reply);
+			r = conn_queue_reply(c, &call, &reply);
 			bb_varlink_call_done(&call);
 		}
 		if (r < 0)
@@ -233,15 +521,31 @@ static int conn_process(BbDaemon *d, Conn *c)
 				return r;
 		}
 	}
+	/* The clock of an unfinished request starts with its first byte. */
+	if (bb_varlink_reader_pending(&c->reader)) {
+		if (!c->partial_ms)
+			c->partial_ms = now_ms();
+	} else {
+		c->partial_ms = 0;
+	}
 	return 0;
 }
 
-static void accept_one(int listen_fd, Conn **conns, size_t *n)
+static unsigned clients_of(const Server *s, uid_t uid)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	unsigned k = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->conns[i]->peer.uid == uid)
+			k++;
+	return k;
+}
+
+static void accept_one(Server *s, int listen_fd)
+{
+	BbPeerIdentity id;
 	Conn *c;
-	int fd;
+	int fd, r;
 
 	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
@@ -249,28 +553,60 @@ static void accept_one(int listen_fd, Conn **conns, size_t *n)
 			log_warning_errno(errno, "accept: %m");
 		return;
 	}
-	if (*n >= MAX_CONNECTIONS) {
-		log_warning("refusing a connection: %d clients already connected", MAX_CONNECTIONS);
+	/* Pinned now: the pid alone could name another process by the time we ask about it. */
+	r = bb_peer_from_socket(fd, 0, &id);
+	if (r == -ESRCH || r == -ENOENT) {
+		log_info("dropping a connection whose process is already gone");
 		close(fd);
 		return;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-		log_warning_errno(errno, "SO_PEERCRED: %m");
+	if (r < 0) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+			log_warning_errno(errno, "SO_PEERCRED: %m");
+			close(fd);
+			return;
+		}
+		/* Read-only calls are still served; acting calls need a pinned process. */
+		log_warning_errno(r, "cannot identify pid %d uid %u (%m): acting calls refused",
+		                  (int)cred.pid, (unsigned)cred.uid);
+		id = (BbPeerIdentity){.pid = cred.pid,
+		                      .uid = cred.uid,
+		                      .gid = cred.gid,
+		                      .pidfd = -1,
+		                      .loginuid = BB_PEER_UNSET_ID,
+		                      .sessionid = BB_PEER_UNSET_ID};
+	}
+	if (s->n >= s->lim.max_clients) {
+		log_warning("refusing a connection of uid %u: %u clients already connected",
+		            (unsigned)id.uid, s->lim.max_clients);
+		bb_peer_done(&id);
+		close(fd);
+		return;
+	}
+	if (clients_of(s, id.uid) >= s->lim.max_clients_per_uid) {
+		log_warning("refusing a connection of uid %u: it has %u connections already",
+		            (unsigned)id.uid, s->lim.max_clients_per_uid);
+		bb_peer_done(&id);
 		close(fd);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
+		bb_peer_done(&id);
 		close(fd);
 		return;
 	}
 	c->fd = fd;
-	c->peer = (BbPeer){.pid = cred.pid, .uid = cred.uid, .gid = cred.gid, .fd = fd};
-	conns[(*n)++] = c;
+	c->peer = (BbPeer){.pid = id.pid, .uid = id.uid, .gid = id.gid, .fd = fd, .id = id};
+	c->active_ms = now_ms();
+	s->conns[s->n++] = c;
 }
 
 /* Reads what the peer sent and serves it. <0: drop the connection. */
-static int conn_readable(BbDaemon *d, Conn *c)
+static int conn_readable(Server *s, Conn *c)
 {
 	int r = bb_varlink_reader_fill(&c->reader, c->fd);
 
@@ -278,42 +614,168 @@ static int conn_readable(BbDaemon *d, Conn *c)
 		return 0;
 	if (r == 0) {
 		c->eof = true;
-		return conn_process(d, c);
+		return conn_process(s, c);
 	}
 	if (r == -EMSGSIZE)
 		return conn_protocol_error(c, "message longer than 65536 bytes");
 	if (r < 0)
 		return r;
-	return conn_process(d, c);
+	c->active_ms = now_ms();
+	return conn_process(s, c);
+}
+
+/* The moment this connection runs out of time (UINT64_MAX: none while a call is in flight). */
+static uint64_t conn_deadline(const Server *s, const Conn *c)
+{
+	if (c->job)
+		return UINT64_MAX;
+	if (c->out)
+		return c->out_ms + s->lim.io_timeout_ms;
+	if (c->partial_ms)
+		return c->partial_ms + s->lim.io_timeout_ms;
+	return c->active_ms + s->lim.idle_timeout_ms;
+}
+
+/* Acts on an expired deadline. <0: drop the connection now. */
+static int conn_expire(Server *s, Conn *c)
+{
+	char why[128];
+
+	if (c->out) {
+		log_notice("dropping connection of pid %d uid %u: it did not take its reply within "
+		           "%u ms",
+		           (int)c->peer.pid, (unsigned)c->peer.uid, s->lim.io_timeout_ms);
+		return -ETIMEDOUT;
+	}
+	if (c->partial_ms) {
+		snprintf(why, sizeof(why), "request not completed within %u ms",
+		         s->lim.io_timeout_ms);
+		return conn_protocol_error(c, why);
+	}
+	log_info("closing idle connection of pid %d uid %u (%u ms)", (int)c->peer.pid,
+	         (unsigned)c->peer.uid, s->lim.idle_timeout_ms);
+	return -ETIMEDOUT;
+}
+
+/* Takes the answered calls back from the workers and sends their replies. */
+static void collect_done(Server *s)
+{
+	Job *done;
+	eventfd_t v;
+
+	(void)eventfd_read(s->wake_fd, &v);
+	pthread_mutex_lock(&s->lock);
+	done = s->done;
+	s->done = NULL;
+	pthread_mutex_unlock(&s->lock);
+
+	while (done) {
+		Job *job = done;
+		Conn *c = job->conn;
+		int r = 0;
+
+		done = job->next;
+		c->job = NULL;
+		c->active_ms = now_ms();
+		if (!c->hup) {
+			r = conn_queue_reply(c, &job->call, &job->reply);
+			if (r >= 0 && c->out)
+				r = conn_flush(c);
+			if (r >= 0 && !c->out)
+				r = conn_process(s, c);
+			if (r < 0)
+				c->hup = true;
+		}
+		job_free(job);
+	}
+}
+
+static bool conn_finished(const Conn *c)
+{
+	if (c->job)
+		return false;
+	return c->hup || (!c->out && (c->closing || c->eof));
+}
+
+static void drop_finished(Server *s)
+{
+	for (size_t i = s->n; i-- > 0;)
+		if (conn_finished(s->conns[i])) {
+			conn_free(s->conns[i]);
+			s->conns[i] = s->conns[--s->n];
+		}
 }
 
 int bb_server_run(BbDaemon *d, int listen_fd)
 {
-	Conn *conns[MAX_CONNECTIONS];
-	struct pollfd pfd[MAX_CONNECTIONS + 2];
+	Server s = {.d = d, .wake_fd = -1};
+	_cleanup_free_ struct pollfd *pfd = NULL;
+	_cleanup_free_ Conn **slot = NULL;
 	_cleanup_close_ int sfd = -1;
-	size_t n = 0;
 	sigset_t mask;
 	int r = 0;
+
+	s.lim = d->opts.limits;
+	if (!s.lim.max_clients)
+		bb_server_limits_default(&s.lim);
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.work, NULL);
+	s.conns = calloc(s.lim.max_clients, sizeof(*s.conns));
+	slot = calloc(s.lim.max_clients, sizeof(*slot));
+	pfd = calloc(s.lim.max_clients + 3, sizeof(*pfd));
+	if (!s.conns || !slot || !pfd) {
+		r = log_error_errno(ENOMEM, "out of memory");
+		goto out;
+	}
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0)
-		return log_error_errno(errno, "signalfd: %m");
+	s.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (sfd < 0 || s.wake_fd < 0) {
+		r = log_error_errno(errno, "signalfd/eventfd: %m");
+		goto out;
+	}
+	r = workers_start(&s);
+	if (r < 0)
+		goto out;
 
 	for (;;) {
+		uint64_t now = now_ms(), first = UINT64_MAX;
+		size_t np = 3;
+		int timeout, daemon_timeout;
+
 		pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
-		pfd[1] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
-		for (size_t i = 0; i < n; i++)
-			pfd[i + 2] = (struct pollfd){
-			    .fd = conns[i]->fd,
-			    .events = conns[i]->out ? POLLOUT : POLLIN,
+		pfd[1] = (struct pollfd){.fd = s.wake_fd, .events = POLLIN};
+		pfd[2] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
+		for (size_t i = 0; i < s.n; i++) {
+			Conn *c = s.conns[i];
+			uint64_t dl = conn_deadline(&s, c);
+
+			if (dl < first)
+				first = dl;
+			/* A call in flight: only a hang-up is of interest (events 0 reports it). */
+			if (c->hup)
+				continue;
+			slot[np - 3] = c;
+			pfd[np++] = (struct pollfd){
+			    .fd = c->fd,
+			    .events = c->job   ? 0
+			              : c->out ? POLLOUT
+			                       : POLLIN,
 			};
+		}
+		/* The journal's timed checkpoints wake the loop too. */
 		bb_daemon_tick(d);
-		if (poll(pfd, n + 2, bb_daemon_poll_timeout_ms(d)) < 0) {
+		daemon_timeout = bb_daemon_poll_timeout_ms(d);
+		if (daemon_timeout >= 0 && first > now + (uint64_t)daemon_timeout)
+			first = now + (uint64_t)daemon_timeout;
+		timeout = first == UINT64_MAX ? -1
+		          : first <= now      ? 0
+		                         : (int)(first - now > INT_MAX ? INT_MAX : first - now);
+		if (poll(pfd, np, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			r = log_error_errno(errno, "poll: %m");
@@ -322,44 +784,65 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sfd, &si, sizeof(si)) != sizeof(si))
-				continue;
-			if (si.ssi_signo == SIGHUP) {
-				log_notice("SIGHUP: reloading the policy");
-				bb_daemon_reload(d);
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					log_notice("SIGHUP: reloading the policy");
+					bb_daemon_reload(d);
+				} else {
+					log_info("received signal %u, exiting", si.ssi_signo);
+					break;
+				}
+			}
+		}
+		if (pfd[1].revents & POLLIN)
+			collect_done(&s);
+
+		now = now_ms();
+		for (size_t i = 3; i < np; i++) {
+			Conn *c = slot[i - 3];
+			short ev = pfd[i].revents;
+
+			r = 0;
+			if (c->job) {
+				if (ev & (POLLHUP | POLLERR))
+					c->hup =
+					    true; /* the worker finishes; the reply is dropped */
 				continue;
 			}
-			log_info("received signal %u, exiting", si.ssi_signo);
-			break;
-		}
-
-		/* Walk backwards so a dropped connection can take the last slot. */
-		for (size_t i = n; i-- > 0;) {
-			Conn *c = conns[i];
-			short ev = pfd[i + 2].revents;
-
-			if (!ev)
-				continue;
 			if (c->out && (ev & (POLLOUT | POLLERR | POLLHUP))) {
 				r = conn_flush(c);
 				if (r > 0 && !c->closing)
-					r = conn_process(d, c);
+					r = conn_process(&s, c);
 			} else if (ev & (POLLIN | POLLERR | POLLHUP)) {
-				r = conn_readable(d, c);
-			} else {
-				r = 0;
+				r = conn_readable(&s, c);
+			} else if (conn_deadline(&s, c) <= now) {
+				r = conn_expire(&s, c);
 			}
-			if (r < 0 || (!c->out && (c->closing || c->eof))) {
-				conn_free(c);
-				conns[i] = conns[--n];
-			}
+			if (r < 0)
+				c->hup = true;
 		}
+		drop_finished(&s);
 		r = 0;
-		if (pfd[1].revents & POLLIN)
-			accept_one(listen_fd, conns, &n);
+		if (pfd[2].revents & POLLIN)
+			accept_one(&s, listen_fd);
 	}
 
-	for (size_t i = 0; i < n; i++)
-		conn_free(conns[i]);
+	/* SIGTERM: requests in progress finish (bound or rolled back) and are answered if we can.
+	 */
+	workers_stop(&s);
+	collect_done(&s);
+out:
+	if (s.workers)
+		workers_stop(&s);
+	for (size_t i = 0; i < s.n; i++) {
+		if (s.conns[i]->out)
+			(void)conn_flush(s.conns[i]);
+		conn_free(s.conns[i]);
+	}
+	free(s.conns);
+	if (s.wake_fd >= 0)
+		close(s.wake_fd);
+	pthread_cond_destroy(&s.work);
+	pthread_mutex_destroy(&s.lock);
 	return r;
 }
