@@ -338,7 +338,7 @@ static int verify_bound(struct op *op, const char *driver)
 	 * when the probe finished inside its write, as it does on sysfs; only a
 	 * probe still running sends us to the bounded wait and a second read.
 	 */
-	r = bb_device_read_basic(op->b->sysfs, &res->address, &after);
+	r = bb_device_read_identity(op->b->sysfs, &res->address, &after);
 	if (r < 0)
 		return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", r);
 	strcpy(cur, after.driver);
@@ -348,7 +348,7 @@ static int verify_bound(struct op *op, const char *driver)
 			return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", r);
 		if (r < 0)
 			return fail(op, BB_FAIL_NOT_BOUND, "verify", r);
-		r = bb_device_read_basic(op->b->sysfs, &res->address, &after);
+		r = bb_device_read_identity(op->b->sysfs, &res->address, &after);
 		if (r < 0)
 			return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", r);
 	}

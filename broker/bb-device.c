@@ -145,6 +145,43 @@ int bb_device_read_basic(bb_sysfs *s, const bb_address *address, struct bb_devic
 	return read_basic_at(s, dfd, path_depth(path), address, ret);
 }
 
+int bb_device_read_identity(bb_sysfs *s, const bb_address *address, struct bb_device *ret)
+{
+	char path[BB_SYSFS_PATH_MAX];
+	_cleanup_close_ int dfd = -1;
+	uint32_t v;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->iommu_group = -1;
+	ret->boot_vga = -1;
+	ret->address = *address;
+	r = bb_sysfs_device_path(s, address, path, sizeof(path));
+	if (r < 0)
+		return r;
+	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
+	if (dfd < 0)
+		return dfd == -ENOENT ? -ENODEV : dfd;
+	if ((r = read_hex(dfd, address, "vendor", 4, &v)) < 0)
+		return r;
+	ret->vendor = (uint16_t)v;
+	if ((r = read_hex(dfd, address, "device", 4, &v)) < 0)
+		return r;
+	ret->device = (uint16_t)v;
+	if ((r = read_hex(dfd, address, "subsystem_vendor", 4, &v)) < 0)
+		return r;
+	ret->subsystem_vendor = (uint16_t)v;
+	if ((r = read_hex(dfd, address, "subsystem_device", 4, &v)) < 0)
+		return r;
+	ret->subsystem_device = (uint16_t)v;
+	if ((r = read_hex(dfd, address, "class", 6, &ret->class_code)) < 0)
+		return r;
+	if ((r = read_hex(dfd, address, "revision", 2, &v)) < 0)
+		return r;
+	ret->revision = (uint8_t)v;
+	return read_driver_link(dfd, address, path_depth(path), ret->driver, sizeof(ret->driver));
+}
+
 int bb_device_read_driver(bb_sysfs *s, const bb_address *address, char *buf, size_t size)
 {
 	char path[BB_SYSFS_PATH_MAX];

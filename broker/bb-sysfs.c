@@ -16,6 +16,7 @@ struct bb_sysfs {
 	int root_fd;
 	int proc_fd;
 	int devices_fd; /* O_PATH bus/pci/devices, kept: every request resolves a device there */
+	int bus_pci_fd; /* O_PATH bus/pci, kept: drivers and drivers_probe are below it */
 	bool simsys;
 	char *root_path;
 };
@@ -62,6 +63,7 @@ int bb_sysfs_open(const char *root, const char *proc_root, bb_sysfs **ret)
 	if (!s->root_path)
 		return -ENOMEM;
 	s->devices_fd = bb_open_anchor_at(root_fd, "bus/pci/devices");
+	s->bus_pci_fd = bb_open_anchor_at(root_fd, "bus/pci");
 	s->root_fd = TAKE_FD(root_fd);
 	s->proc_fd = TAKE_FD(proc_fd);
 	*ret = TAKE_PTR(s);
@@ -76,6 +78,8 @@ bb_sysfs *bb_sysfs_free(bb_sysfs *s)
 	closep(&s->proc_fd);
 	if (s->devices_fd >= 0)
 		closep(&s->devices_fd);
+	if (s->bus_pci_fd >= 0)
+		closep(&s->bus_pci_fd);
 	free(s->root_path);
 	free(s);
 	return NULL;
@@ -262,7 +266,8 @@ bool bb_sysfs_driver_present(bb_sysfs *s, const char *name)
 
 	if (!bb_valid_driver_name(name))
 		return false;
-	drivers_fd = bb_open_anchor_at(s->root_fd, "bus/pci/drivers");
+	drivers_fd = s->bus_pci_fd >= 0 ? bb_open_anchor_at(s->bus_pci_fd, "drivers")
+	                                : bb_open_anchor_at(s->root_fd, "bus/pci/drivers");
 	if (drivers_fd < 0)
 		return false;
 	fd = openat(drivers_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -281,7 +286,13 @@ int bb_sysfs_write(bb_sysfs *s, const char *path, const char *value)
 	if (!slash)
 		return bb_write_attr_at(s->root_fd, path, value);
 	*slash = '\0';
-	fd = bb_open_anchor_at(s->root_fd, dir);
+	/* drivers_probe and the drivers' unbind files: start from the kept bus/pci. */
+	if (s->bus_pci_fd >= 0 && streq(dir, "bus/pci"))
+		return bb_write_attr_at(s->bus_pci_fd, slash + 1, value);
+	if (s->bus_pci_fd >= 0 && strncmp(dir, "bus/pci/", 8) == 0)
+		fd = bb_open_anchor_at(s->bus_pci_fd, dir + 8);
+	else
+		fd = bb_open_anchor_at(s->root_fd, dir);
 	if (fd < 0)
 		return fd;
 	return bb_write_attr_at(fd, slash + 1, value);
