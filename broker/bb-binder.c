@@ -333,15 +333,26 @@ static int verify_bound(struct op *op, const char *driver)
 	struct bb_device after;
 	int r;
 
-	r = wait_driver(op, WAIT_NAME, driver, cur, sizeof(cur));
-	if (r == -ENODEV)
-		return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", r);
+	/*
+	 * One read of the device answers both questions (which driver, same device)
+	 * when the probe finished inside its write, as it does on sysfs; only a
+	 * probe still running sends us to the bounded wait and a second read.
+	 */
+	r = bb_device_read_identity(op->b->sysfs, &res->address, &after);
 	if (r < 0)
-		return fail(op, BB_FAIL_NOT_BOUND, "verify", r);
+		return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", r);
+	strcpy(cur, after.driver);
+	if (cur[0] == '\0') {
+		r = wait_driver(op, WAIT_NAME, driver, cur, sizeof(cur));
+		if (r == -ENODEV)
+			return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", r);
+		if (r < 0)
+			return fail(op, BB_FAIL_NOT_BOUND, "verify", r);
+		r = bb_device_read_identity(op->b->sysfs, &res->address, &after);
+		if (r < 0)
+			return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", r);
+	}
 	strcpy(res->new_driver, cur);
-	r = bb_device_read_basic(op->b->sysfs, &res->address, &after);
-	if (r < 0)
-		return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", r);
 	if (!bb_device_same_identity(&op->before, &after))
 		return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", -ENODEV);
 	if (cur[0] == '\0')

@@ -139,10 +139,47 @@ int bb_device_read_basic(bb_sysfs *s, const bb_address *address, struct bb_devic
 	r = bb_sysfs_device_path(s, address, path, sizeof(path));
 	if (r < 0)
 		return r;
-	dfd = bb_open_path_at(bb_sysfs_root_fd(s), path);
+	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
 	if (dfd < 0)
 		return dfd == -ENOENT ? -ENODEV : dfd;
 	return read_basic_at(s, dfd, path_depth(path), address, ret);
+}
+
+int bb_device_read_identity(bb_sysfs *s, const bb_address *address, struct bb_device *ret)
+{
+	char path[BB_SYSFS_PATH_MAX];
+	_cleanup_close_ int dfd = -1;
+	uint32_t v;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->iommu_group = -1;
+	ret->boot_vga = -1;
+	ret->address = *address;
+	r = bb_sysfs_device_path(s, address, path, sizeof(path));
+	if (r < 0)
+		return r;
+	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
+	if (dfd < 0)
+		return dfd == -ENOENT ? -ENODEV : dfd;
+	if ((r = read_hex(dfd, address, "vendor", 4, &v)) < 0)
+		return r;
+	ret->vendor = (uint16_t)v;
+	if ((r = read_hex(dfd, address, "device", 4, &v)) < 0)
+		return r;
+	ret->device = (uint16_t)v;
+	if ((r = read_hex(dfd, address, "subsystem_vendor", 4, &v)) < 0)
+		return r;
+	ret->subsystem_vendor = (uint16_t)v;
+	if ((r = read_hex(dfd, address, "subsystem_device", 4, &v)) < 0)
+		return r;
+	ret->subsystem_device = (uint16_t)v;
+	if ((r = read_hex(dfd, address, "class", 6, &ret->class_code)) < 0)
+		return r;
+	if ((r = read_hex(dfd, address, "revision", 2, &v)) < 0)
+		return r;
+	ret->revision = (uint8_t)v;
+	return read_driver_link(dfd, address, path_depth(path), ret->driver, sizeof(ret->driver));
 }
 
 int bb_device_read_driver(bb_sysfs *s, const bb_address *address, char *buf, size_t size)
@@ -154,7 +191,7 @@ int bb_device_read_driver(bb_sysfs *s, const bb_address *address, char *buf, siz
 	r = bb_sysfs_device_path(s, address, path, sizeof(path));
 	if (r < 0)
 		return r;
-	dfd = bb_open_path_at(bb_sysfs_root_fd(s), path);
+	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
 	if (dfd < 0)
 		return dfd == -ENOENT ? -ENODEV : dfd;
 	return read_driver_link(dfd, address, path_depth(path), buf, size);
@@ -181,6 +218,25 @@ bool bb_device_same_identity(const struct bb_device *a, const struct bb_device *
 	       a->subsystem_vendor == b->subsystem_vendor &&
 	       a->subsystem_device == b->subsystem_device && a->class_code == b->class_code &&
 	       a->revision == b->revision;
+}
+
+/* What a group member contributes to the group facts: class and driver. */
+static int read_member(bb_sysfs *s, const bb_address *a, struct bb_device *m)
+{
+	char path[BB_SYSFS_PATH_MAX];
+	_cleanup_close_ int dfd = -1;
+	int r;
+
+	r = bb_sysfs_device_path(s, a, path, sizeof(path));
+	if (r < 0)
+		return r;
+	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
+	if (dfd < 0)
+		return dfd == -ENOENT ? -ENODEV : dfd;
+	r = read_hex(dfd, a, "class", 6, &m->class_code);
+	if (r < 0)
+		return r;
+	return read_driver_link(dfd, a, path_depth(path), m->driver, sizeof(m->driver));
 }
 
 static int member_cmp(const void *a, const void *b)
@@ -245,9 +301,15 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 		}
 		gm = &d->group[d->n_group];
 		bb_address_parse(de->d_name, &gm->address);
-		r = bb_device_read_basic(s, &gm->address, &m);
-		if (r < 0)
-			break;
+		/* The device itself was just read; other members need only class and driver. */
+		if (streq(gm->address.s, d->address.s)) {
+			m.class_code = d->class_code;
+			strcpy(m.driver, d->driver);
+		} else {
+			r = read_member(s, &gm->address, &m);
+			if (r < 0)
+				break;
+		}
 		strcpy(gm->driver, m.driver);
 		gm->class_code = m.class_code;
 		gm->bridge = bb_class_is_bridge(m.class_code);
@@ -275,7 +337,7 @@ int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret)
 	r = bb_sysfs_device_path(s, &a, path, sizeof(path));
 	if (r < 0)
 		return r;
-	dfd = bb_open_path_at(bb_sysfs_root_fd(s), path);
+	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
 	if (dfd < 0)
 		return dfd == -ENOENT ? -ENODEV : dfd;
 	depth = path_depth(path);

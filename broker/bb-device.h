@@ -62,6 +62,12 @@ int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret);
 /* Reads only ids, class, revision, modalias, driver and override (no group, no children). */
 int bb_device_read_basic(bb_sysfs *s, const bb_address *address, struct bb_device *ret);
 
+/*
+ * The identity (the ids, class, revision: what bb_device_same_identity compares) and the
+ * driver, nothing else: the read after a bind, where modalias and override are known.
+ */
+int bb_device_read_identity(bb_sysfs *s, const bb_address *address, struct bb_device *ret);
+
 /* Reads the current driver's name into BUF ("" when unbound). */
 int bb_device_read_driver(bb_sysfs *s, const bb_address *address, char *buf, size_t size);
 

@@ -80,7 +80,7 @@ int bb_lockdown_read(bb_sysfs *s, bb_lockdown *ret)
 	_cleanup_close_ int fd = -1;
 	int r;
 
-	fd = bb_open_path_at(bb_sysfs_root_fd(s), "kernel/security");
+	fd = bb_open_anchor_at(bb_sysfs_root_fd(s), "kernel/security");
 	if (fd >= 0)
 		r = bb_read_attr_at(fd, "lockdown", buf, sizeof(buf));
 	else

@@ -15,6 +15,8 @@
 struct bb_sysfs {
 	int root_fd;
 	int proc_fd;
+	int devices_fd; /* O_PATH bus/pci/devices, kept: every request resolves a device there */
+	int bus_pci_fd; /* O_PATH bus/pci, kept: drivers and drivers_probe are below it */
 	bool simsys;
 	char *root_path;
 };
@@ -60,6 +62,8 @@ int bb_sysfs_open(const char *root, const char *proc_root, bb_sysfs **ret)
 	s->root_path = strdup(root);
 	if (!s->root_path)
 		return -ENOMEM;
+	s->devices_fd = bb_open_anchor_at(root_fd, "bus/pci/devices");
+	s->bus_pci_fd = bb_open_anchor_at(root_fd, "bus/pci");
 	s->root_fd = TAKE_FD(root_fd);
 	s->proc_fd = TAKE_FD(proc_fd);
 	*ret = TAKE_PTR(s);
@@ -72,6 +76,10 @@ bb_sysfs *bb_sysfs_free(bb_sysfs *s)
 		return NULL;
 	closep(&s->root_fd);
 	closep(&s->proc_fd);
+	if (s->devices_fd >= 0)
+		closep(&s->devices_fd);
+	if (s->bus_pci_fd >= 0)
+		closep(&s->bus_pci_fd);
 	free(s->root_path);
 	free(s);
 	return NULL;
@@ -106,7 +114,14 @@ int bb_address_parse(const char *address, bb_address *ret)
 	return 0;
 }
 
-int bb_open_path_at(int dirfd, const char *path)
+/*
+ * Walks PATH one component at a time, never following links. Components that
+ * only anchor the next lookup are opened O_PATH: on sysfs (and FUSE) that
+ * costs one lookup, where a full open of a directory also opens and releases
+ * it. The last one is opened fully unless ANCHOR (then it serves only as a
+ * dirfd for *at() calls, not for reading the directory).
+ */
+static int open_path(int dirfd, const char *path, bool anchor)
 {
 	char buf[BB_SYSFS_PATH_MAX];
 	_cleanup_close_ int fd = -1;
@@ -117,11 +132,19 @@ int bb_open_path_at(int dirfd, const char *path)
 		return -ENAMETOOLONG;
 	strcpy(buf, path);
 	for (part = strtok_r(buf, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		bool last = *save == '\0';
 		int next;
 
 		if (streq(part, ".") || streq(part, "..") || ++depth > BB_SYSFS_DEPTH_MAX)
 			return -EINVAL;
-		next = bb_open_dir_at(fd >= 0 ? fd : dirfd, part);
+		if (last && !anchor)
+			next = bb_open_dir_at(fd >= 0 ? fd : dirfd, part);
+		else {
+			next = openat(fd >= 0 ? fd : dirfd, part,
+			              O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+			if (next < 0)
+				next = negative_errno();
+		}
 		if (next < 0)
 			return next;
 		closep(&fd);
@@ -132,16 +155,30 @@ int bb_open_path_at(int dirfd, const char *path)
 	return TAKE_FD(fd);
 }
 
+int bb_open_path_at(int dirfd, const char *path)
+{
+	return open_path(dirfd, path, false);
+}
+
+int bb_open_anchor_at(int dirfd, const char *path)
+{
+	return open_path(dirfd, path, true);
+}
+
 int bb_sysfs_device_path(bb_sysfs *s, const bb_address *address, char *buf, size_t size)
 {
 	char link[BB_SYSFS_PATH_MAX];
 	_cleanup_close_ int devices_fd = -1;
 	int r;
 
-	devices_fd = bb_open_path_at(s->root_fd, "bus/pci/devices");
-	if (devices_fd < 0)
-		return devices_fd;
-	r = bb_readlink_at(devices_fd, address->s, link, sizeof(link));
+	if (s->devices_fd < 0) {
+		/* Not there at open time (a tree still being built): look it up each time. */
+		devices_fd = bb_open_anchor_at(s->root_fd, "bus/pci/devices");
+		if (devices_fd < 0)
+			return devices_fd;
+	}
+	r = bb_readlink_at(s->devices_fd >= 0 ? s->devices_fd : devices_fd, address->s, link,
+	                   sizeof(link));
 	if (r == -ENOENT)
 		return -ENODEV;
 	if (r < 0)
@@ -229,10 +266,11 @@ bool bb_sysfs_driver_present(bb_sysfs *s, const char *name)
 
 	if (!bb_valid_driver_name(name))
 		return false;
-	drivers_fd = bb_open_path_at(s->root_fd, "bus/pci/drivers");
+	drivers_fd = s->bus_pci_fd >= 0 ? bb_open_anchor_at(s->bus_pci_fd, "drivers")
+	                                : bb_open_anchor_at(s->root_fd, "bus/pci/drivers");
 	if (drivers_fd < 0)
 		return false;
-	fd = bb_open_dir_at(drivers_fd, name);
+	fd = openat(drivers_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	return fd >= 0;
 }
 
@@ -248,7 +286,13 @@ int bb_sysfs_write(bb_sysfs *s, const char *path, const char *value)
 	if (!slash)
 		return bb_write_attr_at(s->root_fd, path, value);
 	*slash = '\0';
-	fd = bb_open_path_at(s->root_fd, dir);
+	/* drivers_probe and the drivers' unbind files: start from the kept bus/pci. */
+	if (s->bus_pci_fd >= 0 && streq(dir, "bus/pci"))
+		return bb_write_attr_at(s->bus_pci_fd, slash + 1, value);
+	if (s->bus_pci_fd >= 0 && strncmp(dir, "bus/pci/", 8) == 0)
+		fd = bb_open_anchor_at(s->bus_pci_fd, dir + 8);
+	else
+		fd = bb_open_anchor_at(s->root_fd, dir);
 	if (fd < 0)
 		return fd;
 	return bb_write_attr_at(fd, slash + 1, value);

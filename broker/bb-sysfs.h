@@ -64,6 +64,9 @@ int bb_sysfs_device_path(bb_sysfs *s, const bb_address *address, char *buf, size
 /* Opens the directory PATH ("a/b/c", no "." or ".." parts) under DIRFD, no links. */
 int bb_open_path_at(int dirfd, const char *path);
 
+/* The same walk, but the result is an O_PATH handle: a dirfd for *at() calls only. */
+int bb_open_anchor_at(int dirfd, const char *path);
+
 /* Lists every PCI device (bus/pci/devices), sorted; the caller frees *RET. */
 int bb_sysfs_list_devices(bb_sysfs *s, bb_address **ret, size_t *ret_n);
 

@@ -53,17 +53,13 @@ static bool own_child(const char *devpath, const char *path)
 	return true;
 }
 
-/* Reads link NAME in directory DIRPATH (below the root) and resolves it to a clean path. */
-static int resolve_link_in(bb_sysfs *s, const char *dirpath, const char *name, char *buf,
-                           size_t size)
+/* Reads link NAME in the directory DFD (DIRPATH below the root) and resolves it to a clean path. */
+static int resolve_link_at(int dfd, const char *dirpath, const char *name, char *buf, size_t size)
 {
 	char link[BB_SYSFS_PATH_MAX];
-	_cleanup_close_ int fd = bb_open_path_at(bb_sysfs_root_fd(s), dirpath);
 	int r;
 
-	if (fd < 0)
-		return fd;
-	r = bb_readlink_at(fd, name, link, sizeof(link));
+	r = bb_readlink_at(dfd, name, link, sizeof(link));
 	if (r < 0)
 		return r;
 	return bb_resolve_link(dirpath, link, buf, size);
@@ -101,7 +97,7 @@ static bool nvme_subsystem_child(bb_sysfs *s, const char *devpath, const char *p
 	while (!ours && (de = readdir(dir)))
 		if ((de->d_type == DT_LNK || de->d_type == DT_UNKNOWN) &&
 		    strncmp(de->d_name, "nvme", 4) == 0 &&
-		    resolve_link_in(s, subsys, de->d_name, target, sizeof(target)) == 0)
+		    resolve_link_at(dirfd(dir), subsys, de->d_name, target, sizeof(target)) == 0)
 			ours = own_child(devpath, target);
 	closedir(dir);
 	return ours;
@@ -146,11 +142,11 @@ static void block_usage(bb_sysfs *s, const struct proc_texts *t, const char *pat
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= BB_CHILD_NAME_MAX)
 			continue;
 		c->held = true;
-		if (resolve_link_in(s, holders, de->d_name, hpath, sizeof(hpath)) < 0)
+		if (resolve_link_at(dirfd(dir), holders, de->d_name, hpath, sizeof(hpath)) < 0)
 			continue;
 		/* device-mapper publishes the /dev/mapper name in dm/name. */
 		if (snprintf(sub, sizeof(sub), "%s/dm", hpath) < (int)sizeof(sub)) {
-			dmfd = bb_open_path_at(bb_sysfs_root_fd(s), sub);
+			dmfd = bb_open_anchor_at(bb_sysfs_root_fd(s), sub);
 			if (dmfd >= 0 && bb_read_attr_at(dmfd, "name", dmname, sizeof(dmname)) > 0)
 				usage_by_name(t, dmname, c);
 			closep(&dmfd);
@@ -186,7 +182,8 @@ static int read_class(bb_sysfs *s, const char *devpath, const char *klass,
 
 		if (name[0] == '.' || strlen(name) >= BB_CHILD_NAME_MAX)
 			continue;
-		if (resolve_link_in(s, cpath, name, path, sizeof(path)) < 0 ||
+		/* The directory's own fd: one lookup per entry, no reopening. */
+		if (resolve_link_at(dirfd(dir), cpath, name, path, sizeof(path)) < 0 ||
 		    strcmp(bb_path_basename(path), name) != 0 || strncmp(path, "devices/", 8) != 0)
 			continue;
 		if (!own_child(devpath, path) && !(block && nvme_subsystem_child(s, devpath, path)))
