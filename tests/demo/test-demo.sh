@@ -25,11 +25,12 @@ expect "table rollback refused" 'serial 6 not greater than 7[^\n]*check rollback
 expect "key outside its scope refused" 'key outside scope: vendor 10de[^\n]*\n\(exit status 1\)'
 expect "tampered table refused" 'bad signature[^\n]*check signature\)\n\(exit status 1\)'
 expect "no forbidden sysfs writes" 'writes to new_id, remove_id, bind or drivers_autoprobe:\n0\n'
+expect "quarantine leaves no driver" 'quarantined 0000:87:00\.3[^\n]*\n\(exit status 0\)\ndriver link: none'
 expect "journal intact" 'intact: [0-9]+ records, [1-9][0-9]* checkpoints[^\n]*\n\(exit status 0\)'
 expect "tampered journal copy detected" 'TAMPERED at seq 2[^\n]*\n\(exit status 1\)'
 if [ "$fails" -ne 0 ]; then
 	echo "--- transcript"
 	cat "$OUT"
 fi
-echo "$((15 - fails)) passed, $fails failed"
+echo "$((16 - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
