@@ -89,6 +89,28 @@ expect_rc 0 "with authorization = pam, polkit's rules are not asked"
 bb release $VF
 stop_daemon
 
+# Acting calls of one (non-administrator) uid in progress at once are bounded.
+start_daemon --modules-dir "$MODDIR" --limit max-requests-per-uid=1
+control hold-probe vfio-pci
+setpriv --reuid=65534 --regid=65534 --clear-groups "$BINDBROKER" --socket "$SOCK" \
+	bind $NIC vfio-pci >"$TMP/held.out" 2>&1 &
+HELD=$!
+i=0
+until [ "$(driver_of $NIC)" = vfio-pci ] || [ $i -ge 1500 ]; do i=$((i + 1)); sleep 0.02; done
+expect_driver $NIC vfio-pci "uid 65534's bind is held in its probe"
+as 65534 -- bind $VF vfio-pci
+expect_rc 1 "its second acting call is refused while the first is in progress"
+expect_err "busy: uid 65534 already has 1 requests in progress" "the refusal says why"
+expect_driver $VF mlx5_core "the refused call touched nothing"
+as 65534 -- check $VF vfio-pci
+expect_rc 0 "its read-only calls are still answered"
+control release-probe vfio-pci
+wait $HELD
+RC=$? OUT=$(cat "$TMP/held.out") ERR=''
+expect_rc 0 "the held bind completes"
+bb release $NIC
+stop_daemon
+
 echo "authorization = polkit+pam" >"$TMP/config/bindbroker.conf"
 start_daemon --modules-dir "$MODDIR"
 as 65534 -- bind $NIC vfio-pci
