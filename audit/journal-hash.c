@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SHA-256 through OpenSSL EVP: the record chain and the RFC 6962 Merkle tree. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -10,31 +12,67 @@
 /*
  * One fetched SHA-256 and one context per thread, reused: an implicit fetch
  * and a context allocation per call cost more than hashing a short record.
+ * The daemon appends from worker threads, so each thread's pair is freed by a
+ * thread-exit destructor (a thread-local pointer alone would leak at exit).
  */
-static _Thread_local EVP_MD *sha256_md;
-static _Thread_local EVP_MD_CTX *sha256_ctx;
+struct sha256_cache {
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static int cache_key_error;
+
+static void cache_free(void *p)
+{
+	struct sha256_cache *c = p;
+
+	EVP_MD_CTX_free(c->ctx);
+	EVP_MD_free(c->md);
+	free(c);
+}
+
+static void cache_key_create(void)
+{
+	cache_key_error = pthread_key_create(&cache_key, cache_free);
+}
+
+static struct sha256_cache *cache_get(void)
+{
+	struct sha256_cache *c;
+
+	if (pthread_once(&cache_once, cache_key_create) != 0 || cache_key_error != 0)
+		return NULL;
+	c = pthread_getspecific(cache_key);
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	c->ctx = EVP_MD_CTX_new();
+	if (!c->md || !c->ctx || pthread_setspecific(cache_key, c) != 0) {
+		cache_free(c);
+		return NULL;
+	}
+	return c;
+}
 
 /* SHA-256 over up to three byte ranges. */
 static int sha256_parts(const void *a, size_t alen, const void *b, size_t blen, const void *c,
                         size_t clen, uint8_t out[HASH_LEN])
 {
+	struct sha256_cache *cache = cache_get();
 	unsigned int outlen = 0;
 
-	if (!sha256_md) {
-		sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-		if (!sha256_md)
-			return -EIO;
-	}
-	if (!sha256_ctx) {
-		sha256_ctx = EVP_MD_CTX_new();
-		if (!sha256_ctx)
-			return -ENOMEM;
-	}
-	if (EVP_DigestInit_ex(sha256_ctx, sha256_md, NULL) != 1 ||
-	    (alen && EVP_DigestUpdate(sha256_ctx, a, alen) != 1) ||
-	    (blen && EVP_DigestUpdate(sha256_ctx, b, blen) != 1) ||
-	    (clen && EVP_DigestUpdate(sha256_ctx, c, clen) != 1) ||
-	    EVP_DigestFinal_ex(sha256_ctx, out, &outlen) != 1 || outlen != HASH_LEN)
+	if (!cache)
+		return -ENOMEM;
+	if (EVP_DigestInit_ex(cache->ctx, cache->md, NULL) != 1 ||
+	    (alen && EVP_DigestUpdate(cache->ctx, a, alen) != 1) ||
+	    (blen && EVP_DigestUpdate(cache->ctx, b, blen) != 1) ||
+	    (clen && EVP_DigestUpdate(cache->ctx, c, clen) != 1) ||
+	    EVP_DigestFinal_ex(cache->ctx, out, &outlen) != 1 || outlen != HASH_LEN)
 		return -EIO;
 	return 0;
 }
