@@ -38,14 +38,15 @@ static bool same_slot(const struct tb_loaded *a, const struct tb_loaded *b)
 	       !memcmp(a->keyid, b->keyid, BB_KEYID_LEN);
 }
 
-int tb_tables_put(struct bb_tables *t, struct tb_loaded *l)
+/* Adds or replaces L's slot; the index is rebuilt unless the caller will do it once for many. */
+static int put_table(struct bb_tables *t, struct tb_loaded *l, bool reindex)
 {
 	for (size_t i = 0; i < t->n_loaded; i++)
 		if (same_slot(&t->loaded[i], l)) {
 			bb_table_free(t->loaded[i].table);
 			t->loaded[i] = *l;
 			l->table = NULL;
-			return tb_tables_reindex(t);
+			return reindex ? tb_tables_reindex(t) : 0;
 		}
 	struct tb_loaded *n = realloc(t->loaded, (t->n_loaded + 1) * sizeof(*n));
 	if (!n)
@@ -53,7 +54,12 @@ int tb_tables_put(struct bb_tables *t, struct tb_loaded *l)
 	t->loaded = n;
 	t->loaded[t->n_loaded++] = *l;
 	l->table = NULL;
-	return tb_tables_reindex(t);
+	return reindex ? tb_tables_reindex(t) : 0;
+}
+
+int tb_tables_put(struct bb_tables *t, struct tb_loaded *l)
+{
+	return put_table(t, l, true);
 }
 
 static int index_cmp(const void *a, const void *b)
@@ -150,7 +156,7 @@ static int load_installed(struct bb_tables *t, const char *fname, struct bb_reas
 			               strerror(-r));
 	}
 	l.table = TAKE_PTR(table);
-	r = tb_tables_put(t, &l);
+	r = put_table(t, &l, false); /* load_all indexes once, after every table is in */
 	bb_table_free(l.table);
 	return r;
 }
@@ -190,7 +196,7 @@ static int load_all(struct bb_tables *t, unsigned *skipped)
 			(*skipped)++;
 		}
 	}
-	return 0;
+	return tb_tables_reindex(t);
 }
 
 int bb_tables_open(int keys_dfd, int state_dfd, struct bb_tables **ret, unsigned *ret_skipped,
