@@ -190,6 +190,8 @@ static void test_limits(void **state)
 	size_t len;
 	(void)state;
 	assert_non_null(text);
+	if (!text) /* for the compiler: cmocka's assert does not tell it the test stops */
+		return;
 
 	/* a line one byte too long */
 	memset(text, 'a', BB_POLICY_MAX_LINE + 1);
