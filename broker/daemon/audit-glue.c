@@ -69,9 +69,13 @@ static int audit_send(BbDaemon *d, struct bb_audit_event *e)
 		e->rule = NULL;
 		r = bb_audit_log(d->audit, e);
 	}
-	if (r < 0)
+	if (r < 0) {
 		log_error_errno(r, "Linux audit: cannot send the %s record%s%s: %m", e->op,
 		                e->device ? " of " : "", e->device ? e->device : "");
+		/* audit = required: what cannot be recorded must not happen again. */
+		if (d->audit_mode == BB_AUDIT_REQUIRED)
+			atomic_store(&d->audit_failed, true);
+	}
 	return r;
 }
 

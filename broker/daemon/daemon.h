@@ -8,6 +8,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -102,6 +103,8 @@ typedef struct BbDaemon {
 	/* audit-glue.c: Linux audit USER_DEVICE records. */
 	struct bb_audit *audit;
 	enum bb_audit_mode audit_mode;
+	/* audit = required and a record could not be sent: no further acting until restart. */
+	atomic_bool audit_failed;
 } BbDaemon;
 
 /* Who is calling, taken at accept time (SO_PEERCRED, pidfd, SELinux context, audit ids). */

@@ -145,6 +145,12 @@ int journal_ready(BbDaemon *d, BbReply *reply)
 		                                         : "the journal is not open");
 		return -EIO;
 	}
+	if (atomic_load(&d->audit_failed)) {
+		reply_error_reason(reply, BB_DAEMON_ERROR_AUDIT_UNAVAILABLE,
+		                   "audit = required and Linux audit refused a record; nothing is "
+		                   "done until bindbrokerd is restarted");
+		return -EIO;
+	}
 	if (failed) {
 		reply_error_reason(
 		    reply, BB_DAEMON_ERROR_AUDIT_UNAVAILABLE,
