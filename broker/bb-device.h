@@ -30,9 +30,14 @@ struct bb_net_child {
 };
 
 /* A block device (or partition) under the device. */
+#define BB_MOUNTPOINTS_MAX   4   /* mount points kept per block child (more: mounted stays true) */
+#define BB_MOUNTPOINT_LEN    128 /* longer mount points are kept cut, never matched by a pattern */
+
 struct bb_block_child {
 	char name[BB_CHILD_NAME_MAX];
 	bool mounted; /* /proc/mounts has a filesystem on it */
+	size_t n_mountpoints;
+	char mountpoints[BB_MOUNTPOINTS_MAX][BB_MOUNTPOINT_LEN]; /* where, for backs-mount PATH */
 	bool swap;    /* /proc/swaps lists it */
 	bool held;    /* device-mapper/md holds it (holders/); their mounts and swap count above */
 };

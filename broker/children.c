@@ -103,10 +103,19 @@ static bool nvme_subsystem_child(bb_sysfs *s, const char *devpath, const char *p
 	return ours;
 }
 
+static void keep_mountpoint(const char *mountpoint, void *userdata)
+{
+	struct bb_block_child *c = userdata;
+
+	c->mounted = true;
+	if (c->n_mountpoints < BB_MOUNTPOINTS_MAX)
+		snprintf(c->mountpoints[c->n_mountpoints++], BB_MOUNTPOINT_LEN, "%s", mountpoint);
+}
+
 static void usage_by_name(const struct proc_texts *t, const char *name, struct bb_block_child *c)
 {
-	if (t->mounts && bb_mounts_text_uses(t->mounts, name))
-		c->mounted = true;
+	if (t->mounts)
+		bb_mounts_text_foreach(t->mounts, name, keep_mountpoint, c);
 	if (t->swaps && bb_swaps_text_uses(t->swaps, name))
 		c->swap = true;
 }

@@ -98,6 +98,42 @@ bool bb_mounts_text_uses(const char *text, const char *name)
 	return false;
 }
 
+/* /proc/mounts writes space, tab, newline and backslash in paths as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+size_t bb_mounts_text_foreach(const char *text, const char *name,
+			      void (*fn)(const char *mountpoint, void *userdata), void *userdata)
+{
+	size_t n = 0;
+
+	for (const char *p = text; p && *p; p = next_line(p)) {
+		char source[FIELD_MAX], target[FIELD_MAX];
+		const char *q = p;
+
+		if (!next_field(&q, source, sizeof(source)) || !bb_dev_path_is_block(source, name) ||
+		    !next_field(&q, target, sizeof(target)))
+			continue;
+		unescape_octal(target);
+		fn(target, userdata);
+		n++;
+	}
+	return n;
+}
+
 bool bb_swaps_text_uses(const char *text, const char *name)
 {
 	/* Header: Filename Type Size Used Priority */

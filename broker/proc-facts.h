@@ -17,6 +17,13 @@ bool bb_route_text_has_default(const char *text, const char *iface);
 /* True when the /proc/mounts TEXT has a filesystem whose source is block device NAME. */
 bool bb_mounts_text_uses(const char *text, const char *name);
 
+/*
+ * Calls FN with each mount point /proc/mounts TEXT lists for block device NAME
+ * (octal escapes such as \040 decoded). Returns how many there were.
+ */
+size_t bb_mounts_text_foreach(const char *text, const char *name,
+			      void (*fn)(const char *mountpoint, void *userdata), void *userdata);
+
 /* True when the /proc/swaps TEXT lists block device NAME. */
 bool bb_swaps_text_uses(const char *text, const char *name);
 

@@ -99,6 +99,7 @@ int decide(const struct bb_decide_input *in, struct bb_decision *ret)
 	struct bb_policy_block_child block[BB_MAX_CHILDREN];
 	struct bb_policy_net_child net[BB_MAX_CHILDREN];
 	static const char *const unknown_mount[] = {"(mounted)"};
+	const char *mountpoints[BB_MAX_CHILDREN][BB_MOUNTPOINTS_MAX];
 	_cleanup_free_ struct bb_policy_decision *pd = NULL;
 	struct bb_policy_facts f = {0};
 	struct coverage_ctx cov = {.in = in};
@@ -135,14 +136,23 @@ int decide(const struct bb_decide_input *in, struct bb_decision *ret)
 		};
 	f.group_members = members;
 	f.n_group_members = dev->iommu_group < 0 ? 0 : MIN(dev->n_group, BB_MAX_GROUP_MEMBERS);
-	/* The device model knows that a child is mounted, not where: no path to glob on. */
-	for (size_t i = 0; i < dev->n_block && i < BB_MAX_CHILDREN; i++)
+	/*
+	 * Mount points as /proc/mounts names them. A child mounted more often than the
+	 * model keeps, or through a holder (dm/md) whose mounts are not listed, still
+	 * reports "(mounted)", so bare backs-mount denies it.
+	 */
+	for (size_t i = 0; i < dev->n_block && i < BB_MAX_CHILDREN; i++) {
+		const struct bb_block_child *c = &dev->block[i];
+
+		for (size_t k = 0; k < c->n_mountpoints; k++)
+			mountpoints[i][k] = c->mountpoints[k];
 		block[i] = (struct bb_policy_block_child){
-		    .name = dev->block[i].name,
-		    .mountpoints = dev->block[i].mounted ? unknown_mount : NULL,
-		    .n_mountpoints = dev->block[i].mounted ? 1 : 0,
-		    .swap = dev->block[i].swap,
+		    .name = c->name,
+		    .mountpoints = c->n_mountpoints ? mountpoints[i] : c->mounted ? unknown_mount : NULL,
+		    .n_mountpoints = c->n_mountpoints ? c->n_mountpoints : c->mounted ? 1 : 0,
+		    .swap = c->swap,
 		};
+	}
 	f.block_children = block;
 	f.n_block_children = MIN(dev->n_block, BB_MAX_CHILDREN);
 	for (size_t i = 0; i < dev->n_net && i < BB_MAX_CHILDREN; i++)

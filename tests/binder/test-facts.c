@@ -121,12 +121,36 @@ static void test_names(void **state)
 	assert_int_equal(bb_address_parse("../../", &a), -EINVAL);
 }
 
+static void collect(const char *mountpoint, void *userdata)
+{
+	char *out = userdata;
+	strcat(out, mountpoint);
+	strcat(out, "|");
+}
+
+static void test_mountpoints(void **state)
+{
+	const char *mounts = "/dev/nvme0n1p2 / ext4 rw 0 0\n"
+			     "/dev/nvme0n1p1 /boot/efi vfat rw 0 0\n"
+			     "/dev/nvme0n1p3 /srv/with\\040space xfs rw 0 0\n"
+			     "/dev/sda1 /data ext4 rw 0 0\n";
+	char out[256] = "";
+
+	(void)state;
+	assert_int_equal(bb_mounts_text_foreach(mounts, "nvme0n1p3", collect, out), 1);
+	assert_string_equal(out, "/srv/with space|"); /* octal escape decoded */
+	out[0] = '\0';
+	assert_int_equal(bb_mounts_text_foreach(mounts, "sdb1", collect, out), 0);
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_link_shape),
 	    cmocka_unit_test(test_route),
 	    cmocka_unit_test(test_mounts_swaps),
+	    cmocka_unit_test(test_mountpoints),
 	    cmocka_unit_test(test_names),
 	};
 	bb_log_set_max_priority(LOG_CRIT);

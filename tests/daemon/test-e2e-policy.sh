@@ -37,11 +37,12 @@ printf '# site\naudit = off\nadmin-group = wheel\nbind-verify-timeout-ms = 2000\
 cat >"$POLICY" <<'RULES'
 deny boot-vga
 deny driver vfio-pci address 0000:18:00.1   # this NIC stays with the host
+deny backs-mount /boot                      # a mount point, read from /proc/mounts
 allow user root
 RULES
 start_daemon
 bb --json status
-expect_json "j['audit']['mode'] == 'off' and j['policy']['rules'] == 3 \
+expect_json "j['audit']['mode'] == 'off' and j['policy']['rules'] == 4 \
 and j['policy']['files'] == 1 and j['policy']['source'].endswith('/policy.d')" \
 	"status: audit mode from bindbroker.conf, the policy's rules and files"
 
@@ -54,6 +55,10 @@ and j['decision']['policy']['facts']['address'] == '$NIC'" \
 bb bind $NIC vfio-pci
 expect_rc 1 "bind is denied"
 expect_err "\(rule $POLICY:2\)" "the denial names the rule file:line"
+bb --json check 0000:12:00.0 vfio-pci
+expect_rc 1 "backs-mount PATH denies the disk that holds /boot"
+expect_json "j['decision']['rule'] == '$POLICY:3' and '/boot' in j['decision']['policy']['facts']['mounts']" \
+	"the decision names the mount point it matched"
 
 # A broken policy through SIGHUP: the old one stays, the log says why.
 cat >"$POLICY" <<'RULES'
