@@ -185,7 +185,7 @@ static int parse_class(struct parser *ps, const struct token *t, struct cond *c)
 	const char *s = t->text;
 	const char *slash = strchr(s, '/');
 	const char *dash = strchr(s, '-');
-	unsigned d1, d2;
+	unsigned d1 = 0, d2 = 0; /* set by parse_hex_digits; initialised for -O3 flow analysis */
 	int r;
 
 	if (slash) {
