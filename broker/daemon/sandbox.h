@@ -4,7 +4,8 @@
  * capability set (libcap-ng) and a seccomp allow-list (libseccomp). See SECURITY.md.
  *
  * Debugging: BINDBROKERD_SANDBOX=off in the environment skips the capability drop and
- * the seccomp filter (logged as a warning); the file checks always run.
+ * the seccomp filter (logged as a warning); the file checks always run. Sanitizer builds
+ * skip the seccomp filter in bb_sandbox_daemon (LeakSanitizer needs ptrace at exit).
  */
 #pragma once
 
