@@ -43,8 +43,7 @@
 
 /* ---- config files ---- */
 
-static int check_stat(const struct stat *st, uid_t owner, const char *what, char *err,
-                      size_t errsz)
+static int check_stat(const struct stat *st, uid_t owner, const char *what, char *err, size_t errsz)
 {
 	if (st->st_uid != owner) {
 		snprintf(err, errsz, "%s: owned by uid %u, must be owned by uid %u", what,
@@ -61,8 +60,8 @@ static int check_stat(const struct stat *st, uid_t owner, const char *what, char
 }
 
 /* Opens NAME below DFD without following links; -ENOENT passes through. */
-static int check_at(int dfd, const char *name, bool dir, uid_t owner, const char *what,
-                    char *err, size_t errsz, int *ret_fd)
+static int check_at(int dfd, const char *name, bool dir, uid_t owner, const char *what, char *err,
+                    size_t errsz, int *ret_fd)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct stat st;
@@ -182,6 +181,7 @@ static int bound_capabilities(void)
 /* ---- seccomp ---- */
 
 /* Found with strace -f -c over the end-to-end tests (tests/daemon), plus glibc's fallbacks. */
+/* clang-format off */
 static const char *const allowed_syscalls[] = {
     /* files */
     "read", "write", "readv", "writev", "pread64", "pwrite64", "open", "openat", "close",
@@ -216,6 +216,7 @@ static const char *const killed_syscalls[] = {
     "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev", "kexec_load",
     "kexec_file_load", "delete_module", "bpf", "userfaultfd", "setuid", "setgid",
 };
+/* clang-format on */
 
 static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
                     const struct scmp_arg_cmp *args)

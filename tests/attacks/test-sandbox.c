@@ -242,8 +242,8 @@ static void test_config_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_inet_socket_refused), cmocka_unit_test(test_execve_kills),
-	    cmocka_unit_test(test_fork_refused),        cmocka_unit_test(test_threads_allowed),
+	    cmocka_unit_test(test_inet_socket_refused),  cmocka_unit_test(test_execve_kills),
+	    cmocka_unit_test(test_fork_refused),         cmocka_unit_test(test_threads_allowed),
 	    cmocka_unit_test(test_capabilities_bounded), cmocka_unit_test(test_config_files),
 	};
 
