@@ -8,6 +8,7 @@
 
 #include "daemon-glue.h"
 #include "daemon.h"
+#include "sandbox.h"
 
 #ifndef BB_VERSION
 #define BB_VERSION "unknown"
@@ -251,6 +252,8 @@ int main(int argc, char **argv)
 	r = setup(&d);
 	if (r >= 0)
 		r = bb_server_listen(d.opts.socket_path, &listener);
+	if (r >= 0)
+		r = bb_sandbox_daemon(d.opts.config_dir); /* after start-up: see sandbox.h */
 	if (r >= 0) {
 		log_info("bindbrokerd %s serving %s on %s%s", BB_VERSION, d.opts.sysfs_root,
 		         d.opts.socket_path, listener.activated ? " (socket-activated)" : "");

@@ -1,0 +1,162 @@
+#!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
+# Crash-point testing: bindbrokerd is killed with SIGKILL at every write-type syscall of a
+# bind, of a bind whose probe fails (rollback) and of a release, then restarted. strace
+# attached to the running daemon injects the SIGKILL on entry of the Nth call of one syscall
+# (write, pwrite64, fdatasync, sendto), so each run dies between two consecutive syscalls;
+# N runs up until a run completes without being killed. After each crash:
+#   - never unlogged: if simsys saw a write to the device, the journal has an intent for it;
+#   - the journal matches the device: an intent without result becomes outcome-unknown on
+#     restart, naming the device's real driver (or "unbound"); a result names the driver
+#     the device really has;
+#   - never half-bound: the device is on its old driver, its new one, or (only when the
+#     journal says so) on none, and `bindbroker release` brings it home to its host driver;
+#   - the journal verifies offline (`bindbroker audit verify`).
+# CRASH_SYSCALLS overrides the syscall list (e.g. add openat,close for a long run).
+. "$(dirname "$0")/../daemon/e2e-lib.sh"
+
+command -v strace >/dev/null || { echo "SKIP: strace not installed"; exit 77; }
+SYSCALLS=${CRASH_SYSCALLS:-write pwrite64 fdatasync sendto}
+NIC=0000:18:00.1
+POINTS=0
+
+fresh() { # a new machine and an empty state dir
+	if [ -n "$DAEMON_PID" ]; then stop_daemon; fi
+	if mountpoint -q "$MNT"; then unmount_simsys; fi
+	rm -rf "$STATE"
+	mount_simsys gpu-server
+	start_daemon --audit off
+}
+
+# The journal as (type, device, driver/state...) lines, for the assertions below.
+journal_dump() {
+	python3 - "$STATE/journal/records" "$NIC" <<'PY'
+import sys
+recs = []
+for line in open(sys.argv[1], errors="replace"):
+    kv = dict(f.split("=", 1) for f in line.split() if "=" in f)
+    if kv.get("device") == sys.argv[2]:
+        recs.append(kv)
+for r in recs:
+    print(" ".join(f"{k}={r.get(k, '')}" for k in ("type", "op", "new-driver", "driver", "state", "outcome")))
+PY
+}
+
+# Runs OP under strace with SIGKILL on the Nth SYSCALL. Sets KILLED=1 when the daemon died.
+crash_run() { # SYSCALL N PREP OP...
+	sc=$1 n=$2 prep=$3
+	shift 3
+	$prep
+	: >"$TMP/strace.err"
+	strace -f -qq -p "$DAEMON_PID" -o /dev/null -e trace="$sc" \
+		-e inject="$sc":signal=SIGKILL:when="$n" 2>"$TMP/strace.err" &
+	tracer=$!
+	# Attached when strace has the tracee stopped once; the daemon's status reply proves it
+	# runs on (bounded wait for the attach itself).
+	i=0
+	while ! grep -q TracerPid:.[1-9] "/proc/$DAEMON_PID/status" 2>/dev/null && [ $i -lt 250 ]; do
+		i=$((i + 1))
+		sleep 0.02
+	done
+	"$BINDBROKER" --socket "$SOCK" "$@" >/dev/null 2>&1
+	# Detach: once strace is gone no kill can come later. A kill it sent shows as a zombie,
+	# a gone process, or a pending SIGKILL (bit 9 of SigPnd/ShdPnd).
+	kill "$tracer" 2>/dev/null
+	wait "$tracer" 2>/dev/null
+	if daemon_killed; then
+		KILLED=1
+		wait "$DAEMON_PID" 2>/dev/null
+		DAEMON_PID=
+	else
+		KILLED=0
+	fi
+}
+
+daemon_killed() {
+	[ -r "/proc/$DAEMON_PID/status" ] || return 0
+	python3 - "/proc/$DAEMON_PID/status" <<'PY'
+import sys
+try:
+    st = dict(l.split(":", 1) for l in open(sys.argv[1]) if ":" in l)
+except OSError:
+    sys.exit(0)
+if st["State"].strip().startswith(("Z", "X")):
+    sys.exit(0)
+pend = int(st["SigPnd"], 16) | int(st["ShdPnd"], 16)
+sys.exit(0 if pend & (1 << 8) else 1)
+PY
+}
+
+check_after_crash() { # LABEL OLD NEW
+	label=$1 old=$2 new=$3
+	touched=0
+	grep -q "$NIC" "$MNT/.simsys/log" && touched=1
+	start_daemon --audit off
+	now=$(driver_of $NIC)
+	journal_dump >"$TMP/j"
+	last=$(tail -n1 "$TMP/j")
+	if [ $touched = 1 ] && ! grep -q "^type=intent" "$TMP/j"; then
+		RC=1 OUT=$(cat "$MNT/.simsys/log") ERR=''
+		not_ok "$label: a device write without an intent"
+	else ok "$label: no device write without an intent"; fi
+	case $last in
+	"type=outcome-unknown"*)
+		if [ -z "$now" ]; then want="state=unbound"; else want="driver=$now "; fi
+		case $last in *"$want"*) ok "$label: outcome-unknown names the real state ($now)" ;;
+		*) RC=1 OUT=$last ERR='' ; not_ok "$label: outcome-unknown says $last, device on '$now'" ;;
+		esac ;;
+	"type=result"*)
+		case $last in *"new-driver=$now "*) ok "$label: the result matches the device ($now)" ;;
+		*) RC=1 OUT=$last ERR='' ; not_ok "$label: result says $last, device on '$now'" ;;
+		esac ;;
+	"type=intent"*)
+		RC=1 OUT=$(cat "$TMP/j") ERR=''
+		not_ok "$label: an intent left open after restart" ;;
+	*)
+		# No record for the device: the kill came before the intent, so nothing moved.
+		if [ $touched = 0 ] && [ "$now" = "$old" ]; then ok "$label: no record, device untouched"
+		else RC=1 OUT=$(cat "$TMP/j") ERR=''; not_ok "$label: no record but device on '$now'"; fi ;;
+	esac
+	case $now in
+	"$old" | "$new") ok "$label: device on its old or new driver ($now)" ;;
+	"")
+		if grep -q "state=unbound" "$TMP/j"; then ok "$label: unbound, and the journal says so"
+		else RC=1 OUT=$(cat "$TMP/j") ERR=''; not_ok "$label: unbound without a journal record"; fi ;;
+	*) RC=1 OUT=$now ERR=''; not_ok "$label: device on a third driver '$now'" ;;
+	esac
+	bb release $NIC
+	expect_driver $NIC i40e "$label: release brings it back to i40e (exit $RC)"
+	"$BINDBROKER" audit verify --journal "$STATE/journal" --key "$STATE/journal.key.pub" \
+		>"$TMP/out" 2>"$TMP/err"
+	RC=$? OUT=$(cat "$TMP/out") ERR=$(cat "$TMP/err")
+	expect_rc 0 "$label: bindbroker audit verify"
+}
+
+no_prep() { :; }
+failing_probe() { control fail-probe vfio-pci 1; }
+bound_first() { bb bind $NIC vfio-pci; [ "$RC" = 0 ] || { echo "FATAL: setup bind failed: $ERR"; exit 1; }; }
+
+scenario() { # NAME OLD NEW PREP OP...
+	name=$1 old=$2 new=$3 prep=$4
+	shift 4
+	for sc in $SYSCALLS; do
+		n=1
+		while [ $n -le 60 ]; do
+			fresh
+			crash_run "$sc" "$n" "$prep" "$@"
+			[ $KILLED = 1 ] || break
+			POINTS=$((POINTS + 1))
+			check_after_crash "$name: kill at $sc #$n" "$old" "$new"
+			n=$((n + 1))
+		done
+	done
+}
+
+mkdir -p "$MNT"
+scenario bind i40e vfio-pci no_prep bind $NIC vfio-pci
+scenario bind-rollback i40e vfio-pci failing_probe bind $NIC vfio-pci
+scenario release vfio-pci i40e bound_first release $NIC
+echo "# crash points tried: $POINTS"
+[ $POINTS -ge 10 ] && ok "at least 10 crash points were reached ($POINTS)" ||
+	{ RC=1 OUT='' ERR=''; not_ok "only $POINTS crash points were reached"; }
+finish
