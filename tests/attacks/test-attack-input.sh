@@ -82,10 +82,10 @@ expect_rc 0 "the broker serves after the oversized client"
 
 # Slowloris: N clients each send half a message and hold the connection, then a fresh
 # client asks for status (bounded: every socket has a 10 s timeout, the script closes them).
-# FINDING (reported to server.c's owner): the broker caps clients at 64 with no idle timeout
-# and no per-uid share, so 64 idle connections of any local user lock everyone out until
-# they close. Asserted here as it is today: service with 48 held, refusal (not a crash, not
-# fd exhaustion) with 64 held, and service again once they are gone.
+# The server caps clients at 64, drops a connection whose message stalls past its read
+# timeout (10 s), and shares clients per uid (root with CAP_SYS_ADMIN, as here, is exempt;
+# tests/authz shows uid 65534 refused past its share). So 64 held half messages delay a
+# 65th client until the read timeout frees places; they do not lock it out.
 slowloris() { # N
 	python3 - "$SOCK" "$BINDBROKER" "$1" <<'PY' >"$TMP/slow.out" 2>&1
 import socket, subprocess, sys
@@ -108,8 +108,8 @@ PY
 slowloris 48
 expect_rc 0 "status is answered while 48 slow clients hold half messages"
 slowloris 64
-expect_rc 4 "with 64 slow clients held the broker refuses more (the known limit)"
-expect_out "status exit 4" "the 65th client is turned away, not left hanging"
+expect_rc 0 "with 64 slow clients held, the 65th is served once their read timeout drops them"
+expect_out "status exit 0" "the 65th client is answered, not locked out"
 bb status
 expect_rc 0 "the broker serves again once the slow clients are gone"
 
