@@ -170,6 +170,5 @@ int bb_varlink_call(int fd, const char *method, struct json_object *params, BbVa
 #define BB_VARLINK_ERROR_INVALID_PARAMETER   BB_VARLINK_SERVICE_INTERFACE ".InvalidParameter"
 #define BB_VARLINK_ERROR_PERMISSION_DENIED   BB_VARLINK_SERVICE_INTERFACE ".PermissionDenied"
 
-/* The varlink IDL text of io.bindbroker.Broker and of org.varlink.service. */
-extern const char bb_broker_interface_description[];
+/* The varlink IDL text of org.varlink.service (the daemon serves io.bindbroker.Broker's). */
 extern const char bb_varlink_service_description[];
