@@ -566,6 +566,21 @@ else
 		skip broker-audit-record "bindbrokerd does not link libaudit yet (no USER_DEVICE records)"
 	fi
 fi
+begin broker-unsigned-table
+# Under lockdown only tables signed by a trusted key count: one signed by a key this host
+# does not trust is refused (exit 1, the trust check), and the e1000 stays where it is.
+mkdir -p "$TMP/rogue"
+"$BBC" keygen --output-dir "$TMP/rogue" >/dev/null 2>&1
+printf 'format: bindbroker-table 1\nname: rogue\nvendor: 8086\ndriver: vfio-pci\nserial: 1\nissued: 2026-01-01T00:00:00Z\nexpires: 2099-01-01T00:00:00Z\n\n8086:100e\n' >"$TMP/rogue.table"
+"$BBC" table sign "$TMP/rogue.table" --key "$TMP/rogue/bindbroker.key" >/dev/null 2>&1
+bb table install "$TMP/rogue.table"
+expect table-install-rc 1 "$RC"
+check "refusal-does-not-name-trust" sh -c "grep -q 'check trust' '$TMP/err'"
+expect driver-after-refusal e1000 "$(driver $E1000)"
+bb table list
+check "a-refused-table-is-listed" sh -c "! grep -q rogue '$TMP/out'"
+end
+
 if [ "$MODE" = kernel ]; then
 	begin broker-unsigned-module
 	# A second broker whose modules dir holds vfio-pci.ko without its signature
@@ -588,7 +603,6 @@ else
 	skip broker-unsigned-module "simsys does not model module signatures"
 fi
 
-skip broker-unsigned-table "bindbrokerd has no table install method yet"
 
 if [ -s "$TMP/daemon.log" ]; then
 	sed 's/^/DAEMONLOG /' "$TMP/daemon.log" | tail -n 20
