@@ -58,10 +58,18 @@ crash_run() { # SYSCALL N PREP OP...
 		i=$((i + 1))
 		sleep 0.02
 	done
-	"$BINDBROKER" --socket "$SOCK" "$@" >/dev/null 2>&1
+	timeout 60 "$BINDBROKER" --socket "$SOCK" "$@" >/dev/null 2>&1
 	# Detach: once strace is gone no kill can come later. A kill it sent shows as a zombie,
 	# a gone process, or a pending SIGKILL (bit 9 of SigPnd/ShdPnd).
+	# strace can hang detaching from a thread group whose leader died (seen with the
+	# worker threads): give it 5 s after SIGTERM, then SIGKILL it (the kernel detaches).
 	kill "$tracer" 2>/dev/null
+	i=0
+	while kill -0 "$tracer" 2>/dev/null && [ $i -lt 250 ]; do
+		i=$((i + 1))
+		sleep 0.02
+	done
+	kill -9 "$tracer" 2>/dev/null
 	wait "$tracer" 2>/dev/null
 	if daemon_killed; then
 		KILLED=1
