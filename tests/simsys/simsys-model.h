@@ -100,7 +100,8 @@ struct sim_device {
 	size_t n_block;
 
 	char *override;            /* driver_override, NULL when unset */
-	struct sim_driver *driver; /* bound driver (also set while its probe runs) */
+	/* dev->driver: bound driver, also set while its probe or an unbind runs */
+	struct sim_driver *driver;
 	bool busy;                 /* device_lock held by a probe/unbind in progress */
 	/* An unbind is running: the sysfs links are gone, dev->driver is not yet NULL. */
 	bool unbinding;
