@@ -79,9 +79,9 @@ static int read_driver_link(int dfd, const bb_address *a, int depth, char *buf, 
 	return 0;
 }
 
-static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a, struct bb_device *d)
+/* The ids, class and revision: what tells one device from another at the same address. */
+static int read_ids_at(int dfd, const bb_address *a, struct bb_device *d)
 {
-	char buf[BB_ATTR_MAX];
 	uint32_t v;
 	int r;
 
@@ -103,6 +103,16 @@ static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a, s
 	if ((r = read_hex(dfd, a, "revision", 2, &v)) < 0)
 		return r;
 	d->revision = (uint8_t)v;
+	return 0;
+}
+
+static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a, struct bb_device *d)
+{
+	char buf[BB_ATTR_MAX];
+	int r;
+
+	if ((r = read_ids_at(dfd, a, d)) < 0)
+		return r;
 
 	r = bb_read_attr_at(dfd, "modalias", d->modalias, sizeof(d->modalias));
 	if (r < 0)
@@ -127,30 +137,11 @@ static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a, s
 	return read_driver_link(dfd, a, depth, d->driver, sizeof(d->driver));
 }
 
-int bb_device_read_basic(bb_sysfs *s, const bb_address *address, struct bb_device *ret)
+/* Clears RET as "no group, no boot_vga attribute" and opens the device's directory. */
+static int open_device(bb_sysfs *s, const bb_address *address, struct bb_device *ret, int *ret_depth)
 {
 	char path[BB_SYSFS_PATH_MAX];
-	_cleanup_close_ int dfd = -1;
-	int r;
-
-	memset(ret, 0, sizeof(*ret));
-	ret->iommu_group = -1;
-	ret->boot_vga = -1;
-	r = bb_sysfs_device_path(s, address, path, sizeof(path));
-	if (r < 0)
-		return r;
-	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
-	if (dfd < 0)
-		return dfd == -ENOENT ? -ENODEV : dfd;
-	return read_basic_at(s, dfd, path_depth(path), address, ret);
-}
-
-int bb_device_read_identity(bb_sysfs *s, const bb_address *address, struct bb_device *ret)
-{
-	char path[BB_SYSFS_PATH_MAX];
-	_cleanup_close_ int dfd = -1;
-	uint32_t v;
-	int r;
+	int dfd, r;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->iommu_group = -1;
@@ -162,24 +153,32 @@ int bb_device_read_identity(bb_sysfs *s, const bb_address *address, struct bb_de
 	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
 	if (dfd < 0)
 		return dfd == -ENOENT ? -ENODEV : dfd;
-	if ((r = read_hex(dfd, address, "vendor", 4, &v)) < 0)
+	*ret_depth = path_depth(path);
+	return dfd;
+}
+
+int bb_device_read_basic(bb_sysfs *s, const bb_address *address, struct bb_device *ret)
+{
+	_cleanup_close_ int dfd = -1;
+	int depth = 0;
+
+	dfd = open_device(s, address, ret, &depth);
+	if (dfd < 0)
+		return dfd;
+	return read_basic_at(s, dfd, depth, address, ret);
+}
+
+int bb_device_read_identity(bb_sysfs *s, const bb_address *address, struct bb_device *ret)
+{
+	_cleanup_close_ int dfd = -1;
+	int depth = 0, r;
+
+	dfd = open_device(s, address, ret, &depth);
+	if (dfd < 0)
+		return dfd;
+	if ((r = read_ids_at(dfd, address, ret)) < 0)
 		return r;
-	ret->vendor = (uint16_t)v;
-	if ((r = read_hex(dfd, address, "device", 4, &v)) < 0)
-		return r;
-	ret->device = (uint16_t)v;
-	if ((r = read_hex(dfd, address, "subsystem_vendor", 4, &v)) < 0)
-		return r;
-	ret->subsystem_vendor = (uint16_t)v;
-	if ((r = read_hex(dfd, address, "subsystem_device", 4, &v)) < 0)
-		return r;
-	ret->subsystem_device = (uint16_t)v;
-	if ((r = read_hex(dfd, address, "class", 6, &ret->class_code)) < 0)
-		return r;
-	if ((r = read_hex(dfd, address, "revision", 2, &v)) < 0)
-		return r;
-	ret->revision = (uint8_t)v;
-	return read_driver_link(dfd, address, path_depth(path), ret->driver, sizeof(ret->driver));
+	return read_driver_link(dfd, address, depth, ret->driver, sizeof(ret->driver));
 }
 
 int bb_device_read_driver(bb_sysfs *s, const bb_address *address, char *buf, size_t size)
