@@ -112,23 +112,25 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
-int bb_pubkey_parse(const char *data, size_t len, const char *origin, struct bb_pubkey *ret,
-                    struct bb_reason *why)
+/*
+ * The shape both minisign key files share: an untrusted comment, one base64 line
+ * of WHAT ("public key", "secret key") into BIN, nothing after, and the "Ed" tag.
+ */
+static int key_file_lines(const char *data, size_t len, const char *origin, const char *what,
+                          uint8_t *bin, size_t binlen, struct bb_reason *why)
 {
 	struct tb_lines l = {.data = data, .len = len};
-	uint8_t bin[PUBKEY_BIN_LEN];
 	const char *c;
 	size_t clen;
 	int r;
 
-	origin = origin_or_default(origin);
 	if (len > BB_KEYFILE_MAX)
 		return tb_fail(why, BB_CHECK_SYNTAX, -EFBIG, "%s: key file larger than %d bytes",
 		               origin, BB_KEYFILE_MAX);
 	r = comment_line(&l, origin, untrusted_prefix, BB_UNTRUSTED_COMMENT_MAX, &c, &clen, why);
 	if (r < 0)
 		return r;
-	r = base64_line(&l, origin, "public key", bin, sizeof(bin), why);
+	r = base64_line(&l, origin, what, bin, binlen, why);
 	if (r < 0)
 		return r;
 	r = expect_end(&l, origin, why);
@@ -136,7 +138,20 @@ int bb_pubkey_parse(const char *data, size_t len, const char *origin, struct bb_
 		return r;
 	if (memcmp(bin, "Ed", 2) != 0)
 		return tb_fail(why, BB_CHECK_ALGORITHM, -EPROTONOSUPPORT,
-		               "%s:2: unknown public key algorithm (want \"Ed\")", origin);
+		               "%s:2: unknown %s algorithm (want \"Ed\")", origin, what);
+	return 0;
+}
+
+int bb_pubkey_parse(const char *data, size_t len, const char *origin, struct bb_pubkey *ret,
+                    struct bb_reason *why)
+{
+	uint8_t bin[PUBKEY_BIN_LEN];
+	int r;
+
+	origin = origin_or_default(origin);
+	r = key_file_lines(data, len, origin, "public key", bin, sizeof(bin), why);
+	if (r < 0)
+		return r;
 	memcpy(ret->keyid, bin + 2, BB_KEYID_LEN);
 	memcpy(ret->pk, bin + 2 + BB_KEYID_LEN, BB_ED25519_PK_LEN);
 	return 0;
@@ -156,31 +171,14 @@ static void seckey_checksum(const uint8_t keyid[8], const uint8_t sk[64], uint8_
 int bb_seckey_parse(const char *data, size_t len, const char *origin, struct bb_seckey *ret,
                     struct bb_reason *why)
 {
-	struct tb_lines l = {.data = data, .len = len};
-	uint8_t bin[SECKEY_BIN_LEN], chk[32], pk[32];
+	uint8_t bin[SECKEY_BIN_LEN] = {0}, chk[32], pk[32];
 	const uint8_t *keyid, *sk;
-	const char *c;
-	size_t clen;
 	int r;
 
 	origin = origin_or_default(origin);
-	if (len > BB_KEYFILE_MAX)
-		return tb_fail(why, BB_CHECK_SYNTAX, -EFBIG, "%s: key file larger than %d bytes",
-		               origin, BB_KEYFILE_MAX);
-	r = comment_line(&l, origin, untrusted_prefix, BB_UNTRUSTED_COMMENT_MAX, &c, &clen, why);
+	r = key_file_lines(data, len, origin, "secret key", bin, sizeof(bin), why);
 	if (r < 0)
-		return r;
-	r = base64_line(&l, origin, "secret key", bin, sizeof(bin), why);
-	if (r < 0)
-		goto out;
-	r = expect_end(&l, origin, why);
-	if (r < 0)
-		goto out;
-	if (memcmp(bin, "Ed", 2) != 0) {
-		r = tb_fail(why, BB_CHECK_ALGORITHM, -EPROTONOSUPPORT,
-		            "%s:2: unknown secret key algorithm (want \"Ed\")", origin);
-		goto out;
-	}
+		goto out; /* bin may hold part of the key: wiped below */
 	if (memcmp(bin + 2, "Sc", 2) == 0) {
 		r = tb_fail(why, BB_CHECK_ALGORITHM, -EOPNOTSUPP,
 		            "%s: secret key is encrypted with a password (scrypt); bindbroker "
