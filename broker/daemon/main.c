@@ -258,8 +258,10 @@ int main(int argc, char **argv)
 		log_info("bindbrokerd %s serving %s on %s%s", BB_VERSION, d.opts.sysfs_root,
 		         d.opts.socket_path, listener.activated ? " (socket-activated)" : "");
 		r = bb_server_run(&d, listener.fd);
-		bb_server_close(d.opts.socket_path, &listener);
 	}
+	/* Also when the sandbox failed: a socket nobody serves must not stay behind. */
+	if (listener.fd >= 0)
+		bb_server_close(d.opts.socket_path, &listener);
 	teardown(&d);
 	return r < 0 ? 1 : 0;
 }
