@@ -31,6 +31,8 @@ typedef struct BbServerLimits {
 	unsigned max_clients_per_uid;  /* connections of one uid at once */
 	unsigned max_requests_per_uid; /* acting calls of one uid in progress at once */
 	unsigned workers;              /* threads running acting calls */
+	unsigned read_workers;         /* threads running check, show and list */
+	unsigned check_cache_ms;       /* facts of a device reused by Check for so long, 0 = off */
 	unsigned idle_timeout_ms;      /* a connection with nothing to do is closed */
 	unsigned io_timeout_ms;        /* to finish sending a request, or to take a reply */
 } BbServerLimits;
@@ -139,6 +141,8 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 
 /* dispatch.c: whether METHOD changes the machine (runs on a worker, needs authorization). */
 bool bb_daemon_method_is_acting(const char *method);
+/* dispatch.c: whether METHOD is read-only and thread-safe (runs on a read worker). */
+bool bb_daemon_method_is_shared(const char *method);
 
 /*
  * authorize.c: may PEER make the acting call METHOD with PARAMS? 0, or -EPERM with a
@@ -170,6 +174,11 @@ int method_apply(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 /* device-args.c: the "device" / "driver" parameters, validated, and the device's facts. */
 int request_device(BbDaemon *d, struct json_object *params, struct bb_device *ret, BbReply *reply);
 int request_driver(struct json_object *params, const char **ret, BbReply *reply);
+/* The same for Check, with the lockdown posture: from a snapshot when check-cache-ms allows. */
+int request_device_for_check(BbDaemon *d, struct json_object *params, struct bb_device *ret,
+                             bb_lockdown *lockdown, BbReply *reply);
+/* Called when an acting call starts and ends: Check's snapshots taken before are stale. */
+void facts_changing(void);
 
 /* facts-json.c: the JSON forms of the IDL types. */
 struct json_object *device_to_json(const struct bb_device *dev);

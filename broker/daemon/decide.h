@@ -78,4 +78,6 @@ struct json_object *decision_to_json(const struct bb_decision *d);
 /* requester.c: the peer's user, groups, loginuid and SELinux context. */
 struct BbPeer;
 int requester_init(const struct BbPeer *peer, struct bb_requester *ret);
+/* The same, with the user and groups from a cache of a few seconds (Check only, advisory). */
+int requester_init_cached(const struct BbPeer *peer, struct bb_requester *ret);
 void requester_done(struct bb_requester *r);

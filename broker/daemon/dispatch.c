@@ -56,25 +56,28 @@ typedef struct BbMethod {
 	const char *name;
 	const BbVarlinkField *fields;
 	bool acting; /* changes the machine: the caller must be authorized */
+	bool shared; /* read-only and safe on any thread: may run on a read worker */
 	BbMethodHandler handler;
 } BbMethod;
 
 static const BbMethod methods[] = {
-    {BB_VARLINK_METHOD_GET_INFO, no_fields, false, method_get_info},
-    {BB_VARLINK_METHOD_GET_DESCRIPTION, describe_fields, false, method_get_interface_description},
-    {BB_BROKER_METHOD_GET_STATUS, no_fields, false, method_get_status},
-    {BB_BROKER_METHOD_LIST_DEVICES, no_fields, false, method_list_devices},
-    {BB_BROKER_METHOD_SHOW_DEVICE, device_fields, false, method_show_device},
-    {BB_BROKER_METHOD_CHECK, check_fields, false, method_check},
-    {BB_BROKER_METHOD_BIND, bind_fields, true, method_bind},
-    {BB_BROKER_METHOD_RELEASE, device_fields, true, method_release},
-    {BB_BROKER_METHOD_QUARANTINE, device_fields, true, method_quarantine},
-    {BB_BROKER_METHOD_APPLY, apply_fields, true, method_apply},
-    {BB_DAEMON_METHOD_INSTALL_TABLE, install_table_fields, true, method_install_table},
-    {BB_DAEMON_METHOD_LIST_TABLES, no_fields, false, method_list_tables},
-    {BB_DAEMON_METHOD_AUDIT_SHOW, audit_show_fields, false, method_audit_show},
-    {BB_DAEMON_METHOD_RELOAD_POLICY, no_fields, true, method_reload_policy},
-    {BB_DAEMON_METHOD_RESTORE, device_fields, true, method_restore},
+    {BB_VARLINK_METHOD_GET_INFO, no_fields, false, false, method_get_info},
+    {BB_VARLINK_METHOD_GET_DESCRIPTION, describe_fields, false, false,
+     method_get_interface_description},
+    {BB_BROKER_METHOD_GET_STATUS, no_fields, false, false, method_get_status},
+    /* sysfs reads, the policy and tables under their locks, the worker's own kmod context */
+    {BB_BROKER_METHOD_LIST_DEVICES, no_fields, false, true, method_list_devices},
+    {BB_BROKER_METHOD_SHOW_DEVICE, device_fields, false, true, method_show_device},
+    {BB_BROKER_METHOD_CHECK, check_fields, false, true, method_check},
+    {BB_BROKER_METHOD_BIND, bind_fields, true, false, method_bind},
+    {BB_BROKER_METHOD_RELEASE, device_fields, true, false, method_release},
+    {BB_BROKER_METHOD_QUARANTINE, device_fields, true, false, method_quarantine},
+    {BB_BROKER_METHOD_APPLY, apply_fields, true, false, method_apply},
+    {BB_DAEMON_METHOD_INSTALL_TABLE, install_table_fields, true, false, method_install_table},
+    {BB_DAEMON_METHOD_LIST_TABLES, no_fields, false, false, method_list_tables},
+    {BB_DAEMON_METHOD_AUDIT_SHOW, audit_show_fields, false, false, method_audit_show},
+    {BB_DAEMON_METHOD_RELOAD_POLICY, no_fields, true, false, method_reload_policy},
+    {BB_DAEMON_METHOD_RESTORE, device_fields, true, false, method_restore},
 };
 
 bool bb_daemon_method_is_acting(const char *method)
@@ -82,6 +85,14 @@ bool bb_daemon_method_is_acting(const char *method)
 	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
 		if (streq(methods[i].name, method))
 			return methods[i].acting;
+	return false;
+}
+
+bool bb_daemon_method_is_shared(const char *method)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
+		if (streq(methods[i].name, method))
+			return methods[i].shared;
 	return false;
 }
 
@@ -186,7 +197,12 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 		if (dev || streq(m->name, BB_BROKER_METHOD_APPLY))
 			bb_group_lock(d->sysfs, dev ? json_object_get_string(dev) : NULL, &hold);
 	}
+	/* Check's snapshots taken before or during an acting call are not used after it. */
+	if (m->acting)
+		facts_changing();
 	r = m->handler(d, peer, call->parameters, reply);
+	if (m->acting)
+		facts_changing();
 	bb_group_unlock(&hold);
 	if (r < 0 && !reply->error)
 		reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL, "%s failed: %s", m->name,

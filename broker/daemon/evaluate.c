@@ -35,7 +35,7 @@ static struct json_object *member_json(const struct bb_decision *dec, const char
 
 int evaluate_request(BbDaemon *d, const struct bb_requester *rq, BbAction action,
                      const struct bb_device *dev, const char *driver, bool group,
-                     struct bb_evaluation *ret)
+                     const bb_lockdown *lockdown, struct bb_evaluation *ret)
 {
 	_cleanup_policy_ struct bb_policy *policy = daemon_policy_get(d);
 	struct bb_decide_input in = {
@@ -52,9 +52,13 @@ int evaluate_request(BbDaemon *d, const struct bb_requester *rq, BbAction action
 
 	*ret = (struct bb_evaluation){0};
 	ret->members = json_object_new_array();
-	r = bb_lockdown_read(d->sysfs, &in.lockdown);
-	if (r < 0)
-		return r;
+	if (lockdown) {
+		in.lockdown = *lockdown;
+	} else {
+		r = bb_lockdown_read(d->sysfs, &in.lockdown);
+		if (r < 0)
+			return r;
+	}
 
 	if (action == BB_ACTION_BIND) {
 		r = choose_target(d, dev, driver, target, sizeof(target));

@@ -16,10 +16,13 @@ struct bb_evaluation {
 int choose_target(BbDaemon *d, const struct bb_device *dev, const char *driver, char *buf,
                   size_t size);
 
-/* Decides ACTION for DEV and, with GROUP, for every endpoint of its IOMMU group. */
+/*
+ * Decides ACTION for DEV and, with GROUP, for every endpoint of its IOMMU group.
+ * LOCKDOWN: the posture read with DEV's facts (Check's snapshot), NULL = read it now.
+ */
 int evaluate_request(BbDaemon *d, const struct bb_requester *rq, BbAction action,
                      const struct bb_device *dev, const char *driver, bool group,
-                     struct bb_evaluation *ret);
+                     const bb_lockdown *lockdown, struct bb_evaluation *ret);
 
 void evaluation_done(struct bb_evaluation *e);
 

@@ -99,7 +99,7 @@ static int evaluate_or_reply(BbDaemon *d, const struct bb_requester *rq, BbActio
                              struct bb_evaluation *e, BbReply *reply)
 {
 	uint64_t seq;
-	int r = evaluate_request(d, rq, action, dev, driver, group, e);
+	int r = evaluate_request(d, rq, action, dev, driver, group, NULL, e);
 
 	if (r < 0) {
 		evaluation_done(e);
@@ -342,7 +342,8 @@ static int apply_check(const struct bb_override_entry *entry, void *userdata)
 	r = bb_device_read(ctx->d->sysfs, entry->address.s, dev);
 	if (r < 0)
 		return r;
-	r = evaluate_request(ctx->d, ctx->rq, BB_ACTION_BIND, dev, entry->driver, false, &e);
+	r = evaluate_request(ctx->d, ctx->rq, BB_ACTION_BIND, dev, entry->driver, false, NULL,
+	                     &e);
 	if (r >= 0 && !e.decision.allowed) {
 		log_notice("apply: denied %s to %s: %s (rule %s)", entry->address.s, entry->driver,
 		           e.decision.reason, e.decision.rule);

@@ -100,19 +100,21 @@ int method_check(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 	_cleanup_free_ struct bb_device *dev = malloc(sizeof(*dev));
 	struct bb_evaluation e;
 	struct bb_requester rq;
+	bb_lockdown lockdown;
 	const char *driver;
 	struct json_object *o;
 	int r;
 
 	if (!dev)
 		return -ENOMEM;
-	if (request_driver(params, &driver, reply) < 0 || request_device(d, params, dev, reply) < 0)
+	if (request_driver(params, &driver, reply) < 0 ||
+	    request_device_for_check(d, params, dev, &lockdown, reply) < 0)
 		return 0;
-	r = requester_init(peer, &rq);
+	r = requester_init_cached(peer, &rq);
 	if (r < 0)
 		return r;
 	r = evaluate_request(d, &rq, BB_ACTION_BIND, dev, driver,
-	                     bb_varlink_get_bool(params, "group", false), &e);
+	                     bb_varlink_get_bool(params, "group", false), &lockdown, &e);
 	requester_done(&rq);
 	if (r < 0) {
 		evaluation_done(&e);

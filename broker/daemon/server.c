@@ -2,9 +2,12 @@
 /*
  * The listening socket (socket-activated or our own), the poll loop and the
  * worker pool. The loop reads NUL-terminated calls and writes replies without
- * blocking. Read-only calls are answered on the loop; acting calls go to a
- * small pool of worker threads, so a bind whose probe takes long never delays
- * list, check or a bind elsewhere (dispatch serializes binds per IOMMU group).
+ * blocking. Acting calls go to a small pool of worker threads, so a bind whose
+ * probe takes long never delays list, check or a bind elsewhere (dispatch
+ * serializes binds per IOMMU group). Check, show and list (the read-only calls
+ * that read sysfs) go to a second pool of read workers, so many clients use
+ * every core and a slow bind never holds them up; the other read-only calls
+ * are answered on the loop.
  * While a connection has a call in flight or a reply being written, no
  * further call of it is read: a client holds at most one call and one reply
  * of memory. Every connection has a deadline: idle, finishing a request, or
@@ -55,9 +58,21 @@ struct Job {
 	Job *next;
 };
 
-/* A worker's own binder and kmod context: libkmod contexts are not thread-safe. */
+/* One queue of calls and the threads that take from it. */
+typedef struct Pool {
+	pthread_cond_t work;
+	Job *todo_head, *todo_tail; /* waiting for a worker */
+	struct Worker *workers;
+	size_t n_workers, size;
+} Pool;
+
+/*
+ * A worker's own binder and kmod context: libkmod contexts are not thread-safe.
+ * A read worker has no binder, and its kmod context is made on first use.
+ */
 typedef struct Worker {
 	struct Server *server;
+	Pool *pool;
 	pthread_t thread;
 	bool started;
 	bb_modules *modules;
@@ -68,13 +83,10 @@ typedef struct Server {
 	BbDaemon *d;
 	BbServerLimits lim;
 	pthread_mutex_t lock;
-	pthread_cond_t work;
-	Job *todo_head, *todo_tail; /* waiting for a worker */
-	Job *done;                  /* answered, for the loop */
+	Pool acting, reading;
+	Job *done; /* answered, for the loop */
 	bool stopping;
 	int wake_fd; /* eventfd: something is in done */
-	Worker *workers;
-	size_t n_workers;
 	Conn **conns;
 	size_t n;
 } Server;
@@ -88,7 +100,13 @@ bb_binder *bb_daemon_binder(BbDaemon *d)
 
 bb_modules *bb_daemon_modules(BbDaemon *d)
 {
-	return this_worker ? this_worker->modules : d->modules;
+	if (!this_worker)
+		return d->modules;
+	/* A read worker's context, made when its first check needs one (NULL as the loop's). */
+	if (!this_worker->modules && d->modules &&
+	    bb_modules_new(d->opts.modules_dir, &this_worker->modules) < 0)
+		return NULL;
+	return this_worker->modules;
 }
 
 static uint64_t now_ms(void)
@@ -108,6 +126,8 @@ void bb_server_limits_default(BbServerLimits *l)
 	    .max_clients_per_uid = 16,
 	    .max_requests_per_uid = 2,
 	    .workers = 4,
+	    .read_workers = 2,
+	    .check_cache_ms = 0,
 	    .idle_timeout_ms = 60000,
 	    .io_timeout_ms = 10000,
 	};
@@ -126,6 +146,8 @@ int bb_server_limit_set(BbServerLimits *l, const char *name, const char *value)
 	    {"max-requests-per-uid", offsetof(BbServerLimits, max_requests_per_uid), 1,
 	     MAX_WORKERS_CAP},
 	    {"workers", offsetof(BbServerLimits, workers), 1, MAX_WORKERS_CAP},
+	    {"read-workers", offsetof(BbServerLimits, read_workers), 1, MAX_WORKERS_CAP},
+	    {"check-cache-ms", offsetof(BbServerLimits, check_cache_ms), 0, 10000},
 	    {"idle-timeout-ms", offsetof(BbServerLimits, idle_timeout_ms), 10, 86400000},
 	    {"io-timeout-ms", offsetof(BbServerLimits, io_timeout_ms), 10, 3600000},
 	};
@@ -255,20 +277,21 @@ static void *worker_main(void *arg)
 {
 	Worker *w = arg;
 	Server *s = w->server;
+	Pool *p = w->pool;
 
 	this_worker = w;
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		Job *job;
 
-		while (!s->todo_head && !s->stopping)
-			pthread_cond_wait(&s->work, &s->lock);
-		if (!s->todo_head)
+		while (!p->todo_head && !s->stopping)
+			pthread_cond_wait(&p->work, &s->lock);
+		if (!p->todo_head)
 			break;
-		job = s->todo_head;
-		s->todo_head = job->next;
-		if (!s->todo_head)
-			s->todo_tail = NULL;
+		job = p->todo_head;
+		p->todo_head = job->next;
+		if (!p->todo_head)
+			p->todo_tail = NULL;
 		pthread_mutex_unlock(&s->lock);
 
 		/* Runs to the end even if the client has gone: a bind completes or rolls back. */
@@ -283,34 +306,49 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static int workers_start(Server *s)
+static int pool_start(Server *s, Pool *p, size_t size, bool acting)
 {
 	BbDaemon *d = s->d;
 	int r;
 
-	s->workers = calloc(s->lim.workers, sizeof(*s->workers));
-	if (!s->workers)
+	p->workers = calloc(size, sizeof(*p->workers));
+	if (!p->workers)
 		return -ENOMEM;
-	for (size_t i = 0; i < s->lim.workers; i++) {
-		Worker *w = &s->workers[i];
+	p->size = size;
+	for (size_t i = 0; i < size; i++) {
+		Worker *w = &p->workers[i];
 
 		w->server = s;
-		if (d->modules) {
+		w->pool = p;
+		if (acting && d->modules) {
 			r = bb_modules_new(d->opts.modules_dir, &w->modules);
 			if (r < 0)
 				return log_error_errno(
 				    r, "worker %zu: cannot open the modules dir: %m", i);
 		}
-		r = bb_binder_new(d->sysfs, w->modules, &d->binder_opts, &w->binder);
-		if (r < 0)
-			return log_error_errno(r, "worker %zu: cannot set up a binder: %m", i);
+		if (acting) {
+			r = bb_binder_new(d->sysfs, w->modules, &d->binder_opts, &w->binder);
+			if (r < 0)
+				return log_error_errno(r, "worker %zu: cannot set up a binder: %m",
+				                       i);
+		}
 		r = pthread_create(&w->thread, NULL, worker_main, w);
 		if (r != 0)
 			return log_error_errno(r, "cannot start worker thread %zu: %m", i);
 		w->started = true;
-		s->n_workers++;
+		p->n_workers++;
 	}
 	return 0;
+}
+
+static int workers_start(Server *s)
+{
+	int r = pool_start(s, &s->acting, s->lim.workers, true);
+
+	if (r >= 0)
+		r = pool_start(s, &s->reading, s->lim.read_workers ? s->lim.read_workers : 1,
+		               false);
+	return r;
 }
 
 static void job_free(Job *job)
@@ -324,16 +362,9 @@ static void job_free(Job *job)
  * Stops the pool: calls not yet started are dropped (their connections are
  * closed unanswered), calls in progress finish first.
  */
-static void workers_stop(Server *s)
+/* Drops calls never started: their connections are closed unanswered. */
+static void jobs_drop(Job *todo)
 {
-	Job *todo;
-
-	pthread_mutex_lock(&s->lock);
-	s->stopping = true;
-	todo = s->todo_head;
-	s->todo_head = s->todo_tail = NULL;
-	pthread_cond_broadcast(&s->work);
-	pthread_mutex_unlock(&s->lock);
 	while (todo) {
 		Job *next = todo->next;
 
@@ -342,19 +373,42 @@ static void workers_stop(Server *s)
 		job_free(todo);
 		todo = next;
 	}
-	if (s->n_workers)
-		log_info("waiting for requests in progress to finish");
-	for (size_t i = 0; i < s->lim.workers && s->workers; i++) {
-		Worker *w = &s->workers[i];
+}
+
+static void pool_join(Pool *p)
+{
+	for (size_t i = 0; i < p->size && p->workers; i++) {
+		Worker *w = &p->workers[i];
 
 		if (w->started)
 			pthread_join(w->thread, NULL);
 		w->binder = bb_binder_free(w->binder);
 		w->modules = bb_modules_free(w->modules);
 	}
-	free(s->workers);
-	s->workers = NULL;
-	s->n_workers = 0;
+	free(p->workers);
+	p->workers = NULL;
+	p->n_workers = p->size = 0;
+}
+
+static void workers_stop(Server *s)
+{
+	Pool *acting = &s->acting, *reading = &s->reading;
+	Job *acting_todo, *reading_todo;
+
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	acting_todo = acting->todo_head;
+	reading_todo = reading->todo_head;
+	acting->todo_head = acting->todo_tail = reading->todo_head = reading->todo_tail = NULL;
+	pthread_cond_broadcast(&acting->work);
+	pthread_cond_broadcast(&reading->work);
+	pthread_mutex_unlock(&s->lock);
+	jobs_drop(acting_todo);
+	jobs_drop(reading_todo);
+	if (acting->n_workers)
+		log_info("waiting for requests in progress to finish");
+	pool_join(acting);
+	pool_join(reading);
 }
 
 /* ---- connections ------------------------------------------------------------------------- */
@@ -446,6 +500,30 @@ static unsigned requests_in_flight(const Server *s, uid_t uid)
 	return k;
 }
 
+/* Queues CALL (taken) for POOL; the connection reads nothing more until it is answered. */
+static int conn_enqueue(Server *s, Pool *p, Conn *c, BbVarlinkCall *call)
+{
+	Job *job = calloc(1, sizeof(*job));
+
+	if (!job) {
+		bb_varlink_call_done(call);
+		return -ENOMEM;
+	}
+	job->conn = c;
+	job->call = *call;
+	call->parameters = NULL;
+	c->job = job;
+	pthread_mutex_lock(&s->lock);
+	if (p->todo_tail)
+		p->todo_tail->next = job;
+	else
+		p->todo_head = job;
+	p->todo_tail = job;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
 /* Hands an acting call to the pool, or refuses it when its uid has too many in flight. */
 static int conn_submit(Server *s, Conn *c, BbVarlinkCall *call)
 {
@@ -454,7 +532,6 @@ static int conn_submit(Server *s, Conn *c, BbVarlinkCall *call)
 	/* The administrator is not rationed: udev's coldplug runs an apply per device at once. */
 	if (bb_authz_peer_is_admin(&c->peer.id))
 		k = 0;
-	Job *job;
 
 	if (k >= s->lim.max_requests_per_uid) {
 		BbReply reply = {0};
@@ -470,24 +547,7 @@ static int conn_submit(Server *s, Conn *c, BbVarlinkCall *call)
 		bb_varlink_call_done(call);
 		return r;
 	}
-	job = calloc(1, sizeof(*job));
-	if (!job) {
-		bb_varlink_call_done(call);
-		return -ENOMEM;
-	}
-	job->conn = c;
-	job->call = *call;
-	call->parameters = NULL;
-	c->job = job;
-	pthread_mutex_lock(&s->lock);
-	if (s->todo_tail)
-		s->todo_tail->next = job;
-	else
-		s->todo_head = job;
-	s->todo_tail = job;
-	pthread_cond_signal(&s->work);
-	pthread_mutex_unlock(&s->lock);
-	return 0;
+	return conn_enqueue(s, &s->acting, c, call);
 }
 
 /* Serves buffered calls while nothing is in flight or waiting to be written. <0: drop it. */
@@ -512,6 +572,8 @@ static int conn_process(Server *s, Conn *c)
 			r = conn_protocol_error(c, err);
 		} else if (bb_daemon_method_is_acting(call.method)) {
 			r = conn_submit(s, c, &call);
+		} else if (bb_daemon_method_is_shared(call.method)) {
+			r = conn_enqueue(s, &s->reading, c, &call);
 		} else {
 			bb_daemon_dispatch(s->d, &c->peer, &call, &reply);
 			r = conn_queue_reply(c, &call, &reply);
@@ -723,7 +785,8 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 	if (!s.lim.max_clients)
 		bb_server_limits_default(&s.lim);
 	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.work, NULL);
+	pthread_cond_init(&s.acting.work, NULL);
+	pthread_cond_init(&s.reading.work, NULL);
 	s.conns = calloc(s.lim.max_clients, sizeof(*s.conns));
 	slot = calloc(s.lim.max_clients, sizeof(*slot));
 	pfd = calloc(s.lim.max_clients + 3, sizeof(*pfd));
@@ -838,7 +901,7 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 	workers_stop(&s);
 	collect_done(&s);
 out:
-	if (s.workers)
+	if (s.acting.workers || s.reading.workers)
 		workers_stop(&s);
 	for (size_t i = 0; i < s.n; i++) {
 		if (s.conns[i]->out)
@@ -848,7 +911,8 @@ out:
 	free(s.conns);
 	if (s.wake_fd >= 0)
 		close(s.wake_fd);
-	pthread_cond_destroy(&s.work);
+	pthread_cond_destroy(&s.acting.work);
+	pthread_cond_destroy(&s.reading.work);
 	pthread_mutex_destroy(&s.lock);
 	return r;
 }

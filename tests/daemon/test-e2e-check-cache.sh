@@ -1,0 +1,48 @@
+#!/bin/sh
+# shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
+# Check's facts snapshot (--limit check-cache-ms): off by default; when on, a
+# check may answer from facts up to that old, but an acting call always reads
+# the device fresh, and a check after an acting call never sees facts from
+# before it. The outside change is an unbind written to simsys directly (the
+# simulated kernel, not the broker).
+. "$(dirname "$0")/e2e-lib.sh"
+
+DEV=0000:18:00.1
+mount_simsys gpu-server
+
+# Default: every check reads the device now.
+start_daemon
+bb --json check $DEV vfio-pci
+expect_json "j['facts']['driver'] == 'i40e'" "check sees i40e"
+printf '%s' $DEV >"$MNT/bus/pci/drivers/i40e/unbind"
+bb --json check $DEV vfio-pci
+expect_json "j['facts']['driver'] is None" "without the snapshot, check sees the outside unbind"
+printf '%s' $DEV >"$MNT/bus/pci/drivers/i40e/bind"
+expect_driver $DEV i40e "back on i40e"
+stop_daemon
+
+# A snapshot that lives long enough for the test (10 s).
+start_daemon --limit check-cache-ms=10000
+bb --json check $DEV vfio-pci
+expect_json "j['facts']['driver'] == 'i40e'" "snapshot taken: i40e"
+printf '%s' $DEV >"$MNT/bus/pci/drivers/i40e/unbind"
+expect_driver $DEV "" "unbound outside the broker"
+bb --json check $DEV vfio-pci
+expect_json "j['facts']['driver'] == 'i40e'" "check answers from its snapshot (advisory, bounded age)"
+
+# The bind reads the device itself: it finds no driver, not the snapshot's i40e.
+bb --json bind $DEV vfio-pci
+expect_rc 0 "bind after the outside change"
+expect_json "j['outcomes'][0]['ok'] and j['outcomes'][0]['old_driver'] is None \
+and j['outcomes'][0]['new_driver'] == 'vfio-pci'" "the bind saw fresh facts (old driver none)"
+expect_driver $DEV vfio-pci "bound to vfio-pci"
+
+# The acting call made the snapshot stale: the next check reads vfio-pci.
+bb --json check $DEV vfio-pci
+expect_json "j['facts']['driver'] == 'vfio-pci'" "check after a bind sees the bind"
+bb release $DEV
+expect_rc 0 "release"
+bb --json check $DEV vfio-pci
+expect_json "j['facts']['driver'] == 'i40e'" "check after a release sees the release"
+
+finish
