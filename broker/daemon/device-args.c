@@ -13,6 +13,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -62,6 +63,22 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Copies the facts in use only: a device's arrays are mostly empty (tens of KiB in all). */
+static void device_copy(struct bb_device *dst, const struct bb_device *src)
+{
+	memcpy(dst, src, offsetof(struct bb_device, group));
+	memcpy(dst->group, src->group,
+	       sizeof(src->group[0]) *
+	           (src->n_group < BB_MAX_GROUP_MEMBERS ? src->n_group : BB_MAX_GROUP_MEMBERS));
+	dst->n_net = src->n_net;
+	memcpy(dst->net, src->net,
+	       sizeof(src->net[0]) * (src->n_net < BB_MAX_CHILDREN ? src->n_net : BB_MAX_CHILDREN));
+	dst->n_block = src->n_block;
+	memcpy(dst->block, src->block,
+	       sizeof(src->block[0]) *
+	           (src->n_block < BB_MAX_CHILDREN ? src->n_block : BB_MAX_CHILDREN));
+}
+
 static bool snapshot_get(const bb_address *address, unsigned ttl_ms, struct bb_device *dev,
                          bb_lockdown *lockdown)
 {
@@ -75,7 +92,7 @@ static bool snapshot_get(const bb_address *address, unsigned ttl_ms, struct bb_d
 		if (!e->used || e->generation != gen || now - e->read_ms >= ttl_ms ||
 		    !streq(e->dev.address.s, address->s))
 			continue;
-		memcpy(dev, &e->dev, sizeof(*dev));
+		device_copy(dev, &e->dev);
 		*lockdown = e->lockdown;
 		found = true;
 	}
@@ -102,7 +119,7 @@ static void snapshot_put(const struct bb_device *dev, bb_lockdown lockdown, uint
 		e->read_ms = read_ms;
 		e->generation = gen;
 		e->lockdown = lockdown;
-		memcpy(&e->dev, dev, sizeof(*dev));
+		device_copy(&e->dev, dev);
 	}
 	pthread_mutex_unlock(&snapshot_lock);
 }

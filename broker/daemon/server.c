@@ -54,7 +54,9 @@ typedef struct Conn {
 struct Job {
 	Conn *conn;
 	BbVarlinkCall call;
-	BbReply reply;
+	char *out; /* the reply, serialized on the worker (NULL for a oneway call) */
+	size_t out_len;
+	int out_r; /* <0: it could not be serialized */
 	Job *next;
 };
 
@@ -271,6 +273,42 @@ void bb_server_close(const char *path, BbListener *l)
 	l->fd = -1;
 }
 
+/* ---- replies ------------------------------------------------------------------------------ */
+
+/* MSG (taken) as the bytes on the wire; any thread. */
+static int message_serialize(struct json_object *msg, char **ret, size_t *ret_len)
+{
+	int r;
+
+	r = bb_varlink_serialize(msg, BB_VARLINK_REPLY_MAX, ret, ret_len);
+	if (r == -EMSGSIZE) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "reason", json_object_new_string("reply too large"));
+		json_object_put(msg);
+		msg = bb_varlink_error_new(BB_BROKER_ERROR_INTERNAL, e);
+		r = bb_varlink_serialize(msg, BB_VARLINK_REPLY_MAX, ret, ret_len);
+	}
+	json_object_put(msg);
+	return r;
+}
+
+/* The reply of CALL (NULL for a oneway call), taking REPLY's parameters; any thread. */
+static int reply_serialize(const BbVarlinkCall *call, BbReply *reply, char **ret, size_t *ret_len)
+{
+	struct json_object *params = TAKE_PTR(reply->parameters);
+
+	*ret = NULL;
+	*ret_len = 0;
+	if (call->oneway) {
+		json_object_put(params);
+		return 0;
+	}
+	if (reply->error)
+		return message_serialize(bb_varlink_error_new(reply->error, params), ret, ret_len);
+	return message_serialize(bb_varlink_reply_new(params), ret, ret_len);
+}
+
 /* ---- the worker pool ---------------------------------------------------------------------- */
 
 static void *worker_main(void *arg)
@@ -294,8 +332,14 @@ static void *worker_main(void *arg)
 			p->todo_tail = NULL;
 		pthread_mutex_unlock(&s->lock);
 
-		/* Runs to the end even if the client has gone: a bind completes or rolls back. */
-		bb_daemon_dispatch(s->d, &job->conn->peer, &job->call, &job->reply);
+		/* Runs to the end even if the client has gone: a bind completes or rolls back.
+		 * The reply is serialized (and its tree freed) here, not on the loop. */
+		{
+			BbReply reply = {0};
+
+			bb_daemon_dispatch(s->d, &job->conn->peer, &job->call, &reply);
+			job->out_r = reply_serialize(&job->call, &reply, &job->out, &job->out_len);
+		}
 
 		pthread_mutex_lock(&s->lock);
 		job->next = s->done;
@@ -354,7 +398,7 @@ static int workers_start(Server *s)
 static void job_free(Job *job)
 {
 	bb_varlink_call_done(&job->call);
-	json_object_put(job->reply.parameters);
+	free(job->out);
 	free(job);
 }
 
@@ -446,37 +490,40 @@ static int conn_flush(Conn *c)
 	return 1;
 }
 
-static int conn_queue(Conn *c, struct json_object *msg)
+/* Makes OUT (taken; NULL = nothing) the connection's pending reply. */
+static void conn_set_out(Conn *c, char *out, size_t len)
 {
-	int r;
-
-	r = bb_varlink_serialize(msg, BB_VARLINK_REPLY_MAX, &c->out, &c->out_len);
-	if (r == -EMSGSIZE) {
-		struct json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "reason", json_object_new_string("reply too large"));
-		json_object_put(msg);
-		msg = bb_varlink_error_new(BB_BROKER_ERROR_INTERNAL, e);
-		r = bb_varlink_serialize(msg, BB_VARLINK_REPLY_MAX, &c->out, &c->out_len);
-	}
-	json_object_put(msg);
+	free(c->out);
+	c->out = out;
+	c->out_len = len;
 	c->out_off = 0;
 	c->out_ms = now_ms();
-	return r;
+}
+
+static int conn_queue(Conn *c, struct json_object *msg)
+{
+	char *out;
+	size_t len;
+	int r = message_serialize(msg, &out, &len);
+
+	if (r < 0)
+		return r;
+	conn_set_out(c, out, len);
+	return 0;
 }
 
 /* Queues the reply of a call (nothing for a oneway call); takes REPLY's parameters. */
 static int conn_queue_reply(Conn *c, const BbVarlinkCall *call, BbReply *reply)
 {
-	struct json_object *params = TAKE_PTR(reply->parameters);
+	char *out;
+	size_t len;
+	int r = reply_serialize(call, reply, &out, &len);
 
-	if (call->oneway) {
-		json_object_put(params);
-		return 0;
-	}
-	if (reply->error)
-		return conn_queue(c, bb_varlink_error_new(reply->error, params));
-	return conn_queue(c, bb_varlink_reply_new(params));
+	if (r < 0)
+		return r;
+	if (out)
+		conn_set_out(c, out, len);
+	return 0;
 }
 
 static int conn_protocol_error(Conn *c, const char *reason)
@@ -744,7 +791,9 @@ static void collect_done(Server *s)
 		c->job = NULL;
 		c->active_ms = now_ms();
 		if (!c->hup) {
-			r = conn_queue_reply(c, &job->call, &job->reply);
+			r = job->out_r;
+			if (r >= 0 && job->out)
+				conn_set_out(c, TAKE_PTR(job->out), job->out_len);
 			if (r >= 0 && c->out)
 				r = conn_flush(c);
 			if (r >= 0 && !c->out)
