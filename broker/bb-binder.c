@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,7 +193,9 @@ static int wait_driver(struct op *op, enum wait_for what, const char *name, char
 	}
 }
 
-static int begin(bb_binder *b, struct op *op, const char *address, struct bb_bind_result *res)
+/* KNOWN: the caller's read of the device (its basic facts), NULL = read them now. */
+static int begin(bb_binder *b, struct op *op, const char *address, const struct bb_device *known,
+                 struct bb_bind_result *res)
 {
 	char path[BB_SYSFS_PATH_MAX];
 	int r;
@@ -206,10 +209,18 @@ static int begin(bb_binder *b, struct op *op, const char *address, struct bb_bin
 		set_message(res, "invalid device address (want DDDD:BB:DD.F)");
 		return fail(op, BB_FAIL_INVALID, NULL, -EINVAL);
 	}
-	r = bb_device_read_basic(b->sysfs, &res->address, &op->before);
-	if (r < 0) {
-		set_message(res, "%s: cannot read the device: %s", res->address.s, strerror(-r));
-		return fail(op, r == -ENODEV ? BB_FAIL_NO_DEVICE : BB_FAIL_INVALID, NULL, r);
+	if (known && streq(known->address.s, res->address.s)) {
+		/* The basic facts only: what bb_device_read_basic fills. */
+		memcpy(&op->before, known, offsetof(struct bb_device, n_group));
+		op->before.n_group = op->before.n_net = op->before.n_block = 0;
+	} else {
+		r = bb_device_read_basic(b->sysfs, &res->address, &op->before);
+		if (r < 0) {
+			set_message(res, "%s: cannot read the device: %s", res->address.s,
+			            strerror(-r));
+			return fail(op, r == -ENODEV ? BB_FAIL_NO_DEVICE : BB_FAIL_INVALID, NULL,
+			            r);
+		}
 	}
 	r = bb_sysfs_device_path(b->sysfs, &res->address, path, sizeof(path));
 	if (r < 0)
@@ -362,14 +373,14 @@ static int verify_bound(struct op *op, const char *driver)
 	return 0;
 }
 
-int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
-                   struct bb_bind_result *res)
+static int bind_one(bb_binder *b, const char *address, const struct bb_device *known,
+                    const char *driver, struct bb_bind_result *res)
 {
 	struct op op;
 	bool refused;
 	int r;
 
-	r = begin(b, &op, address, res);
+	r = begin(b, &op, address, known, res);
 	if (r < 0)
 		return r;
 	if (!bb_valid_driver_name(driver) || streq(driver, BB_QUARANTINE_OVERRIDE)) {
@@ -431,6 +442,18 @@ int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
 	return 0;
 }
 
+int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
+                   struct bb_bind_result *res)
+{
+	return bind_one(b, address, NULL, driver, res);
+}
+
+int bb_binder_bind_known(bb_binder *b, const struct bb_device *before, const char *driver,
+                         struct bb_bind_result *res)
+{
+	return bind_one(b, before->address.s, before, driver, res);
+}
+
 int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *res)
 {
 	char cur[BB_DRIVER_NAME_MAX + 1];
@@ -438,7 +461,7 @@ int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *
 	bool refused;
 	int r;
 
-	r = begin(b, &op, address, res);
+	r = begin(b, &op, address, NULL, res);
 	if (r < 0)
 		return r;
 	/* Already with the host: no override and a host driver (vfio is never the host's choice).
@@ -486,7 +509,7 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 	bool refused;
 	int r;
 
-	r = begin(b, &op, address, res);
+	r = begin(b, &op, address, NULL, res);
 	if (r < 0)
 		return r;
 	/* The ABI keeps a device driverless only while no driver has the override's name. */
@@ -533,7 +556,7 @@ int bb_binder_restore(bb_binder *b, const char *address, const char *old_driver,
 	struct op op;
 	int r;
 
-	r = begin(b, &op, address, res);
+	r = begin(b, &op, address, NULL, res);
 	if (r < 0)
 		return r;
 	if ((old_driver[0] && !bb_valid_driver_name(old_driver)) ||

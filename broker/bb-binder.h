@@ -93,6 +93,16 @@ int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
                    struct bb_bind_result *ret);
 
 /*
+ * The same for a device the caller has just read (bb_device_read or
+ * bb_device_read_basic, under the same serialization): BEFORE's address, ids,
+ * driver and override are taken as the state to bind from and to roll back
+ * to, instead of a read of its own. The writes, the read-back and the identity
+ * check after the probe are the same as bb_binder_bind's.
+ */
+int bb_binder_bind_known(bb_binder *b, const struct bb_device *before, const char *driver,
+                         struct bb_bind_result *ret);
+
+/*
  * Clears the override, unbinds the current driver and reprobes; RET->new_driver
  * is what the host picked ("" = none, not a failure). A device with no override
  * on a non-vfio driver is left alone.

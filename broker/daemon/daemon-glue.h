@@ -53,6 +53,7 @@ struct act_ctx {
 	const char *table;           /* the signed table that covered it, NULL */
 	const char *target;          /* the target driver, NULL: per device from members */
 	struct json_object *members; /* Verdicts with per-device "driver" (may be NULL) */
+	const struct bb_device *known; /* facts read for the decision (NULL): the intent's */
 	int error;                   /* the journal error that stopped the binder */
 	size_t n;
 	struct act_intent intents[ACT_MAX_INTENTS];

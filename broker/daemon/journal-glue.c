@@ -186,6 +186,7 @@ void act_begin(struct act_ctx *a, BbDaemon *d, const char *op, const struct bb_r
 	a->target = target && *target ? target : NULL;
 	a->members = members;
 	a->table = NULL;
+	a->known = NULL;
 	a->error = 0;
 	a->n = 0;
 	current_act = a;
@@ -243,19 +244,23 @@ int act_intent(struct act_ctx *a, const char *address, const struct bb_step *ste
 	r = bb_address_parse(address, &addr);
 	if (r < 0)
 		return r;
-	dev = malloc(sizeof(*dev));
-	if (!dev)
-		return -ENOMEM;
-	r = bb_device_read_basic(d->sysfs, &addr, dev);
-	if (r < 0)
-		return r;
+	/* The facts the decision was made on (read under the same group lock), else read now. */
+	if (!a->known || !streq(a->known->address.s, addr.s)) {
+		dev = malloc(sizeof(*dev));
+		if (!dev)
+			return -ENOMEM;
+		r = bb_device_read_basic(d->sysfs, &addr, dev);
+		if (r < 0)
+			return r;
+	}
+	const struct bb_device *before = dev ? dev : a->known;
 
 	kv[n++] = (struct bb_kv){"device", addr.s};
 	kv[n++] = (struct bb_kv){"op", a->op};
-	if (dev->driver[0])
-		kv[n++] = (struct bb_kv){"old-driver", dev->driver};
-	if (dev->driver_override[0]) {
-		journal_value(dev->driver_override, override, sizeof(override));
+	if (before->driver[0])
+		kv[n++] = (struct bb_kv){"old-driver", before->driver};
+	if (before->driver_override[0]) {
+		journal_value(before->driver_override, override, sizeof(override));
 		kv[n++] = (struct bb_kv){"old-override", override};
 	}
 	target = act_target(a, addr.s, step);
@@ -289,7 +294,7 @@ int act_intent(struct act_ctx *a, const char *address, const struct bb_step *ste
 	a->intents[a->n].address = addr;
 	a->intents[a->n].seq = seq;
 	snprintf(a->intents[a->n].old_driver, sizeof(a->intents[a->n].old_driver), "%s",
-	         dev->driver);
+	         before->driver);
 	a->n++;
 	return 0;
 }

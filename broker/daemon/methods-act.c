@@ -166,6 +166,8 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 
 	act_begin(act, d, "bind", &rq, e.decision.rule, group ? driver : e.driver, e.members);
 	act->table = e.decision.table;
+	act->known = dev; /* read for the decision under the group lock: the intent's and the
+	                     binder's "before" too, not read twice more */
 	if (group) {
 		gr = malloc(sizeof(*gr));
 		if (!gr) {
@@ -181,7 +183,7 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 		ok = gr->failure == BB_FAIL_NONE;
 		message = gr->message;
 	} else {
-		(void)bb_binder_bind(bb_daemon_binder(d), dev->address.s, e.driver, &single);
+		(void)bb_binder_bind_known(bb_daemon_binder(d), dev, e.driver, &single);
 		results = &single;
 		n_results = 1;
 		ok = single.failure == BB_FAIL_NONE;
@@ -275,6 +277,7 @@ static int release_or_quarantine(BbDaemon *d, const BbPeer *peer, struct json_ob
 
 	act_begin(act, d, name, &rq, e.decision.rule,
 	          action == BB_ACTION_QUARANTINE ? BB_QUARANTINE_OVERRIDE : NULL, NULL);
+	act->known = dev;
 	(void)op(bb_daemon_binder(d), dev->address.s, &res);
 	jr = act_finish(act, &res, 1, &seq);
 	if (act->n > 0 || res.failure != BB_FAIL_NONE)

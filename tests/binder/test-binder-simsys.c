@@ -454,6 +454,51 @@ static void test_persist_and_apply(void **state)
 	free(rep);
 }
 
+/* The daemon's entry point: the facts it read for the decision stand in for the binder's read. */
+static void test_bind_known(void **state)
+{
+	struct env *e = *state;
+	struct bb_device *dev = malloc(sizeof(*dev));
+	struct bb_bind_result r;
+	size_t from = sim_log_len(e);
+
+	assert_non_null(dev);
+	assert_int_equal(bb_device_read(e->s, "0000:01:00.0", dev), 0);
+	assert_int_equal(bb_binder_bind_known(e->b, dev, "vfio-pci", &r), 0);
+	assert_int_equal(r.failure, BB_FAIL_NONE);
+	assert_string_equal(r.old_driver, "e1000e");
+	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "vfio-pci");
+	assert_string_equal(e->steps, "override unbind probe ");
+	sim_assert_only_allowed_writes(e, from);
+	assert_int_equal(bb_binder_release(e->b, "0000:01:00.0", &r), 0);
+	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "e1000e");
+
+	/* A failed probe rolls back to the known driver. */
+	e->steps[0] = '\0';
+	from = sim_log_len(e);
+	assert_int_equal(bb_device_read(e->s, "0000:01:00.0", dev), 0);
+	sim_control(e, "fail-probe vfio-pci");
+	assert_true(bb_binder_bind_known(e->b, dev, "vfio-pci", &r) < 0);
+	assert_int_equal(r.failure, BB_FAIL_NOT_BOUND);
+	sim_assert_restored(e, &r, "0000:01:00.0", "e1000e");
+	sim_assert_only_allowed_writes(e, from);
+
+	/* The identity read back after the probe is compared with the known ids: another card
+	 * at the address is caught as with bb_binder_bind. */
+	from = sim_log_len(e);
+	assert_int_equal(bb_device_read(e->s, "0000:01:00.0", dev), 0);
+	sim_control(e,
+	            "swap-on-unbind 0000:01:00.0 {\"address\": \"0000:01:00.0\", \"vendor\": "
+	            "\"8086\", \"device\": \"10d3\", \"subsystem_vendor\": \"8086\", "
+	            "\"subsystem_device\": \"beef\", \"class\": \"020000\", \"revision\": \"00\", "
+	            "\"iommu_group\": 1, \"parent\": \"0000:00:01.0\"}");
+	assert_true(bb_binder_bind_known(e->b, dev, "vfio-pci", &r) < 0);
+	assert_int_equal(r.failure, BB_FAIL_DEVICE_CHANGED);
+	sim_assert_restored(e, &r, "0000:01:00.0", "e1000e");
+	sim_assert_only_allowed_writes(e, from);
+	free(dev);
+}
+
 int main(int argc, char **argv)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, sim_setup, sim_teardown)
@@ -475,6 +520,7 @@ int main(int argc, char **argv)
 	    T(test_restore),
 	    T(test_quarantine),
 	    T(test_persist_and_apply),
+	    T(test_bind_known),
 	};
 	int r = sim_init(argc, argv);
 
