@@ -38,30 +38,6 @@ static bool same_slot(const struct tb_loaded *a, const struct tb_loaded *b)
 	       !memcmp(a->keyid, b->keyid, BB_KEYID_LEN);
 }
 
-/* Adds or replaces L's slot; the index is rebuilt unless the caller will do it once for many. */
-static int put_table(struct bb_tables *t, struct tb_loaded *l, bool reindex)
-{
-	for (size_t i = 0; i < t->n_loaded; i++)
-		if (same_slot(&t->loaded[i], l)) {
-			bb_table_free(t->loaded[i].table);
-			t->loaded[i] = *l;
-			l->table = NULL;
-			return reindex ? tb_tables_reindex(t) : 0;
-		}
-	struct tb_loaded *n = realloc(t->loaded, (t->n_loaded + 1) * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	t->loaded = n;
-	t->loaded[t->n_loaded++] = *l;
-	l->table = NULL;
-	return reindex ? tb_tables_reindex(t) : 0;
-}
-
-int tb_tables_put(struct bb_tables *t, struct tb_loaded *l)
-{
-	return put_table(t, l, true);
-}
-
 static int index_cmp(const void *a, const void *b)
 {
 	const struct tb_index_item *x = a, *y = b;
@@ -70,6 +46,77 @@ static int index_cmp(const void *a, const void *b)
 	if (x->table != y->table)
 		return x->table < y->table ? -1 : 1;
 	return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+/*
+ * Merges the entries of loaded[SLOT] into the sorted index (dropping that slot's old
+ * items first when it was replaced): the new table's items are sorted alone, then one
+ * linear merge, instead of re-sorting every table's items on each install.
+ */
+static int index_merge(struct bb_tables *t, size_t slot, bool replaced)
+{
+	const struct bb_table *tb = t->loaded[slot].table;
+	size_t n_new = tb->n_entries, n_old = 0, i = 0, j = 0, k = 0;
+	_cleanup_free_ struct tb_index_item *add = NULL;
+	struct tb_index_item *idx;
+
+	add = malloc((n_new ? n_new : 1) * sizeof(*add));
+	idx = malloc((t->n_index + n_new ? t->n_index + n_new : 1) * sizeof(*idx));
+	if (!add || !idx) {
+		/* The old index may name entries the replaced table no longer has: none covers. */
+		free(idx);
+		if (replaced) {
+			free(t->index);
+			t->index = NULL;
+			t->n_index = 0;
+		}
+		return -ENOMEM;
+	}
+	for (size_t e = 0; e < n_new; e++)
+		add[e] = (struct tb_index_item){
+		    .id = (uint32_t)tb->entries[e].vendor << 16 | tb->entries[e].device,
+		    .table = (uint32_t)slot,
+		    .entry = (uint32_t)e,
+		};
+	qsort(add, n_new, sizeof(*add), index_cmp);
+	/* The old items, in place, without the replaced slot's. */
+	for (size_t e = 0; e < t->n_index; e++)
+		if (!replaced || t->index[e].table != slot)
+			t->index[n_old++] = t->index[e];
+	while (i < n_old && j < n_new)
+		idx[k++] = index_cmp(&t->index[i], &add[j]) <= 0 ? t->index[i++] : add[j++];
+	while (i < n_old)
+		idx[k++] = t->index[i++];
+	while (j < n_new)
+		idx[k++] = add[j++];
+	free(t->index);
+	t->index = idx;
+	t->n_index = k;
+	return 0;
+}
+
+/* Adds or replaces L's slot; the index is merged unless the caller rebuilds it once for many. */
+static int put_table(struct bb_tables *t, struct tb_loaded *l, bool reindex)
+{
+	for (size_t i = 0; i < t->n_loaded; i++)
+		if (same_slot(&t->loaded[i], l)) {
+			bb_table_free(t->loaded[i].table);
+			t->loaded[i] = *l;
+			l->table = NULL;
+			return reindex ? index_merge(t, i, true) : 0;
+		}
+	struct tb_loaded *n = realloc(t->loaded, (t->n_loaded + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	t->loaded = n;
+	t->loaded[t->n_loaded++] = *l;
+	l->table = NULL;
+	return reindex ? index_merge(t, t->n_loaded - 1, false) : 0;
+}
+
+int tb_tables_put(struct bb_tables *t, struct tb_loaded *l)
+{
+	return put_table(t, l, true);
 }
 
 int tb_tables_reindex(struct bb_tables *t)

@@ -517,6 +517,66 @@ static void test_trust_store_syntax(void **state)
 	assert_int_equal(k->n_vendors, 1);
 	bb_trust_free(trust);
 }
+/* A local table named NAME for vendor 8086 with ENTRIES (one "8086:DDDD" line each). */
+static char *named_table(const char *name, const char *entries)
+{
+	char *t;
+	assert_true(asprintf(&t,
+	                     "format: bindbroker-table 1\nname: %s\nvendor: 8086\n"
+	                     "driver: vfio-pci\nserial: 1\nissued: 2026-11-01T00:00:00Z\n"
+	                     "expires: 2027-11-01T00:00:00Z\n\n%s",
+	                     name, entries) > 0);
+	return t;
+}
+
+static int lookup_comment(struct bb_tables *t, int64_t now, uint16_t device, const char **comment)
+{
+	struct bb_device_query q = {
+	    .vendor = 0x8086, .device = device, .now = now, .allow_unsigned = true};
+	struct bb_table_match m;
+	int r = bb_tables_lookup(t, &q, &m, &why);
+
+	*comment = r == 1 ? m.entry->comment : NULL;
+	return r;
+}
+
+/* Each install merges one table into the index; a replaced table's old entries leave it. */
+static void test_index_merge(void **state)
+{
+	struct fixture *f = *state;
+	struct bb_tables *t = open_store(f, NULL);
+	char *a = named_table("a", "8086:0030 # a30\n8086:0010 # a10\n8086:0050 # a50\n");
+	char *b = named_table("b", "8086:0040 # b40\n8086:0020 # b20\n8086:0060 # b60\n");
+	char *a2 = named_table("a", "8086:0070 # a70\n8086:0005 # a05\n");
+	const char *c;
+
+	assert_int_equal(bb_tables_add_local(t, a, strlen(a), "a.table", &why), 0);
+	assert_int_equal(bb_tables_add_local(t, b, strlen(b), "b.table", &why), 0);
+	for (uint16_t dev = 0x10; dev <= 0x60; dev += 0x10) {
+		assert_int_equal(lookup_comment(t, f->now, dev, &c), 1);
+		assert_int_equal(strtoul(c + 1, NULL, 16), dev);
+	}
+	assert_int_equal(lookup_comment(t, f->now, 0x15, &c), 0);
+
+	/* Table a again (same name, unsigned: the same slot) with other entries. */
+	assert_int_equal(bb_tables_add_local(t, a2, strlen(a2), "a.table", &why), 0);
+	assert_int_equal(bb_tables_count(t), 2);
+	assert_int_equal(lookup_comment(t, f->now, 0x10, &c), 0);
+	assert_int_equal(lookup_comment(t, f->now, 0x30, &c), 0);
+	assert_int_equal(lookup_comment(t, f->now, 0x50, &c), 0);
+	assert_int_equal(lookup_comment(t, f->now, 0x05, &c), 1);
+	assert_string_equal(c, "a05");
+	assert_int_equal(lookup_comment(t, f->now, 0x70, &c), 1);
+	assert_string_equal(c, "a70");
+	for (uint16_t dev = 0x20; dev <= 0x60; dev += 0x20) {
+		assert_int_equal(lookup_comment(t, f->now, dev, &c), 1);
+		assert_int_equal(strtoul(c + 1, NULL, 16), dev);
+	}
+	free(a);
+	free(b);
+	free(a2);
+	bb_tables_free(t);
+}
 
 int main(void)
 {
@@ -532,6 +592,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_most_specific_entry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cli_functions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_store_syntax, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_index_merge, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
