@@ -123,6 +123,7 @@ int bb_verify_buffer(const struct bb_pubkey *key, const struct bb_minisig *sig, 
 #define BB_TABLE_MAX_LINE    1024
 #define BB_TABLE_MAX_ENTRIES 262144
 #define BB_TABLE_MAX_DRIVERS 16
+#define BB_TABLE_MAX_VENDORS 4096
 #define BB_TABLE_NAME_MAX    64
 #define BB_TABLE_DRIVER_MAX  64
 
@@ -141,7 +142,9 @@ struct bb_table_entry {
 struct bb_table {
 	unsigned format;
 	char name[BB_TABLE_NAME_MAX + 1];
-	uint16_t vendor;
+	uint16_t vendor;   /* the first vendor line (a one-vendor table's only one) */
+	uint16_t *vendors; /* every vendor line, in order; entries carry one of them */
+	size_t n_vendors;
 	char drivers[BB_TABLE_MAX_DRIVERS][BB_TABLE_DRIVER_MAX + 1];
 	size_t n_drivers;
 	uint64_t serial;
@@ -168,7 +171,7 @@ int bb_time_parse(const char *s, int64_t *ret);
 
 /* ---- trust store (keys.d) --------------------------------------------------------------- */
 
-#define BB_SCOPE_MAX_ITEMS 256
+#define BB_SCOPE_MAX_ITEMS 4096
 
 struct bb_trusted_key {
 	char name[BB_TABLE_NAME_MAX + 1]; /* NAME of keys.d/NAME.pub */

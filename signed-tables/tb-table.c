@@ -33,6 +33,7 @@ struct parser {
 	unsigned lineno;
 	unsigned seen_line[_H_MAX];
 	size_t cap;
+	uint64_t vendor_bits[65536 / 64]; /* the header's vendors, for the entries' check */
 };
 
 #define FAIL(p, col, err, fmt, ...)                                                                \
@@ -44,6 +45,7 @@ void bb_table_free(struct bb_table *t)
 	if (!t)
 		return;
 	free(t->entries);
+	free(t->vendors);
 	free(t->text);
 	free(t);
 }
@@ -140,7 +142,20 @@ static int header_value(struct parser *p, enum header_key k, const char *v, size
 		r = hex_field(p, buf, vlen, 4, col, "vendor id", &u32);
 		if (r < 0)
 			return r;
-		t->vendor = (uint16_t)u32;
+		if (p->vendor_bits[u32 / 64] & (UINT64_C(1) << (u32 % 64)))
+			return FAIL(p, col, -EBADMSG, "duplicate vendor '%04x'", (unsigned)u32);
+		if (t->n_vendors >= BB_TABLE_MAX_VENDORS)
+			return FAIL(p, col, -E2BIG, "more than %d vendors", BB_TABLE_MAX_VENDORS);
+		if (t->n_vendors % 64 == 0) {
+			uint16_t *n = realloc(t->vendors, (t->n_vendors + 64) * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			t->vendors = n;
+		}
+		if (t->n_vendors == 0)
+			t->vendor = (uint16_t)u32;
+		t->vendors[t->n_vendors++] = (uint16_t)u32;
+		p->vendor_bits[u32 / 64] |= UINT64_C(1) << (u32 % 64);
 		return 0;
 	case H_DRIVER:
 		if (vlen > BB_TABLE_DRIVER_MAX || !bb_valid_driver_name(buf))
@@ -203,7 +218,7 @@ static int header_line(struct parser *p, const char *line, size_t len)
 	if (k < 0)
 		return FAIL(p, 1, -EBADMSG, "unknown header key '%.*s' in format %u", (int)klen,
 		            line, p->t->format);
-	if (p->seen_line[k] && k != H_DRIVER)
+	if (p->seen_line[k] && k != H_DRIVER && k != H_VENDOR)
 		return FAIL(p, 1, -EBADMSG, "duplicate header key '%s' (first on line %u)",
 		            header_names[k], p->seen_line[k]);
 	if (!p->seen_line[k])
@@ -253,9 +268,13 @@ static int entry_line(struct parser *p, char *line, size_t len)
 	r = hex_field(p, line + 5, 4, 4, 6, "device id", &b);
 	if (r < 0)
 		return r;
-	if (a != p->t->vendor)
-		return FAIL(p, 1, -EBADMSG, "entry vendor %04x is not the table vendor %04x", a,
-		            p->t->vendor);
+	if (!(p->vendor_bits[a / 64] & (UINT64_C(1) << (a % 64)))) {
+		if (p->t->n_vendors == 1)
+			return FAIL(p, 1, -EBADMSG, "entry vendor %04x is not the table vendor %04x",
+			            a, p->t->vendor);
+		return FAIL(p, 1, -EBADMSG, "entry vendor %04x is none of the table's %zu vendors",
+		            a, p->t->n_vendors);
+	}
 	e.vendor = (uint16_t)a;
 	e.device = (uint16_t)b;
 	pos = 9;
@@ -382,6 +401,9 @@ static int entry_key_cmp(const void *x, const void *y)
 	uint32_t ra = (uint32_t)a->has_rev << 16 | (uint32_t)a->rev_lo << 8 | a->rev_hi;
 	uint32_t rb = (uint32_t)b->has_rev << 16 | (uint32_t)b->rev_lo << 8 | b->rev_hi;
 
+	/* The vendor first: a multi-vendor table may list one device id under several. */
+	if (a->vendor != b->vendor)
+		return a->vendor < b->vendor ? -1 : 1;
 	if (ka != kb)
 		return ka < kb ? -1 : 1;
 	if (ca != cb)

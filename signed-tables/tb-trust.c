@@ -295,12 +295,17 @@ const struct bb_trusted_key *bb_trust_find(const struct bb_trust *t,
 	return NULL;
 }
 
-static bool key_has_vendor(const struct bb_trusted_key *k, uint16_t v)
+/* KEY's vendors as a bitmap: a table may name thousands of vendors, a scope as many. */
+static void key_vendor_bits(const struct bb_trusted_key *k, uint64_t bits[65536 / 64])
 {
+	memset(bits, 0, 65536 / 8);
 	for (size_t i = 0; i < k->n_vendors; i++)
-		if (k->vendors[i] == v)
-			return true;
-	return false;
+		bits[k->vendors[i] / 64] |= UINT64_C(1) << (k->vendors[i] % 64);
+}
+
+static bool has_vendor(const uint64_t bits[65536 / 64], uint16_t v)
+{
+	return bits[v / 64] & (UINT64_C(1) << (v % 64));
 }
 
 static bool key_has_driver(const struct bb_trusted_key *k, const char *d)
@@ -314,12 +319,23 @@ static bool key_has_driver(const struct bb_trusted_key *k, const char *d)
 int bb_trust_check_scope(const struct bb_trusted_key *key, const struct bb_table *table,
                          struct bb_reason *why)
 {
-	if (!key_has_vendor(key, table->vendor))
+	_cleanup_free_ uint64_t *bits = malloc(65536 / 8);
+
+	if (!bits)
+		return tb_fail(why, BB_CHECK_IO, -ENOMEM, "out of memory");
+	key_vendor_bits(key, bits);
+	if (!has_vendor(bits, table->vendor))
 		return tb_fail(why, BB_CHECK_SCOPE, -EPERM,
 		               "key outside scope: vendor %04x (table %s, key %s)", table->vendor,
 		               table->name, key->name);
+	/* A multi-vendor table: the signer must be trusted for every vendor it names. */
+	for (size_t i = 0; i < table->n_vendors; i++)
+		if (!has_vendor(bits, table->vendors[i]))
+			return tb_fail(why, BB_CHECK_SCOPE, -EPERM,
+			               "key outside scope: vendor %04x (table %s, key %s)",
+			               table->vendors[i], table->name, key->name);
 	for (size_t i = 0; i < table->n_entries; i++)
-		if (!key_has_vendor(key, table->entries[i].vendor))
+		if (!has_vendor(bits, table->entries[i].vendor))
 			return tb_fail(why, BB_CHECK_SCOPE, -EPERM,
 			               "key outside scope: vendor %04x (table %s line %u, key %s)",
 			               table->entries[i].vendor, table->name,

@@ -276,6 +276,41 @@ static void test_key_outside_scope(void **state)
 	bb_tables_free(t);
 }
 
+/* A table of several vendors needs a signer trusted for every one of them. */
+static void test_multi_vendor_scope(void **state)
+{
+	struct fixture *f = *state;
+	struct bb_seckey fleet, half;
+	struct bb_table_match m;
+	struct bb_tables *t;
+	char *text;
+
+	add_key(f, "fleet", &fleet, "vendor 15b3\nvendor 10de\ndriver vfio-pci\n");
+	add_key(f, "half", &half, "vendor 15b3\ndriver vfio-pci\n");
+	t = open_store(f, NULL);
+	assert_true(asprintf(&text,
+	                     "format: bindbroker-table 1\nname: fleet\nvendor: 15b3\nvendor: 10de\n"
+	                     "driver: vfio-pci\nserial: 1\nissued: 2026-11-01T00:00:00Z\n"
+	                     "expires: 2027-11-01T00:00:00Z\n\n15b3:101e\n10de:2342\n") > 0);
+	expect(install(t, &f->mlx, text, f->now), -EPERM, BB_CHECK_SCOPE,
+	       "key outside scope: vendor 10de");
+	expect(install(t, &half, text, f->now), -EPERM, BB_CHECK_SCOPE,
+	       "key outside scope: vendor 10de (table fleet, key half)");
+	assert_int_equal(bb_tables_count(t), 0);
+	assert_int_equal(install(t, &fleet, text, f->now), 0);
+	assert_int_equal(lookup(t, 0x15b3, 0x101e, 0, 0, "vfio-pci", f->now, &m), 1);
+	assert_string_equal(m.table.name, "fleet");
+	assert_int_equal(lookup(t, 0x10de, 0x2342, 0, 0, "vfio-pci", f->now, &m), 1);
+	assert_int_equal(lookup(t, 0x10de, 0x2343, 0, 0, "vfio-pci", f->now, &m), 0);
+	bb_tables_free(t);
+
+	/* Re-verified at start like any installed table. */
+	t = open_store(f, NULL);
+	assert_int_equal(lookup(t, 0x10de, 0x2342, 0, 0, "vfio-pci", f->now, &m), 1);
+	free(text);
+	bb_tables_free(t);
+}
+
 static void test_expired(void **state)
 {
 	struct fixture *f = *state;
@@ -593,6 +628,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cli_functions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_store_syntax, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_index_merge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_multi_vendor_scope, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

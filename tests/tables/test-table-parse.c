@@ -271,6 +271,41 @@ static void test_semantic_checks(void **state)
 	            "serial must");
 }
 
+/* One table may name several vendors (a vendor line each); entries carry one of them. */
+static void test_multi_vendor(void **state)
+{
+	static const char head[] = "format: bindbroker-table 1\nname: fleet\n";
+	static const char tail[] = "driver: vfio-pci\nserial: 1\nissued: 2026-11-01T00:00:00Z\n"
+	                           "expires: 2027-11-01T00:00:00Z\n\n";
+	struct bb_table *t = NULL;
+	struct bb_reason why;
+	char text[1024];
+
+	(void)state;
+	/* The same device id under two vendors is two devices, not a duplicate. */
+	snprintf(text, sizeof(text),
+	         "%svendor: 15b3\nvendor: 10de\n%s15b3:101e\n10de:2342\n10de:101e\n", head, tail);
+	assert_int_equal(parse(text, strlen(text), &t, &why), 0);
+	assert_int_equal(t->vendor, 0x15b3);
+	assert_int_equal(t->n_vendors, 2);
+	assert_int_equal(t->vendors[0], 0x15b3);
+	assert_int_equal(t->vendors[1], 0x10de);
+	assert_int_equal(t->n_entries, 3);
+	assert_int_equal(t->entries[1].vendor, 0x10de);
+	bb_table_free(t);
+	snprintf(text, sizeof(text),
+	         "%svendor: 15b3\nvendor: 10de\n%s10de:101e\n15b3:101e\n10de:101e\n", head, tail);
+	refused_str(text, -EBADMSG, ":12:1: duplicate entry (same as line 10)");
+
+	snprintf(text, sizeof(text), "%svendor: 15b3\nvendor: 10de\nvendor: 15b3\n%s15b3:101e\n",
+	         head, tail);
+	refused_str(text, -EBADMSG, ":5:9: duplicate vendor '15b3'");
+	snprintf(text, sizeof(text), "%svendor: 15b3\nvendor: 10de\n%s8086:1533\n", head, tail);
+	refused_str(text, -EBADMSG, "entry vendor 8086 is none of the table's 2 vendors");
+	snprintf(text, sizeof(text), "%svendor: 15b3\n%s8086:1533\n", head, tail);
+	refused_str(text, -EBADMSG, "entry vendor 8086 is not the table vendor 15b3");
+}
+
 static void test_time_roundtrip(void **state)
 {
 	char buf[32];
@@ -301,6 +336,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_header_key),
 	    cmocka_unit_test(test_semantic_checks),
 	    cmocka_unit_test(test_time_roundtrip),
+	    cmocka_unit_test(test_multi_vendor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
