@@ -82,27 +82,125 @@ static int read_driver_link(int dfd, const bb_address *a, int depth, char *buf, 
 /* The ids, class and revision: what tells one device from another at the same address. */
 static int read_ids_at(int dfd, const bb_address *a, struct bb_device *d)
 {
+	char text[BB_UEVENT_MAX];
 	uint32_t v;
 	int r;
 
 	d->address = *a;
-	if ((r = read_hex(dfd, a, "vendor", 4, &v)) < 0)
-		return r;
-	d->vendor = (uint16_t)v;
-	if ((r = read_hex(dfd, a, "device", 4, &v)) < 0)
-		return r;
-	d->device = (uint16_t)v;
-	if ((r = read_hex(dfd, a, "subsystem_vendor", 4, &v)) < 0)
-		return r;
-	d->subsystem_vendor = (uint16_t)v;
-	if ((r = read_hex(dfd, a, "subsystem_device", 4, &v)) < 0)
-		return r;
-	d->subsystem_device = (uint16_t)v;
-	if ((r = read_hex(dfd, a, "class", 6, &d->class_code)) < 0)
-		return r;
+	/*
+	 * One read of uevent gives the ids, class and modalias together (the kernel formats
+	 * them from the same device in one call), where six reads did before.
+	 */
+	r = bb_read_attr_at(dfd, "uevent", text, sizeof(text));
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot read uevent: %m", a->s);
+	r = bb_parse_pci_uevent(text, a, d);
+	if (r < 0)
+		return log_error_errno(r, "%s: uevent is not a PCI device's: %m", a->s);
 	if ((r = read_hex(dfd, a, "revision", 2, &v)) < 0)
 		return r;
 	d->revision = (uint8_t)v;
+	return 0;
+}
+
+/* Exactly WIDTH hex digits (WIDTH 0: 1 to 6), either case, as the kernel's %04X / %X. */
+static bool parse_hex_n(const char *s, size_t len, size_t width, uint32_t *ret)
+{
+	uint32_t v = 0;
+
+	if (width ? len != width : (len < 1 || len > 6))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		int dg = (c >= '0' && c <= '9')   ? c - '0'
+		         : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+		         : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+		                                  : -1;
+		if (dg < 0)
+			return false;
+		v = v * 16 + (uint32_t)dg;
+	}
+	*ret = v;
+	return true;
+}
+
+/* "XXXX:YYYY" */
+static bool parse_id_pair(const char *s, size_t len, uint16_t *x, uint16_t *y)
+{
+	uint32_t a, b;
+
+	if (len != 9 || s[4] != ':' || !parse_hex_n(s, 4, 4, &a) || !parse_hex_n(s + 5, 4, 4, &b))
+		return false;
+	*x = (uint16_t)a;
+	*y = (uint16_t)b;
+	return true;
+}
+
+int bb_parse_pci_uevent(char *text, const bb_address *a, struct bb_device *d)
+{
+	enum { K_ID, K_SUBSYS, K_CLASS, K_SLOT, K_MODALIAS, K_MAX };
+	static const char *const keys[K_MAX] = {"PCI_ID", "PCI_SUBSYS_ID", "PCI_CLASS",
+	                                        "PCI_SLOT_NAME", "MODALIAS"};
+	bool seen[K_MAX] = {false};
+	char *line = text;
+
+	while (*line) {
+		char *nl = strchr(line, '\n'), *eq;
+		size_t vlen;
+		int k = -1;
+
+		if (nl)
+			*nl = '\0';
+		eq = strchr(line, '=');
+		if (!eq)
+			return -EBADMSG;
+		*eq = '\0';
+		vlen = strlen(eq + 1);
+		for (int i = 0; i < K_MAX; i++)
+			if (streq(line, keys[i]))
+				k = i;
+		if (k >= 0) {
+			const char *v = eq + 1;
+			uint32_t cls;
+
+			if (seen[k])
+				return -EBADMSG;
+			seen[k] = true;
+			switch (k) {
+			case K_ID:
+				if (!parse_id_pair(v, vlen, &d->vendor, &d->device))
+					return -EBADMSG;
+				break;
+			case K_SUBSYS:
+				if (!parse_id_pair(v, vlen, &d->subsystem_vendor,
+				                   &d->subsystem_device))
+					return -EBADMSG;
+				break;
+			case K_CLASS:
+				if (!parse_hex_n(v, vlen, 0, &cls))
+					return -EBADMSG;
+				d->class_code = cls;
+				break;
+			case K_SLOT:
+				/* Another device's uevent (or a renamed one) is not this device. */
+				if (!streq(v, a->s))
+					return -EBADMSG;
+				break;
+			case K_MODALIAS:
+				if (vlen >= sizeof(d->modalias) || strncmp(v, "pci:", 4) != 0)
+					return -EBADMSG;
+				memcpy(d->modalias, v, vlen + 1);
+				break;
+			}
+		}
+		/* Other keys (the kernel may add some) are not ours to judge. */
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	for (int i = 0; i < K_MAX; i++)
+		if (!seen[i])
+			return -EBADMSG;
 	return 0;
 }
 
@@ -113,12 +211,6 @@ static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a, s
 
 	if ((r = read_ids_at(dfd, a, d)) < 0)
 		return r;
-
-	r = bb_read_attr_at(dfd, "modalias", d->modalias, sizeof(d->modalias));
-	if (r < 0)
-		return log_error_errno(r, "%s: cannot read modalias: %m", a->s);
-	if (strncmp(d->modalias, "pci:", 4) != 0)
-		return log_error_errno(EBADMSG, "%s: modalias does not start with pci:", a->s);
 
 	r = bb_read_attr_at(dfd, "driver_override", buf, sizeof(buf));
 	if (r < 0)

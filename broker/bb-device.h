@@ -61,6 +61,16 @@ struct bb_device {
 	struct bb_block_child block[BB_MAX_CHILDREN];
 };
 
+#define BB_UEVENT_MAX 1024
+
+/*
+ * Parses TEXT (changed in place), a PCI device's uevent file as the kernel writes it
+ * (PCI_ID, PCI_SUBSYS_ID, PCI_CLASS, PCI_SLOT_NAME, MODALIAS, each once; other keys such
+ * as DRIVER are left alone: the driver comes from the link, whose shape is checked),
+ * into RET's ids, class and modalias. PCI_SLOT_NAME must be ADDRESS. 0 or -EBADMSG.
+ */
+int bb_parse_pci_uevent(char *text, const bb_address *address, struct bb_device *ret);
+
 /* Reads every fact of the device at ADDRESS into RET (validated first; -ENODEV if absent). */
 int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret);
 

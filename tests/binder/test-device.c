@@ -81,6 +81,32 @@ static void device(const char *dir, const char *vendor, const char *dev, const c
 	ATTR("modalias", modalias);
 	ATTR("driver_override", override);
 #undef ATTR
+	/* uevent as the kernel writes it (pci_uevent); a bound device gets DRIVER= too. */
+	{
+		char text[512];
+		const char *slot = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+
+		snprintf(text, sizeof(text),
+		         "PCI_CLASS=%lX\nPCI_ID=%04lX:%04lX\nPCI_SUBSYS_ID=8086:0000\n"
+		         "PCI_SLOT_NAME=%s\nMODALIAS=%.*s\n",
+		         strtoul(cls, NULL, 16), strtoul(vendor, NULL, 16), strtoul(dev, NULL, 16), slot,
+		         (int)strcspn(modalias, "\n"), modalias);
+		snprintf(p, sizeof(p), "%s/uevent", dir);
+		put(p, text);
+	}
+}
+
+/* The driver core's line in a bound device's uevent. */
+static void uevent_driver(const char *dir, const char *driver)
+{
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/uevent", root, dir);
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fprintf(f, "DRIVER=%s\n", driver);
+	fclose(f);
 }
 
 static int setup(void **state)
@@ -101,11 +127,13 @@ static int setup(void **state)
 	device(BRIDGE, "0x8086\n", "0x1901\n", "0x060400\n",
 	       "pci:v00008086d00001901sv00008086sd00000000bc06sc04i00\n", "(null)\n");
 	ln("../../../bus/pci/drivers/pcieport", BRIDGE "/driver");
+	uevent_driver(BRIDGE, "pcieport");
 	ln("../../../kernel/iommu_groups/1", BRIDGE "/iommu_group");
 
 	device(NIC, "0x8086\n", "0x10d3\n", "0x020000\n",
 	       "pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00\n", "(null)\n");
 	ln("../../../../bus/pci/drivers/e1000e", NIC "/driver");
+	uevent_driver(NIC, "e1000e");
 	ln("../../../../kernel/iommu_groups/1", NIC "/iommu_group");
 	mkdirs(NIC "/net/eth0");
 	mkdirs(NIC "/nvme/nvme0/nvme0n1");
@@ -279,6 +307,57 @@ static void test_refusals(void **state)
 	assert_int_equal(fd, -1);
 }
 
+/* The one-read identity: the kernel's uevent of a PCI device, and what is refused. */
+static void test_uevent(void **state)
+{
+	static const char good[] = "DRIVER=i40e\nPCI_CLASS=20000\nPCI_ID=8086:1572\n"
+	                           "PCI_SUBSYS_ID=8086:0000\nPCI_SLOT_NAME=0000:18:00.1\n"
+	                           "MODALIAS=pci:v00008086d00001572sv00008086sd00000000bc02sc00i00";
+	static const char *const bad[] = {
+	    "PCI_CLASS=20000\nPCI_ID=8086:1572\nPCI_SUBSYS_ID=8086:0000\n"
+	    "PCI_SLOT_NAME=0000:18:00.1", /* no MODALIAS */
+	    "PCI_CLASS=20000\nPCI_ID=8086:1572\nPCI_SUBSYS_ID=8086:0000\n"
+	    "PCI_SLOT_NAME=0000:18:00.2\nMODALIAS=pci:v1", /* another device's */
+	    "PCI_CLASS=20000\nPCI_ID=8086:1572\nPCI_ID=8086:1573\nPCI_SUBSYS_ID=8086:0000\n"
+	    "PCI_SLOT_NAME=0000:18:00.1\nMODALIAS=pci:v1", /* twice */
+	    "PCI_CLASS=1234567\nPCI_ID=8086:1572\nPCI_SUBSYS_ID=8086:0000\n"
+	    "PCI_SLOT_NAME=0000:18:00.1\nMODALIAS=pci:v1", /* class wider than 24 bits */
+	    "PCI_CLASS=20000\nPCI_ID=8086:15720\nPCI_SUBSYS_ID=8086:0000\n"
+	    "PCI_SLOT_NAME=0000:18:00.1\nMODALIAS=pci:v1", /* id not 4 digits */
+	    "PCI_CLASS=20000\nPCI_ID=8086:1572\nPCI_SUBSYS_ID=8086:0000\n"
+	    "PCI_SLOT_NAME=0000:18:00.1\nMODALIAS=usb:v1", /* not a PCI modalias */
+	    "PCI_CLASS=20000\nPCI_ID=8086:1572\ngarbage\nPCI_SUBSYS_ID=8086:0000\n"
+	    "PCI_SLOT_NAME=0000:18:00.1\nMODALIAS=pci:v1", /* not KEY=VALUE */
+	};
+	struct bb_device d;
+	bb_address a;
+	char text[BB_UEVENT_MAX];
+
+	(void)state;
+	assert_int_equal(bb_address_parse("0000:18:00.1", &a), 0);
+	memset(&d, 0, sizeof(d));
+	strcpy(text, good);
+	assert_int_equal(bb_parse_pci_uevent(text, &a, &d), 0);
+	assert_int_equal(d.vendor, 0x8086);
+	assert_int_equal(d.device, 0x1572);
+	assert_int_equal(d.subsystem_vendor, 0x8086);
+	assert_int_equal(d.subsystem_device, 0);
+	assert_int_equal(d.class_code, 0x020000);
+	assert_string_equal(d.modalias, "pci:v00008086d00001572sv00008086sd00000000bc02sc00i00");
+	assert_string_equal(d.driver, ""); /* DRIVER= is not taken: the link is */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		strcpy(text, bad[i]);
+		assert_int_equal(bb_parse_pci_uevent(text, &a, &d), -EBADMSG);
+	}
+
+	/* Through the tree: the ids come from uevent, the driver from the link. */
+	assert_int_equal(bb_device_read(s, "0000:01:00.0", &d), 0);
+	assert_int_equal(d.device, 0x10d3);
+	assert_int_equal(d.class_code, 0x020000);
+	assert_string_equal(d.driver, "e1000e");
+	assert_int_equal(d.revision, 1);
+}
+
 static void test_bad_driver_link(void **state)
 {
 	struct bb_device d;
@@ -341,6 +420,7 @@ int main(void)
 	    cmocka_unit_test(test_nvme_multipath_and_holders),
 	    cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_bad_driver_link),
+	    cmocka_unit_test(test_uevent),
 	    cmocka_unit_test(test_list_and_lockdown),
 	};
 	bb_log_set_max_priority(LOG_CRIT);
