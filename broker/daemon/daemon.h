@@ -174,9 +174,12 @@ int method_apply(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 /* device-args.c: the "device" / "driver" parameters, validated, and the device's facts. */
 int request_device(BbDaemon *d, struct json_object *params, struct bb_device *ret, BbReply *reply);
 int request_driver(struct json_object *params, const char **ret, BbReply *reply);
-/* The same for Check, with the lockdown posture: from a snapshot when check-cache-ms allows. */
+/*
+ * The same for Check, with the lockdown posture: from a snapshot when check-cache-ms allows,
+ * and then *FACTS_JSON (else NULL; to be freed) is device_to_json(RET) already serialized.
+ */
 int request_device_for_check(BbDaemon *d, struct json_object *params, struct bb_device *ret,
-                             bb_lockdown *lockdown, BbReply *reply);
+                             bb_lockdown *lockdown, char **facts_json, BbReply *reply);
 /* Called when an acting call starts and ends: Check's snapshots taken before are stale. */
 void facts_changing(void);
 

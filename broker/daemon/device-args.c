@@ -42,6 +42,7 @@ struct snapshot {
 	uint64_t read_ms;
 	uint64_t generation;
 	bb_lockdown lockdown;
+	char *facts_json; /* device_to_json(&dev) as the wire has it: a reply embeds it as is */
 	struct bb_device dev;
 };
 
@@ -80,7 +81,7 @@ static void device_copy(struct bb_device *dst, const struct bb_device *src)
 }
 
 static bool snapshot_get(const bb_address *address, unsigned ttl_ms, struct bb_device *dev,
-                         bb_lockdown *lockdown)
+                         bb_lockdown *lockdown, char **facts_json)
 {
 	uint64_t now = mono_ms(), gen = atomic_load(&facts_generation);
 	bool found = false;
@@ -94,6 +95,7 @@ static bool snapshot_get(const bb_address *address, unsigned ttl_ms, struct bb_d
 			continue;
 		device_copy(dev, &e->dev);
 		*lockdown = e->lockdown;
+		*facts_json = e->facts_json ? strdup(e->facts_json) : NULL;
 		found = true;
 	}
 	pthread_mutex_unlock(&snapshot_lock);
@@ -104,8 +106,15 @@ static bool snapshot_get(const bb_address *address, unsigned ttl_ms, struct bb_d
 static void snapshot_put(const struct bb_device *dev, bb_lockdown lockdown, uint64_t gen,
                          uint64_t read_ms)
 {
+	struct json_object *o = device_to_json(dev);
 	struct snapshot *e = NULL;
+	char *json = NULL;
 
+	/* The same flags as bb_varlink_serialize: the bytes a fresh reply would carry. */
+	if (o)
+		json = strdup(json_object_to_json_string_ext(
+		    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
 	pthread_mutex_lock(&snapshot_lock);
 	if (!snapshots)
 		snapshots = calloc(SNAPSHOTS, sizeof(*snapshots));
@@ -119,9 +128,12 @@ static void snapshot_put(const struct bb_device *dev, bb_lockdown lockdown, uint
 		e->read_ms = read_ms;
 		e->generation = gen;
 		e->lockdown = lockdown;
+		free(e->facts_json);
+		e->facts_json = TAKE_PTR(json);
 		device_copy(&e->dev, dev);
 	}
 	pthread_mutex_unlock(&snapshot_lock);
+	free(json);
 }
 
 /* ---- the device parameter ---------------------------------------------------------------------- */
@@ -165,17 +177,18 @@ int request_device(BbDaemon *d, struct json_object *params, struct bb_device *re
 }
 
 int request_device_for_check(BbDaemon *d, struct json_object *params, struct bb_device *ret,
-                             bb_lockdown *lockdown, BbReply *reply)
+                             bb_lockdown *lockdown, char **facts_json, BbReply *reply)
 {
 	unsigned ttl = d->opts.limits.check_cache_ms;
 	uint64_t gen = atomic_load(&facts_generation), now = mono_ms();
 	bb_address address;
 	int r;
 
+	*facts_json = NULL;
 	r = parse_device(params, &address, reply);
 	if (r < 0)
 		return r;
-	if (ttl && snapshot_get(&address, ttl, ret, lockdown))
+	if (ttl && snapshot_get(&address, ttl, ret, lockdown, facts_json))
 		return 0;
 	r = read_device(d, &address, ret, reply);
 	if (r < 0)

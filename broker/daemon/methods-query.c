@@ -102,21 +102,25 @@ int method_check(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 	struct bb_requester rq;
 	bb_lockdown lockdown;
 	const char *driver;
-	struct json_object *o;
+	struct json_object *o, *facts;
+	char *facts_json = NULL;
 	int r;
 
 	if (!dev)
 		return -ENOMEM;
 	if (request_driver(params, &driver, reply) < 0 ||
-	    request_device_for_check(d, params, dev, &lockdown, reply) < 0)
+	    request_device_for_check(d, params, dev, &lockdown, &facts_json, reply) < 0)
 		return 0;
 	r = requester_init_cached(peer, &rq);
-	if (r < 0)
+	if (r < 0) {
+		free(facts_json);
 		return r;
+	}
 	r = evaluate_request(d, &rq, BB_ACTION_BIND, dev, driver,
 	                     bb_varlink_get_bool(params, "group", false), &lockdown, &e);
 	requester_done(&rq);
 	if (r < 0) {
+		free(facts_json);
 		evaluation_done(&e);
 		return reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL, "checking %s: %s",
 		                          dev->address.s, strerror(-r));
@@ -127,7 +131,16 @@ int method_check(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 	json_object_object_add(o, "allowed", json_object_new_boolean(e.decision.allowed));
 	json_object_object_add(o, "decision", decision_to_json(&e.decision));
 	json_object_object_add(o, "members", TAKE_PTR(e.members));
-	json_object_object_add(o, "facts", device_to_json(dev));
+	/* From a snapshot, the facts are already JSON text: embedded as they are. */
+	facts = facts_json ? json_object_new_object() : NULL;
+	if (facts) {
+		json_object_set_serializer(facts, json_object_userdata_to_json_string, facts_json,
+		                           json_object_free_userdata);
+	} else {
+		free(facts_json);
+		facts = device_to_json(dev);
+	}
+	json_object_object_add(o, "facts", facts);
 	evaluation_done(&e);
 	return reply_ok(reply, o);
 }

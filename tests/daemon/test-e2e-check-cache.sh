@@ -23,6 +23,16 @@ stop_daemon
 
 # A snapshot that lives long enough for the test (10 s).
 start_daemon --limit check-cache-ms=10000
+# The reply from the snapshot (facts embedded as already serialized) is byte for byte the
+# reply read fresh.
+CALL='{"method":"io.bindbroker.Broker.Check","parameters":{"device":"'$DEV'"}}\0'
+FRESH=$(raw_call "$CALL")
+SNAP=$(raw_call "$CALL")
+if [ -n "$FRESH" ] && [ "$FRESH" = "$SNAP" ] && printf '%s' "$SNAP" | grep -q '"facts":{"address"'; then
+	ok "a reply from the snapshot is the same bytes as a fresh one"
+else
+	not_ok "a reply from the snapshot is the same bytes as a fresh one: $FRESH / $SNAP"
+fi
 bb --json check $DEV vfio-pci
 expect_json "j['facts']['driver'] == 'i40e'" "snapshot taken: i40e"
 printf '%s' $DEV >"$MNT/bus/pci/drivers/i40e/unbind"
