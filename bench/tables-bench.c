@@ -140,8 +140,10 @@ int main(int argc, char **argv)
 		bb_table_free(tb);
 	}
 
-	struct bb_device_query q = {.now = 1800000000, .posture = BB_POSTURE_NONE,
-	                            .allow_unsigned = true, .class_code = 0x020000};
+	struct bb_device_query q = {.now = 1800000000,
+	                            .posture = BB_POSTURE_NONE,
+	                            .allow_unsigned = true,
+	                            .class_code = 0x020000};
 	struct bb_table_match match;
 	size_t hits = 0;
 	t0 = now_s();
@@ -155,8 +157,9 @@ int main(int argc, char **argv)
 	double look = now_s() - t0;
 	printf("tables %zu vendors, %zu devices, %.1f MB signed text\n", used, nd, bytes / 1e6);
 	printf("tables_load_ms %.2f (verify + parse + index)\n", load * 1e3);
-	printf("  of which: signature verify %.2f ms, parse %.2f ms, store insert + index %.2f ms\n",
-	       verify * 1e3, parse_only * 1e3, (load - verify - parse_only) * 1e3);
+	printf(
+	    "  of which: signature verify %.2f ms, parse %.2f ms, store insert + index %.2f ms\n",
+	    verify * 1e3, parse_only * 1e3, (load - verify - parse_only) * 1e3);
 	printf("tables_lookup_ns %.0f (%zu of %zu found)\n", look * 1e9 / (5.0 * nd), hits / 5, nd);
 	printf("tables_heap_mib %.1f\n", (double)(m1.uordblks - m0.uordblks) / (1 << 20));
 	bb_tables_free(t);

@@ -230,7 +230,8 @@ static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a, s
 }
 
 /* Clears RET as "no group, no boot_vga attribute" and opens the device's directory. */
-static int open_device(bb_sysfs *s, const bb_address *address, struct bb_device *ret, int *ret_depth)
+static int open_device(bb_sysfs *s, const bb_address *address, struct bb_device *ret,
+                       int *ret_depth)
 {
 	char path[BB_SYSFS_PATH_MAX];
 	int dfd, r;

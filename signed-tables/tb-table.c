@@ -270,8 +270,9 @@ static int entry_line(struct parser *p, char *line, size_t len)
 		return r;
 	if (!(p->vendor_bits[a / 64] & (UINT64_C(1) << (a % 64)))) {
 		if (p->t->n_vendors == 1)
-			return FAIL(p, 1, -EBADMSG, "entry vendor %04x is not the table vendor %04x",
-			            a, p->t->vendor);
+			return FAIL(p, 1, -EBADMSG,
+			            "entry vendor %04x is not the table vendor %04x", a,
+			            p->t->vendor);
 		return FAIL(p, 1, -EBADMSG, "entry vendor %04x is none of the table's %zu vendors",
 		            a, p->t->n_vendors);
 	}

@@ -49,12 +49,12 @@ struct act_ctx {
 	BbDaemon *d;
 	const char *op; /* bind, release, quarantine, apply */
 	const struct bb_requester *rq;
-	const char *rule;            /* the rule that allowed it */
-	const char *table;           /* the signed table that covered it, NULL */
-	const char *target;          /* the target driver, NULL: per device from members */
-	struct json_object *members; /* Verdicts with per-device "driver" (may be NULL) */
+	const char *rule;              /* the rule that allowed it */
+	const char *table;             /* the signed table that covered it, NULL */
+	const char *target;            /* the target driver, NULL: per device from members */
+	struct json_object *members;   /* Verdicts with per-device "driver" (may be NULL) */
 	const struct bb_device *known; /* facts read for the decision (NULL): the intent's */
-	int error;                   /* the journal error that stopped the binder */
+	int error;                     /* the journal error that stopped the binder */
 	size_t n;
 	struct act_intent intents[ACT_MAX_INTENTS];
 };

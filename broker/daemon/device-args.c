@@ -33,7 +33,8 @@ int request_driver(struct json_object *params, const char **ret, BbReply *reply)
 	return 0;
 }
 
-/* ---- Check's snapshots ------------------------------------------------------------------------ */
+/* ---- Check's snapshots ------------------------------------------------------------------------
+ */
 
 #define SNAPSHOTS 8
 
@@ -136,7 +137,8 @@ static void snapshot_put(const struct bb_device *dev, bb_lockdown lockdown, uint
 	free(json);
 }
 
-/* ---- the device parameter ---------------------------------------------------------------------- */
+/* ---- the device parameter ----------------------------------------------------------------------
+ */
 
 static int parse_device(struct json_object *params, bb_address *ret, BbReply *reply)
 {

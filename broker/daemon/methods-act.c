@@ -345,8 +345,7 @@ static int apply_check(const struct bb_override_entry *entry, void *userdata)
 	r = bb_device_read(ctx->d->sysfs, entry->address.s, dev);
 	if (r < 0)
 		return r;
-	r = evaluate_request(ctx->d, ctx->rq, BB_ACTION_BIND, dev, entry->driver, false, NULL,
-	                     &e);
+	r = evaluate_request(ctx->d, ctx->rq, BB_ACTION_BIND, dev, entry->driver, false, NULL, &e);
 	if (r >= 0 && !e.decision.allowed) {
 		log_notice("apply: denied %s to %s: %s (rule %s)", entry->address.s, entry->driver,
 		           e.decision.reason, e.decision.rule);

@@ -251,7 +251,8 @@ static int read_user_cached(struct bb_requester *ret)
 	return r;
 }
 
-/* ---- the requester ---------------------------------------------------------------------------- */
+/* ---- the requester ----------------------------------------------------------------------------
+ */
 
 static int requester_make(const BbPeer *peer, bool cached, struct bb_requester *ret)
 {

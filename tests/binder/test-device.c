@@ -89,8 +89,8 @@ static void device(const char *dir, const char *vendor, const char *dev, const c
 		snprintf(text, sizeof(text),
 		         "PCI_CLASS=%lX\nPCI_ID=%04lX:%04lX\nPCI_SUBSYS_ID=8086:0000\n"
 		         "PCI_SLOT_NAME=%s\nMODALIAS=%.*s\n",
-		         strtoul(cls, NULL, 16), strtoul(vendor, NULL, 16), strtoul(dev, NULL, 16), slot,
-		         (int)strcspn(modalias, "\n"), modalias);
+		         strtoul(cls, NULL, 16), strtoul(vendor, NULL, 16), strtoul(dev, NULL, 16),
+		         slot, (int)strcspn(modalias, "\n"), modalias);
 		snprintf(p, sizeof(p), "%s/uevent", dir);
 		put(p, text);
 	}
@@ -416,12 +416,9 @@ static void test_list_and_lockdown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_facts),
-	    cmocka_unit_test(test_nvme_multipath_and_holders),
-	    cmocka_unit_test(test_refusals),
-	    cmocka_unit_test(test_bad_driver_link),
-	    cmocka_unit_test(test_uevent),
-	    cmocka_unit_test(test_list_and_lockdown),
+	    cmocka_unit_test(test_facts),    cmocka_unit_test(test_nvme_multipath_and_holders),
+	    cmocka_unit_test(test_refusals), cmocka_unit_test(test_bad_driver_link),
+	    cmocka_unit_test(test_uevent),   cmocka_unit_test(test_list_and_lockdown),
 	};
 	bb_log_set_max_priority(LOG_CRIT);
 	return cmocka_run_group_tests(tests, setup, teardown);
