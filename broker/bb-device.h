@@ -61,7 +61,7 @@ struct bb_device {
 	struct bb_block_child block[BB_MAX_CHILDREN];
 };
 
-#define BB_UEVENT_MAX 1024
+#define BB_UEVENT_MAX 4096 /* a sysfs attribute is at most a page; the kernel's uevent buffer 2 KiB */
 
 /*
  * Parses TEXT (changed in place), a PCI device's uevent file as the kernel writes it
