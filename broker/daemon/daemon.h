@@ -31,7 +31,7 @@ typedef struct BbServerLimits {
 	unsigned max_clients_per_uid;  /* connections of one uid at once */
 	unsigned max_requests_per_uid; /* acting calls of one uid in progress at once */
 	unsigned workers;              /* threads running acting calls */
-	unsigned read_workers;         /* threads running check, show and list */
+	unsigned read_workers;         /* threads running check, show and list (0: one per CPU) */
 	unsigned check_cache_ms;       /* facts of a device reused by Check for so long, 0 = off */
 	unsigned idle_timeout_ms;      /* a connection with nothing to do is closed */
 	unsigned io_timeout_ms;        /* to finish sending a request, or to take a reply */

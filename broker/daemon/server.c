@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -128,7 +129,7 @@ void bb_server_limits_default(BbServerLimits *l)
 	    .max_clients_per_uid = 16,
 	    .max_requests_per_uid = 2,
 	    .workers = 4,
-	    .read_workers = 2,
+	    .read_workers = 0, /* one per online CPU, 2 to 16 */
 	    .check_cache_ms = 0,
 	    .idle_timeout_ms = 60000,
 	    .io_timeout_ms = 10000,
@@ -148,7 +149,7 @@ int bb_server_limit_set(BbServerLimits *l, const char *name, const char *value)
 	    {"max-requests-per-uid", offsetof(BbServerLimits, max_requests_per_uid), 1,
 	     MAX_WORKERS_CAP},
 	    {"workers", offsetof(BbServerLimits, workers), 1, MAX_WORKERS_CAP},
-	    {"read-workers", offsetof(BbServerLimits, read_workers), 1, MAX_WORKERS_CAP},
+	    {"read-workers", offsetof(BbServerLimits, read_workers), 0, MAX_WORKERS_CAP},
 	    {"check-cache-ms", offsetof(BbServerLimits, check_cache_ms), 0, 10000},
 	    {"idle-timeout-ms", offsetof(BbServerLimits, idle_timeout_ms), 10, 86400000},
 	    {"io-timeout-ms", offsetof(BbServerLimits, io_timeout_ms), 10, 3600000},
@@ -385,13 +386,22 @@ static int pool_start(Server *s, Pool *p, size_t size, bool acting)
 	return 0;
 }
 
+/* Read workers are CPU-bound on a kernel's sysfs: one per online CPU unless configured. */
+static size_t read_workers(const BbServerLimits *l)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (l->read_workers)
+		return l->read_workers;
+	return n < 2 ? 2 : n > 16 ? 16 : (size_t)n;
+}
+
 static int workers_start(Server *s)
 {
 	int r = pool_start(s, &s->acting, s->lim.workers, true);
 
 	if (r >= 0)
-		r = pool_start(s, &s->reading, s->lim.read_workers ? s->lim.read_workers : 1,
-		               false);
+		r = pool_start(s, &s->reading, read_workers(&s->lim), false);
 	return r;
 }
 
