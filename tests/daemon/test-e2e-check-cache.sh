@@ -55,4 +55,33 @@ expect_rc 0 "release"
 bb --json check $DEV vfio-pci
 expect_json "j['facts']['driver'] == 'i40e'" "check after a release sees the release"
 
+# Many clients at once on the read workers (snapshot on and off): every answer is the one the
+# same check gets alone. The devices differ in verdict and facts (GPU in a shared group, the
+# boot disk, a NIC function), so a mixed-up reply shows.
+concurrent_checks() { # LABEL
+	for d in 0000:03:00.0 0000:12:00.0 $DEV; do
+		bb --json check $d vfio-pci
+		printf '%s\n' "$OUT" >"$TMP/alone-$d"
+	done
+	PIDS=
+	for i in 1 2 3 4 5 6 7 8; do
+		(for r in 1 2 3 4 5; do
+			for d in 0000:03:00.0 0000:12:00.0 $DEV; do
+				"$BINDBROKER" --socket "$SOCK" --json check $d vfio-pci >"$TMP/c-$i-$r-$d" 2>&1
+				cmp -s "$TMP/c-$i-$r-$d" "$TMP/alone-$d" || echo "$i-$r-$d" >>"$TMP/mismatch"
+			done
+		done) &
+		PIDS="$PIDS $!"
+	done
+	# shellcheck disable=SC2086 # one pid per word; a bare wait would wait for the daemon too
+	wait $PIDS
+	if [ ! -s "$TMP/mismatch" ]; then ok "$1: 120 concurrent checks answered as alone"; else
+		not_ok "$1: concurrent checks differ: $(head -3 "$TMP/mismatch")"; fi
+	rm -f "$TMP/mismatch"
+}
+concurrent_checks "snapshot on"
+stop_daemon
+start_daemon
+concurrent_checks "snapshot off"
+
 finish
