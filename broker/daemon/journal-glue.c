@@ -75,6 +75,7 @@ int daemon_journal_init(BbDaemon *d)
 	    .checkpoint_secs = d->config.checkpoint_every_seconds,
 	    .read_state = read_state,
 	    .userdata = d,
+	    .append_only = true, /* chattr +a where the file system has it (status says) */
 	};
 	struct bb_journal_problem problem = {0};
 	int r;

@@ -23,6 +23,7 @@ POINTS=0
 fresh() { # a new machine and an empty state dir
 	if [ -n "$DAEMON_PID" ]; then stop_daemon; fi
 	if mountpoint -q "$MNT"; then unmount_simsys; fi
+	chattr -R -a "$STATE" 2>/dev/null # the journal is append-only where the fs has the flag
 	rm -rf "$STATE"
 	mount_simsys gpu-server
 	start_daemon --audit off
