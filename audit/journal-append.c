@@ -17,26 +17,42 @@ static bool unsupported(int err)
 	return err == ENOTTY || err == EOPNOTSUPP || err == ENOSYS || err == EINVAL;
 }
 
+/*
+ * The kernel reads and writes an int at the argument, although the ioctl numbers say long:
+ * the int is the first of two, so checkers that go by the number (valgrind) find 8 bytes
+ * set, and the kernel finds its int whatever the byte order.
+ */
+static int get_flags(int fd, int *ret)
+{
+	int flags[2] = {0, 0};
+
+	if (ioctl(fd, FS_IOC_GETFLAGS, flags) < 0)
+		return unsupported(errno) ? -EOPNOTSUPP : negative_errno();
+	*ret = flags[0];
+	return 0;
+}
+
 int append_flag_get(int fd, bool *ret)
 {
-	int flags = 0; /* the kernel reads and writes an int, whatever the ioctl's type says */
+	int flags, r = get_flags(fd, &flags);
 
-	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
-		return unsupported(errno) ? -EOPNOTSUPP : negative_errno();
+	if (r < 0)
+		return r;
 	*ret = flags & FS_APPEND_FL;
 	return 0;
 }
 
 int append_flag_set(int fd, bool on)
 {
-	int flags = 0, want;
+	int flags, r = get_flags(fd, &flags);
+	int want[2] = {0, 0};
 
-	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
-		return unsupported(errno) ? -EOPNOTSUPP : negative_errno();
-	want = on ? (flags | FS_APPEND_FL) : (flags & ~FS_APPEND_FL);
-	if (want == flags)
+	if (r < 0)
+		return r;
+	want[0] = on ? (flags | FS_APPEND_FL) : (flags & ~FS_APPEND_FL);
+	if (want[0] == flags)
 		return 0;
-	if (ioctl(fd, FS_IOC_SETFLAGS, &want) < 0)
+	if (ioctl(fd, FS_IOC_SETFLAGS, want) < 0)
 		return unsupported(errno) ? -EOPNOTSUPP : negative_errno();
 	return 0;
 }

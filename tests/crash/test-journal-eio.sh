@@ -9,7 +9,7 @@
 # with the device's real driver, and binding works again.
 . "$(dirname "$0")/../daemon/e2e-lib.sh"
 
-FAULTFS=$(dirname "$BINDBROKERD")/../../tests/faultfs/bindbroker-faultfs
+FAULTFS=${BB_FAULTFS:-}
 [ -x "$FAULTFS" ] || { echo "SKIP: faultfs not built ($FAULTFS)"; exit 77; }
 NIC=0000:18:00.1
 

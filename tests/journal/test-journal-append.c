@@ -236,7 +236,7 @@ static void test_unsupported_file_system(void **state)
 		int err = 0, fd, flags;
 
 		if (unshare(CLONE_NEWNS) < 0 ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 			_exit(77);
 		if (fchdir(s->dirfd) < 0 || mkdir("ram", 0700) < 0)
 			_exit(19);
