@@ -50,8 +50,10 @@ static void print_json_error(const char *error, struct json_object *params)
 	json_object_put(o);
 }
 
-static int vfail(const Client *c, int status, const char *error, const char *parameter,
-                 const char *check, const char *fmt, va_list ap)
+__attribute__((format(printf, 6, 0))) static int vfail(const Client *c, int status,
+                                                       const char *error, const char *parameter,
+                                                       const char *check, const char *fmt,
+                                                       va_list ap)
 {
 	char msg[512];
 
