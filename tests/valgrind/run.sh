@@ -15,7 +15,7 @@ command -v valgrind >/dev/null || { echo "valgrind: not installed"; exit 2; }
 [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
 meson compile -C "$BUILD" >/dev/null || exit 1
 
-TESTS="varlink decide journal journal-merkle journal-append-only policy-eval policy-grammar
+TESTS="varlink decide posture journal journal-merkle journal-append-only policy-eval policy-grammar
 policy-loader tables-parse tables-signature tables-store tables-keylist common-fileio
 client-audit daemon-e2e-query daemon-e2e-bind daemon-e2e-journal crash-journal-eio"
 
