@@ -19,6 +19,8 @@ mkdir -p "$STATE"
 if chattr +a "$TMP/probe" 2>/dev/null; then
 	chattr -a "$TMP/probe"
 	APPEND=on
+elif lsattr "$TMP/probe" >/dev/null 2>&1; then
+	APPEND='failed: Operation not permitted' # flags, but no CAP_LINUX_IMMUTABLE (a container)
 else
 	APPEND=unsupported
 fi
