@@ -84,9 +84,16 @@ int daemon_tables_build(BbDaemon *d, struct bb_tables **ret, unsigned *ret_skipp
 	if (keys_fd < 0 && keys_fd != -ENOENT)
 		return keys_fd;
 	r = bb_tables_open(keys_fd, d->state_fd, ret, ret_skipped, &why);
-	if (r < 0)
-		snprintf(err, errsz, "%s/keys.d or the installed tables (%s check): %s",
-		         d->opts.config_dir, bb_check_name(why.check), why.msg);
+	if (r < 0) {
+		/* The store names keys.d files relative to keys.d, its own state as "state dir". */
+		if (strncmp(why.msg, "state dir", 9) == 0)
+			snprintf(err, errsz, "%s: %s (%s check)", d->opts.state_dir, why.msg,
+			         bb_check_name(why.check));
+		else
+			snprintf(err, errsz, "%s/%s%s (%s check)", d->opts.config_dir,
+			         strncmp(why.msg, "keys.d", 6) == 0 ? "" : "keys.d/", why.msg,
+			         bb_check_name(why.check));
+	}
 	return r;
 }
 
