@@ -187,8 +187,9 @@ static int config_line(BbConfig *c, char *line, bool seen[K_MAX], char *what, si
 static int check_owner(const struct stat *st, const char *path, char *err, size_t errsz)
 {
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
-		snprintf(err, errsz, "%s: refused: owned by uid %u, not by root or the daemon's uid %u",
-		         path, (unsigned)st->st_uid, (unsigned)geteuid());
+		snprintf(err, errsz,
+		         "%s: refused: owned by uid %u, not by root or the daemon's uid %u", path,
+		         (unsigned)st->st_uid, (unsigned)geteuid());
 		return -EPERM;
 	}
 	if (st->st_mode & (S_IWGRP | S_IWOTH)) {

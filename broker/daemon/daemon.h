@@ -54,12 +54,12 @@ typedef struct BbDaemonOptions {
 #define BB_DAEMON_ERROR_AUDIT_UNAVAILABLE BB_BROKER_INTERFACE ".AuditUnavailable"
 #define BB_DAEMON_ERROR_POLICY            BB_BROKER_INTERFACE ".PolicyError"
 /* A per-uid limit is reached: try again when the caller's calls in progress are done. */
-#define BB_DAEMON_ERROR_BUSY              BB_BROKER_INTERFACE ".Busy"
-#define BB_DAEMON_METHOD_INSTALL_TABLE    BB_BROKER_INTERFACE ".InstallTable"
-#define BB_DAEMON_METHOD_LIST_TABLES      BB_BROKER_INTERFACE ".ListTables"
-#define BB_DAEMON_METHOD_AUDIT_SHOW       BB_BROKER_INTERFACE ".AuditShow"
-#define BB_DAEMON_METHOD_RELOAD_POLICY    BB_BROKER_INTERFACE ".ReloadPolicy"
-#define BB_DAEMON_METHOD_RESTORE          BB_BROKER_INTERFACE ".Restore"
+#define BB_DAEMON_ERROR_BUSY           BB_BROKER_INTERFACE ".Busy"
+#define BB_DAEMON_METHOD_INSTALL_TABLE BB_BROKER_INTERFACE ".InstallTable"
+#define BB_DAEMON_METHOD_LIST_TABLES   BB_BROKER_INTERFACE ".ListTables"
+#define BB_DAEMON_METHOD_AUDIT_SHOW    BB_BROKER_INTERFACE ".AuditShow"
+#define BB_DAEMON_METHOD_RELOAD_POLICY BB_BROKER_INTERFACE ".ReloadPolicy"
+#define BB_DAEMON_METHOD_RESTORE       BB_BROKER_INTERFACE ".Restore"
 
 /* The IDL this daemon serves for io.bindbroker.Broker (interface.c). */
 extern const char bb_daemon_interface_description[];
@@ -112,7 +112,8 @@ typedef struct BbDaemon {
 	 */
 	pthread_rwlock_t reload_lock;
 	pthread_mutex_t reload_mutex;
-	unsigned tables_installs; /* InstallTable successes (tables_lock): a racing reload rebuilds */
+	/* InstallTable successes (under tables_lock): a reload that raced one reads again. */
+	unsigned tables_installs;
 
 	/* policy-glue.c: the current policy, swapped whole under policy_lock. */
 	pthread_mutex_t policy_lock;

@@ -255,7 +255,8 @@ int main(int argc, char **argv)
 {
 	BbDaemon d = {
 	    .state_fd = -1,
-	    .reload_lock = PTHREAD_RWLOCK_INITIALIZER,
+	    /* A waiting reload is not starved by a stream of decisions; nobody holds it twice. */
+	    .reload_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP,
 	    .reload_mutex = PTHREAD_MUTEX_INITIALIZER,
 	    .policy_lock = PTHREAD_MUTEX_INITIALIZER,
 	    .tables_lock = PTHREAD_MUTEX_INITIALIZER,

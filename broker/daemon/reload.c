@@ -63,7 +63,8 @@ static void keep_restart_only(const BbConfig *old, BbConfig *fresh, bool audit_f
 	/* Linux audit is connected, and its mode fixed, at start. */
 	if (old->audit != fresh->audit && audit_from_config)
 		log_notice("bindbroker.conf: audit = %s takes effect at restart (still %s)",
-		           bb_audit_mode_to_string(fresh->audit), bb_audit_mode_to_string(old->audit));
+		           bb_audit_mode_to_string(fresh->audit),
+		           bb_audit_mode_to_string(old->audit));
 	fresh->audit = old->audit;
 	fresh->audit_set = old->audit_set;
 }
@@ -72,8 +73,8 @@ static void note_failure(BbDaemon *d, const char *what, const char *err)
 {
 	log_error("reload failed (%s), keeping the previous configuration, policy and tables: %s",
 	          what, err);
-	journal_note(d, BB_REC_REFUSE, (const struct bb_kv[]){{"op", "reload"}, {"check", what}},
-	             2, NULL);
+	journal_note(d, BB_REC_REFUSE, (const struct bb_kv[]){{"op", "reload"}, {"check", what}}, 2,
+	             NULL);
 }
 
 int bb_daemon_reload_all(BbDaemon *d, char *err, size_t errsz)
@@ -119,8 +120,13 @@ int bb_daemon_reload_all(BbDaemon *d, char *err, size_t errsz)
 		pthread_rwlock_wrlock(&d->reload_lock);
 		pthread_mutex_lock(&d->policy_lock);
 		pthread_mutex_lock(&d->tables_lock);
-		if (d->tables_installs == installs || attempt == 3)
+		if (d->tables_installs == installs)
 			break;
+		if (attempt == 3) {
+			log_warning("tables were installed during each of 4 reads of the store; "
+			            "the newest may be used only after the next reload");
+			break;
+		}
 		/* A table was installed while we read the store: read it again. */
 		pthread_mutex_unlock(&d->tables_lock);
 		pthread_mutex_unlock(&d->policy_lock);

@@ -1,5 +1,6 @@
 #!/bin/sh
 # shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
+# shellcheck disable=SC2034 # RC, OUT, ERR are read by e2e-lib.sh
 # Files of the config dir (bindbroker.conf, keys.d/*, policy.d/*.rules) are
 # checked on their open fd before a byte is parsed: a file its group or others
 # may write, a file of another owner or a symbolic link is refused, at start

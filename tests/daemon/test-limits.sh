@@ -1,5 +1,6 @@
 #!/bin/sh
 # shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
+# shellcheck disable=SC2034 # RC, OUT, ERR are read by e2e-lib.sh
 # The server limits set in bindbroker.conf under their --limit names; --limit on
 # the command line wins; a bad value names file:line. Observed through what the
 # limits do: a uid's connections beyond max-clients-per-uid are closed, an idle
@@ -70,7 +71,7 @@ stop_daemon
 
 # Bad values: the file and line are named, the daemon does not start.
 bad_conf() { # TEXT PATTERN DESCRIPTION
-	printf "$1" >"$CONF/bindbroker.conf"
+	printf '%b' "$1" >"$CONF/bindbroker.conf"
 	"$BINDBROKERD" --sysfs-root "$MNT" --state-dir "$STATE" --config-dir "$CONF" \
 		--socket "$SOCK" >"$TMP/out" 2>"$TMP/err"
 	RC=$? OUT='' ERR=$(cat "$TMP/err")

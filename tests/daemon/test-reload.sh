@@ -1,5 +1,6 @@
 #!/bin/sh
 # shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
+# shellcheck disable=SC2034 # RC, OUT, ERR are read by e2e-lib.sh
 # SIGHUP reloads bindbroker.conf, the policy and the signed tables (keys.d and
 # the installed tables) together: a new rule, a new key with its table and a
 # changed admin-group take effect; a broken configuration, a broken policy or a
