@@ -188,12 +188,12 @@ static int check_owner(const struct stat *st, const char *path, char *err, size_
 {
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
 		snprintf(err, errsz,
-		         "%s: refused: owned by uid %u, not by root or the daemon's uid %u", path,
+		         "%s: owned by uid %u, not by root or the daemon's uid %u", path,
 		         (unsigned)st->st_uid, (unsigned)geteuid());
 		return -EPERM;
 	}
 	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errsz, "%s: refused: writable by %s (mode %04o)", path,
+		snprintf(err, errsz, "%s: writable by %s (mode %04o)", path,
 		         st->st_mode & S_IWOTH ? "others" : "its group",
 		         (unsigned)(st->st_mode & 07777));
 		return -EPERM;

@@ -88,7 +88,7 @@ int bb_config_load(const char *dir, BbConfig *ret, char *err, size_t errsz);
  * Opens NAME under DFD (a directory with DIR) without following a link and checks, on the
  * open fd and before anything is read, that it is a regular file (a directory) owned by root
  * or the daemon's euid and writable by neither group nor others. Returns the fd; -ENOENT
- * (ERR untouched); else -EPERM or -errno with ERR saying "PATH: refused: why".
+ * (ERR untouched); else -EPERM or -errno with ERR saying "PATH: why".
  */
 int bb_config_open_checked(int dfd, const char *name, const char *path, bool dir, char *err,
                            size_t errsz);
