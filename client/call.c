@@ -24,6 +24,8 @@ static const struct error_class error_classes[] = {
     {BB_BROKER_ERROR_PROTOCOL, EXIT_USAGE, "protocol error"},
     {BB_BROKER_ERROR_OPERATION_FAILED, EXIT_FAILED, NULL}, /* its reason says "failed" */
     {BB_BROKER_ERROR_INTERNAL, EXIT_FAILED, "broker error"},
+    /* Unavailable for now, as when unreachable: nothing was done, a retry may go through. */
+    {BB_BROKER_ERROR_BUSY, EXIT_UNREACHABLE, NULL},
 };
 
 static const struct error_class *classify(const char *error)
@@ -168,6 +170,10 @@ static void print_human_error(const struct error_class *cls, const char *method,
 	} else if (streq(error, BB_BROKER_ERROR_DENIED)) {
 		print_safe(stderr, jstr(params, "reason"));
 		print_denial_source(params);
+	} else if (streq(error, BB_BROKER_ERROR_BUSY)) {
+		fputs("broker busy: ", stderr);
+		print_safe(stderr, jstr(params, "reason"));
+		fputs(", try again", stderr);
 	} else if (streq(error, BB_BROKER_ERROR_NO_SUCH_DEVICE)) {
 		print_safe(stderr, jstr(params, "device"));
 	} else if (*jstr(params, "parameter") && *jstr(params, "reason")) {

@@ -31,6 +31,11 @@ enum {
 #define BB_BROKER_METHOD_AUDIT_SHOW "io.bindbroker.Broker.AuditShow"
 #endif
 
+/* A per-user limit of the broker is reached (bindbrokerd's interface.c). */
+#ifndef BB_BROKER_ERROR_BUSY
+#define BB_BROKER_ERROR_BUSY "io.bindbroker.Broker.Busy"
+#endif
+
 /* Error names of the client's own (local) failures. */
 #define BB_CLIENT_ERROR_USAGE     "io.bindbroker.Client.Usage"
 #define BB_CLIENT_ERROR_BAD_INPUT "io.bindbroker.Client.BadInput"

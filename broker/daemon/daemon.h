@@ -35,6 +35,8 @@ typedef struct BbServerLimits {
 	unsigned io_timeout_ms;        /* to finish sending a request, or to take a reply */
 } BbServerLimits;
 
+#define BB_DAEMON_LIMIT_ARGS_MAX 32
+
 typedef struct BbDaemonOptions {
 	const char *sysfs_root;
 	const char *config_dir;
@@ -42,17 +44,22 @@ typedef struct BbDaemonOptions {
 	const char *socket_path;
 	const char *modules_dir; /* NULL = /lib/modules/$(uname -r) */
 	int audit;               /* enum bb_audit_mode from --audit, -1 = from bindbroker.conf */
-	BbServerLimits limits;
+	BbServerLimits limits;   /* in force: defaults, then bindbroker.conf, then --limit */
+	/* --limit NAME=VALUE as given (checked by parse_args); they win over bindbroker.conf. */
+	const char *limit_args[BB_DAEMON_LIMIT_ARGS_MAX];
+	size_t n_limit_args;
 } BbDaemonOptions;
 
 /* Errors and methods of io.bindbroker.Broker that the integration adds (see interface.c). */
 #define BB_DAEMON_ERROR_AUDIT_UNAVAILABLE BB_BROKER_INTERFACE ".AuditUnavailable"
 #define BB_DAEMON_ERROR_POLICY            BB_BROKER_INTERFACE ".PolicyError"
-#define BB_DAEMON_METHOD_INSTALL_TABLE    BB_BROKER_INTERFACE ".InstallTable"
-#define BB_DAEMON_METHOD_LIST_TABLES      BB_BROKER_INTERFACE ".ListTables"
-#define BB_DAEMON_METHOD_AUDIT_SHOW       BB_BROKER_INTERFACE ".AuditShow"
-#define BB_DAEMON_METHOD_RELOAD_POLICY    BB_BROKER_INTERFACE ".ReloadPolicy"
-#define BB_DAEMON_METHOD_RESTORE          BB_BROKER_INTERFACE ".Restore"
+/* A per-uid limit is reached: try again when the caller's calls in progress are done. */
+#define BB_DAEMON_ERROR_BUSY           BB_BROKER_INTERFACE ".Busy"
+#define BB_DAEMON_METHOD_INSTALL_TABLE BB_BROKER_INTERFACE ".InstallTable"
+#define BB_DAEMON_METHOD_LIST_TABLES   BB_BROKER_INTERFACE ".ListTables"
+#define BB_DAEMON_METHOD_AUDIT_SHOW    BB_BROKER_INTERFACE ".AuditShow"
+#define BB_DAEMON_METHOD_RELOAD_POLICY BB_BROKER_INTERFACE ".ReloadPolicy"
+#define BB_DAEMON_METHOD_RESTORE       BB_BROKER_INTERFACE ".Restore"
 
 /* The IDL this daemon serves for io.bindbroker.Broker (interface.c). */
 extern const char bb_daemon_interface_description[];
@@ -68,10 +75,23 @@ typedef struct BbConfig {
 	unsigned bind_verify_timeout_ms;        /* default 5000 */
 	unsigned checkpoint_every_records;      /* default 1000 (the journal's own default) */
 	unsigned checkpoint_every_seconds;      /* default 300 */
+	BbServerLimits limits; /* the --limit names as keys; defaults as bb_server_limits_default */
 } BbConfig;
 
-/* Loads DIR/bindbroker.conf into RET (defaults first). Errors name file:line. */
+/*
+ * Loads DIR/bindbroker.conf into RET (defaults first). Errors name file:line. DIR and the
+ * file are checked like bb_config_open_checked() before the file is read.
+ */
 int bb_config_load(const char *dir, BbConfig *ret, char *err, size_t errsz);
+
+/*
+ * Opens NAME under DFD (a directory with DIR) without following a link and checks, on the
+ * open fd and before anything is read, that it is a regular file (a directory) owned by root
+ * or the daemon's euid and writable by neither group nor others. Returns the fd; -ENOENT
+ * (ERR untouched); else -EPERM or -errno with ERR saying "PATH: why".
+ */
+int bb_config_open_checked(int dfd, const char *name, const char *path, bool dir, char *err,
+                           size_t errsz);
 
 typedef struct BbDaemon {
 	BbDaemonOptions opts;
@@ -82,6 +102,18 @@ typedef struct BbDaemon {
 	struct bb_binder_options binder_opts; /* what every binder is made with */
 	int state_fd;
 	BbAuthzConfig authz; /* authorization of acting calls; authz.pam is the PAM thread */
+
+	/*
+	 * reload.c: SIGHUP builds configuration, policy and tables beside the ones in use and
+	 * swaps all three in at once. reload_lock is held shared by whatever reads them together
+	 * (a decision: evaluate.c; authorization's settings) and exclusively for the swap, which
+	 * then takes policy_lock and tables_lock, in that order. reload_mutex: one reload at a
+	 * time (SIGHUP, ReloadPolicy).
+	 */
+	pthread_rwlock_t reload_lock;
+	pthread_mutex_t reload_mutex;
+	/* InstallTable successes (under tables_lock): a reload that raced one reads again. */
+	unsigned tables_installs;
 
 	/* policy-glue.c: the current policy, swapped whole under policy_lock. */
 	pthread_mutex_t policy_lock;
@@ -185,8 +217,8 @@ int method_reload_policy(BbDaemon *d, const BbPeer *peer, struct json_object *pa
 /* methods-restore.c: back to the state an intent of unknown outcome recorded. */
 int method_restore(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 
-/* main.c: hooks of the poll loop. SIGHUP reloads the policy; tick is called after every
- * wake-up and at least every bb_daemon_poll_timeout_ms(). */
+/* main.c: hooks of the poll loop. SIGHUP reloads configuration, policy and tables (reload.c);
+ * tick is called after every wake-up and at least every bb_daemon_poll_timeout_ms(). */
 void bb_daemon_reload(BbDaemon *d);
 void bb_daemon_tick(BbDaemon *d);
 int bb_daemon_poll_timeout_ms(const BbDaemon *d);
@@ -203,8 +235,8 @@ typedef struct BbListener {
 int bb_server_listen(const char *path, BbListener *ret);
 /* Closes the socket and removes its file if we created it. */
 void bb_server_close(const char *path, BbListener *l);
-/* Serves until SIGTERM or SIGINT; SIGHUP reloads the policy. All three are blocked by the caller.
- */
+/* Serves until SIGTERM or SIGINT; SIGHUP calls bb_daemon_reload(). All three are blocked by the
+ * caller. */
 int bb_server_run(BbDaemon *d, int listen_fd);
 void bb_server_limits_default(BbServerLimits *l);
 /* Sets the limit NAME ("max-clients", "workers", ...) from VALUE: -ENOENT, -ERANGE. */

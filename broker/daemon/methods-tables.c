@@ -97,6 +97,7 @@ int method_install_table(BbDaemon *d, const BbPeer *peer, struct json_object *pa
 		                                  now, &why)
 		              : -ENODEV;
 		if (r >= 0) {
+			d->tables_installs++; /* a SIGHUP reading the store meanwhile re-reads */
 			for (size_t i = 0; i < bb_tables_count(d->tables); i++) {
 				struct bb_table_info info;
 

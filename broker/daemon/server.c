@@ -462,9 +462,8 @@ static int conn_submit(Server *s, Conn *c, BbVarlinkCall *call)
 
 		log_notice("refused %s from uid %u pid %d: %u requests of this uid in progress",
 		           call->method, (unsigned)c->peer.uid, (int)c->peer.pid, k);
-		reply_error_reason(&reply, BB_BROKER_ERROR_PERMISSION_DENIED,
-		                   "busy: uid %u already has %u requests in progress (limit %u); "
-		                   "try again when they are done",
+		reply_error_reason(&reply, BB_DAEMON_ERROR_BUSY,
+		                   "uid %u already has %u requests in progress (limit %u)",
 		                   (unsigned)c->peer.uid, k, s->lim.max_requests_per_uid);
 		r = conn_queue_reply(c, call, &reply);
 		bb_varlink_call_done(call);
@@ -792,7 +791,8 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					log_notice("SIGHUP: reloading the policy");
+					log_notice("SIGHUP: reloading configuration, policy "
+					           "and tables");
 					bb_daemon_reload(d);
 				} else {
 					log_info("received signal %u, exiting", si.ssi_signo);
