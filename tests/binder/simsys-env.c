@@ -58,6 +58,8 @@ static int observer(const struct bb_step *st, void *userdata)
 			sim_write(e, e->act_path, e->act);
 		else
 			sim_control(e, e->act);
+		if (e->act2)
+			sim_control(e, e->act2);
 		e->act_on = NULL;
 	}
 	return 0;

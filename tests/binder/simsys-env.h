@@ -17,6 +17,7 @@ struct env {
 	const char *act_on;   /* step name before which ACT is written ... */
 	const char *act;      /* ... to .simsys/control, */
 	const char *act_path; /* ... or to this file below the mount (a racing writer) */
+	const char *act2;     /* a second control command after ACT (e.g. remove, then add) */
 };
 
 /* Reads the environment; 0 to go on, 77 to skip (no simsys), 2 on bad usage. */
