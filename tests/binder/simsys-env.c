@@ -53,7 +53,7 @@ static int observer(const struct bb_step *st, void *userdata)
 	}
 	if (e->refuse && streq(e->refuse, st->name) && !st->rollback)
 		return -EROFS;
-	if (e->act_on && streq(e->act_on, st->name) && !st->rollback) {
+	if (e->act_on && streq(e->act_on, st->name) && (!st->rollback || e->act_rollback)) {
 		if (e->act_path)
 			sim_write(e, e->act_path, e->act);
 		else

@@ -453,6 +453,29 @@ static void test_restore(void **state)
 	assert_int_equal(sim_log_len(e), from);
 }
 
+static void test_swapped_mid_restore(void **state)
+{
+	struct env *e = *state;
+	struct bb_bind_result r;
+	size_t from;
+
+	/* Crash recovery's restore: the device is swapped after the restored override was
+	 * written, before the unbind; the newcomer gets neither the unbind nor drivers_probe. */
+	assert_int_equal(bb_binder_bind(e->b, "0000:01:00.0", "vfio-pci", &r), 0);
+	from = sim_log_len(e);
+	e->act_on = "unbind";
+	e->act_rollback = true;
+	e->act = "remove-device 0000:01:00.0";
+	e->act2 = "add-device " NEWCOMER;
+	assert_true(bb_binder_restore(e->b, "0000:01:00.0", "e1000e", "", &r) < 0);
+	assert_false(r.rollback_ok);
+	assert_int_equal(r.error, -ENODEV);
+	assert_int_equal(sim_writes_to(e, from, "unbind"), 0);
+	assert_int_equal(sim_writes_to(e, from, "drivers_probe"), 0);
+	assert_int_equal(sim_writes_to(e, from, "driver_override"), 1); /* the old device's */
+	assert_string_equal(sim_override_of(e, "0000:01:00.0"), "(null)\n");
+}
+
 static void test_quarantine(void **state)
 {
 	struct env *e = *state;
@@ -545,6 +568,7 @@ int main(int argc, char **argv)
 	    T(test_group_rollback),
 	    T(test_release),
 	    T(test_restore),
+	    T(test_swapped_mid_restore),
 	    T(test_quarantine),
 	    T(test_persist_and_apply),
 	};
