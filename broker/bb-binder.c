@@ -153,8 +153,8 @@ static int check_same_device(struct op *op)
 		const char *name;
 		int width; /* hex digits after "0x", as the kernel prints them */
 	} ids[] = {
-	    {"vendor", 4}, {"device", 4}, {"subsystem_vendor", 4},
-	    {"subsystem_device", 4}, {"class", 6}, {"revision", 2},
+	    {"vendor", 4},           {"device", 4}, {"subsystem_vendor", 4},
+	    {"subsystem_device", 4}, {"class", 6},  {"revision", 2},
 	};
 	const struct bb_device *d = &op->before;
 	const unsigned want[] = {d->vendor,           d->device,     d->subsystem_vendor,
@@ -184,8 +184,9 @@ static int check_same_device(struct op *op)
 	return 0;
 changed:
 	op->changed = true;
-	log_warning_errno(r, "%s: the device %04x:%04x the operation started with is no longer at "
-	                     "this address (%m); nothing more is written to it",
+	log_warning_errno(r,
+	                  "%s: the device %04x:%04x the operation started with is no longer at "
+	                  "this address (%m); nothing more is written to it",
 	                  op->res->address.s, d->vendor, d->device);
 	return -ENODEV;
 }
@@ -293,8 +294,9 @@ static int begin(bb_binder *b, struct op *op, const char *address, struct bb_bin
 	/* The fd every later check reads through, checked against the facts just read. */
 	r = check_same_device(op);
 	if (r < 0) {
-		set_message(res, "%s: the device changed while it was being read; nothing was "
-		                 "changed",
+		set_message(res,
+		            "%s: the device changed while it was being read; nothing was "
+		            "changed",
 		            res->address.s);
 		return fail(op, BB_FAIL_DEVICE_CHANGED, NULL, r);
 	}
@@ -384,9 +386,10 @@ static void describe_failure(struct op *op, const char *what)
 	const char *old = res->old_driver[0] ? res->old_driver : "(none)";
 
 	if (op->changed)
-		set_message(res, "%s %s failed: the device (%04x:%04x) was removed or replaced at "
-		                 "this address mid-operation; nothing more was written to that "
-		                 "address (%s)",
+		set_message(res,
+		            "%s %s failed: the device (%04x:%04x) was removed or replaced at "
+		            "this address mid-operation; nothing more was written to that "
+		            "address (%s)",
 		            what, res->address.s, op->before.vendor, op->before.device,
 		            !op->touched ? "nothing was changed" : "no rollback onto a newcomer");
 	else if (!res->rollback_attempted)

@@ -113,7 +113,8 @@ static int read_state(const struct bb_record *intent, char *driver, size_t size,
 	            r < 0     ? "an unreadable driver"
 	            : *driver ? driver
 	                      : "no driver");
-	c = rec->n < BB_JOURNAL_PENDING_MAX ? reallocarray(rec->list, rec->n + 1, sizeof(*c)) : NULL;
+	c = rec->n < BB_JOURNAL_PENDING_MAX ? reallocarray(rec->list, rec->n + 1, sizeof(*c))
+	                                    : NULL;
 	if (!c) {
 		rec->n_dropped++;
 		add_outcome_unknown(rec->d, a.s, intent->seq, "not recovered");
@@ -260,8 +261,9 @@ static int recover_one(BbDaemon *d, bb_binder *b, const struct crashed *c)
 		return -ENOMEM;
 	r = bb_device_read_basic(d->sysfs, &c->address, now);
 	if (r < 0) {
-		log_warning_errno(r, "recovery: %s (intent %" PRIu64 ") cannot be read (%m); left "
-		                     "as outcome unknown",
+		log_warning_errno(r,
+		                  "recovery: %s (intent %" PRIu64 ") cannot be read (%m); left "
+		                  "as outcome unknown",
 		                  c->address.s, c->seq);
 		add_outcome_unknown(d, c->address.s, c->seq, "unreadable");
 		return 0;
@@ -277,15 +279,14 @@ static int recover_one(BbDaemon *d, bb_binder *b, const struct crashed *c)
 		const char *what = seen == SEEN_COMPLETED ? "completed" : "not-done";
 
 		r = recovery_result(d, c, seq, what, now->driver, NULL);
-		log_notice("recovery: %s of %s (intent %" PRIu64 ") %s; the device is on %s",
-		           c->op, c->address.s, c->seq,
+		log_notice("recovery: %s of %s (intent %" PRIu64 ") %s; the device is on %s", c->op,
+		           c->address.s, c->seq,
 		           seen == SEEN_COMPLETED ? "had completed" : "was not done or rolled back",
 		           now->driver[0] ? now->driver : "no driver");
-		(void)daemon_audit_event(d, NULL, audit_op(c->op), now, NULL, now->driver, NULL,
-		                         RECOVERY_RULE,
-		                         seen == SEEN_COMPLETED ? "crash-recovery-completed"
-		                                                : "crash-recovery-not-done",
-		                         true);
+		(void)daemon_audit_event(
+		    d, NULL, audit_op(c->op), now, NULL, now->driver, NULL, RECOVERY_RULE,
+		    seen == SEEN_COMPLETED ? "crash-recovery-completed" : "crash-recovery-not-done",
+		    true);
 	} else {
 		(void)bb_binder_restore(b, c->address.s, c->old_driver, c->old_override, &res);
 		r = recovery_result(d, c, seq,

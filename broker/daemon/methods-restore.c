@@ -68,7 +68,7 @@ static int scan_record(const struct bb_record *r, void *userdata)
 		    streq(outcome, "ok"))
 			s->pending = false;
 	} else if (r->type == BB_REC_OUTCOME_UNKNOWN) {
-		/* The outcome-unknown of a crashed recovery: the crashed operation stays pending. */
+		/* A crashed recovery's outcome-unknown: the crashed operation stays pending. */
 		v = bb_record_get(r, "op");
 		if (v && streq(v, "recover"))
 			return 0;
@@ -131,7 +131,8 @@ int method_restore(BbDaemon *d, const BbPeer *peer, struct json_object *params, 
 		                          "nothing was changed",
 		                          dev->address.s, strerror(-r));
 	}
-	(void)bb_binder_restore(bb_daemon_binder(d), dev->address.s, k->old_driver, k->old_override, &res);
+	(void)bb_binder_restore(bb_daemon_binder(d), dev->address.s, k->old_driver, k->old_override,
+	                        &res);
 	jr = act_finish(act, &res, 1, &seq);
 	daemon_audit_result(d, &rq, "release", &res, dev, NULL, "restore-recorded-state");
 	requester_done(&rq);

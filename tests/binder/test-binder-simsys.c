@@ -175,12 +175,12 @@ static void assert_newcomer_untouched(const struct env *e, size_t from, const ch
 }
 
 #define NEWCOMER                                                                                   \
-	"{\"address\": \"0000:01:00.0\", \"vendor\": \"8086\", \"device\": \"10d3\", "                \
+	"{\"address\": \"0000:01:00.0\", \"vendor\": \"8086\", \"device\": \"10d3\", "             \
 	"\"subsystem_vendor\": \"8086\", \"subsystem_device\": \"beef\", \"class\": \"020000\", "  \
 	"\"revision\": \"00\", \"iommu_group\": 1, \"parent\": \"0000:00:01.0\"}"
 /* The same ids as 0000:01:00.0: only the instance (a fresh directory) tells them apart. */
 #define TWIN                                                                                       \
-	"{\"address\": \"0000:01:00.0\", \"vendor\": \"8086\", \"device\": \"10d3\", "                \
+	"{\"address\": \"0000:01:00.0\", \"vendor\": \"8086\", \"device\": \"10d3\", "             \
 	"\"subsystem_vendor\": \"8086\", \"subsystem_device\": \"a01f\", \"class\": \"020000\", "  \
 	"\"revision\": \"00\", \"iommu_group\": 1, \"parent\": \"0000:00:01.0\"}"
 
