@@ -64,15 +64,16 @@ struct crashed {
 	uint64_t seq;
 	uint64_t origin; /* the first crashed intent: SEQ, or what a crashed recovery recovered */
 	bb_address address;
+	/* As recorded (bb_binder_restore checks the names before it writes). */
 	char op[BB_JOURNAL_VALUE_MAX + 1];
-	char old_driver[BB_DRIVER_NAME_MAX + 1];
+	char old_driver[BB_JOURNAL_VALUE_MAX + 1];
 	char old_override[BB_JOURNAL_VALUE_MAX + 1];
 	char target[BB_JOURNAL_VALUE_MAX + 1];
 };
 
 struct recovery {
 	BbDaemon *d;
-	size_t n, n_dropped;
+	size_t n;
 	struct crashed *list;
 };
 
@@ -116,7 +117,6 @@ static int read_state(const struct bb_record *intent, char *driver, size_t size,
 	c = rec->n < BB_JOURNAL_PENDING_MAX ? reallocarray(rec->list, rec->n + 1, sizeof(*c))
 	                                    : NULL;
 	if (!c) {
-		rec->n_dropped++;
 		add_outcome_unknown(rec->d, a.s, intent->seq, "not recovered");
 		return r;
 	}
@@ -337,6 +337,93 @@ static void recover_crashed(BbDaemon *d, struct recovery *rec)
 	bb_binder_free(b);
 }
 
+/*
+ * Devices an earlier start could not restore (a failed recovery, and no operation on the
+ * device since) stay listed as outcome-unknown across restarts until an operator acts. The
+ * journal is read as Restore reads it (methods-restore.c): a device's own intent ends it, an
+ * outcome-unknown starts it, recovery's ok result for that intent ends it.
+ */
+#define LEFT_MAX 256
+
+struct left_device {
+	bb_address address;
+	uint64_t seq;
+	bool pending;
+};
+
+struct left_scan {
+	struct left_device v[LEFT_MAX];
+	size_t n;
+};
+
+static int left_record(const struct bb_record *r, void *userdata)
+{
+	struct left_scan *s = userdata;
+	const char *dev = bb_record_get(r, "device"), *op = bb_record_get(r, "op"), *v, *outcome;
+	struct left_device *l = NULL;
+	bb_address a;
+
+	if (!dev || bb_address_parse(dev, &a) < 0)
+		return 0;
+	for (size_t i = 0; i < s->n && !l; i++)
+		if (streq(s->v[i].address.s, a.s))
+			l = &s->v[i];
+	switch (r->type) {
+	case BB_REC_INTENT:
+		if (l && !(op && streq(op, "recover")))
+			l->pending = false;
+		break;
+	case BB_REC_OUTCOME_UNKNOWN:
+		v = bb_record_get(r, "intent");
+		if (!v || (op && streq(op, "recover")))
+			break;
+		if (!l && s->n < LEFT_MAX) {
+			l = &s->v[s->n++];
+			l->address = a;
+		}
+		if (l) {
+			l->pending = true;
+			l->seq = strtoull(v, NULL, 10);
+		}
+		break;
+	case BB_REC_RESULT:
+		v = bb_record_get(r, "recovers");
+		outcome = bb_record_get(r, "outcome");
+		if (l && l->pending && v && strtoull(v, NULL, 10) == l->seq && outcome &&
+		    streq(outcome, "ok"))
+			l->pending = false;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void list_left_devices(BbDaemon *d)
+{
+	_cleanup_free_ struct left_scan *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return;
+	r = bb_journal_foreach(d->state_fd, JOURNAL_DIR, NULL, left_record, s);
+	if (r < 0) {
+		log_warning_errno(r, "recovery: cannot read the journal for devices left: %m");
+		return;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		char key[BB_PCI_ADDRESS_LEN + 2];
+
+		if (!s->v[i].pending)
+			continue;
+		/* Listed already when this start's recovery failed on it. */
+		snprintf(key, sizeof(key), "%s(", s->v[i].address.s);
+		if (strstr(d->outcome_unknown_list, key))
+			continue;
+		add_outcome_unknown(d, s->v[i].address.s, s->v[i].seq, "not restored earlier");
+	}
+}
+
 int daemon_journal_init(BbDaemon *d)
 {
 	struct recovery rec = {.d = d};
@@ -372,6 +459,7 @@ int daemon_journal_init(BbDaemon *d)
 		                       JOURNAL_DIR);
 	recover_crashed(d, &rec);
 	free(rec.list);
+	list_left_devices(d);
 	if (d->outcome_unknown)
 		log_warning("recovery: %u intent(s) of unknown outcome left for an operator: %s",
 		            d->outcome_unknown, d->outcome_unknown_list);

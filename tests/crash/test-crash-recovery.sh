@@ -4,8 +4,8 @@
 # holds vfio-pci's probe, which then fails): the restarted daemon puts the device back to the
 # driver and override its intent recorded, with a recovery intent before the writes and a
 # result after; when that restore cannot work (the old driver's module is gone) it journals
-# the failure, status keeps the device as outcome-unknown, and the operator's Restore puts it
-# back once the driver is there again. The journal verifies offline after each.
+# the failure, status keeps the device as outcome-unknown (across restarts too), and the
+# operator's Restore puts it back once the driver is there again. The journal verifies offline after each.
 . "$(dirname "$0")/../daemon/e2e-lib.sh"
 
 NIC=0000:18:00.1
@@ -84,6 +84,11 @@ and j['records'][-1]['outcome'] == 'failed' and j['records'][-1]['recovery'] == 
 and j['records'][-1]['recovers'] == str(j['records'][-4]['seq']) and 'failure' in j['records'][-1]" \
 	"restore fails: the journal records the failed restore"
 journal_verifies "restore fails"
+stop_daemon
+start_daemon --audit off
+bb --json status
+expect_json "j['journal']['outcome_unknown'] == 1 and '$NIC' in j['journal']['outcome_unknown_devices']" \
+	"restore fails: after another restart status still lists the NIC"
 control load-module i40e
 vcall Restore "{\"device\": \"$NIC\"}"
 expect_rc 0 "restore fails: the operator's Restore puts the NIC back once i40e is there"
@@ -92,4 +97,8 @@ audit_show $NIC
 expect_json "j['records'][-2]['op'] == 'restore' and j['records'][-1]['outcome'] == 'ok'" \
 	"restore fails: Restore is journaled"
 journal_verifies "restore fails, then Restore"
+stop_daemon
+start_daemon --audit off
+bb --json status
+expect_json "j['journal']['outcome_unknown'] == 0" "restore fails: after Restore and a restart nothing is listed"
 finish
