@@ -58,7 +58,8 @@ if command -v strace >/dev/null; then
 	unmount_simsys
 	mount_simsys gpu-server
 	start_daemon --audit off
-	strace -f -qq -p "$DAEMON_PID" -o /dev/null -e trace=fdatasync \
+	: >"$TMP/strace.out"
+	strace -f -qq -p "$DAEMON_PID" -o "$TMP/strace.out" -e trace=fdatasync \
 		-e inject=fdatasync:signal=SIGSTOP:when=1 2>"$TMP/strace.err" &
 	tracer=$!
 	i=0
@@ -68,9 +69,10 @@ if command -v strace >/dev/null; then
 	from=$(log_len)
 	"$BINDBROKER" --socket "$SOCK" bind $NIC vfio-pci >"$TMP/out" 2>"$TMP/err" &
 	client=$!
-	# Wait (bounded) for the stop: the intent is written, nothing else yet.
+	# Wait (bounded) for the group stop, which strace reports (a traced process shows "t" in
+	# /proc at every syscall stop, so its State cannot tell).
 	i=0
-	while ! grep -q '^State:.[tT]' "/proc/$DAEMON_PID/status" && [ $i -lt 500 ]; do
+	while ! grep -q "stopped by SIGSTOP" "$TMP/strace.out" && [ $i -lt 500 ]; do
 		i=$((i + 1)); sleep 0.02
 	done
 	if tail -n1 "$STATE/journal/records" | grep -q "type=intent device=$NIC" &&
