@@ -421,13 +421,14 @@ static int verify_bound(struct op *op, const char *driver)
 	struct bb_device after;
 	int r;
 
+	/* A twin swapped in during the probe has the same ids: only the stale fd tells. */
+	if (check_same_device(op) < 0)
+		return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", -ENODEV);
 	/*
 	 * One read of the device answers both questions (which driver, same device)
 	 * when the probe finished inside its write, as it does on sysfs; only a
 	 * probe still running sends us to the bounded wait and a second read.
 	 */
-	if (check_same_device(op) < 0)
-		return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", -ENODEV);
 	r = bb_device_read_identity(op->b->sysfs, &res->address, &after);
 	if (r < 0)
 		return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", r);
