@@ -44,7 +44,12 @@ BbAuthzConfig daemon_authz_config(BbDaemon *d);
 /* SIGHUP: configuration, policy and tables together, or none (ERR names the file). */
 int bb_daemon_reload_all(BbDaemon *d, char *err, size_t errsz);
 
-/* journal-glue.c: open (recovery: outcome-unknown for intents without result) and close. */
+/*
+ * journal-glue.c: open and close. Opening recovers: each intent without result gets its
+ * outcome-unknown record, then start-up recovery journals the device found on its new or old
+ * state, or restores the old one (a recovery intent and result each); only a failed restore
+ * stays outcome-unknown in status. Needs d->sysfs, d->modules, d->config and the audit glue.
+ */
 int daemon_journal_init(BbDaemon *d);
 void daemon_journal_close(BbDaemon *d);
 /* A checkpoint when one is due by time; called from the poll loop. */
