@@ -129,7 +129,7 @@ typedef struct BbDaemon {
 	pthread_mutex_t journal_lock;
 	struct bb_journal *journal;     /* NULL when it could not be opened: acting refused */
 	char journal_problem[512];      /* why it is unusable (tampering: where) */
-	unsigned outcome_unknown;       /* intents found without result at start */
+	unsigned outcome_unknown;       /* intents recovery could not restore: left for an operator */
 	char outcome_unknown_list[512]; /* "DEV(seq N) ..." of those, for status */
 
 	/* audit-glue.c: Linux audit USER_DEVICE records. */
