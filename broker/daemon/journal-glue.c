@@ -660,7 +660,7 @@ int act_intent(struct act_ctx *a, const char *address, const struct bb_step *ste
 	return 0;
 }
 
-/* Every sysfs write is logged, and the first of each device waits for its durable intent. */
+/* Every sysfs write is logged once its device's durable intent (the first write's) is there. */
 int journal_step_observer(const struct bb_step *step, void *userdata)
 {
 	struct act_ctx *a = current_act;
@@ -678,17 +678,23 @@ int journal_step_observer(const struct bb_step *step, void *userdata)
 		}
 	}
 	value[len] = '\0';
-	log_info("%s%s %s: %s <- %s", step->rollback ? "rollback " : "", step->name, step->address,
-	         step->path, value);
 
 	/* Undoing a failed step belongs to the intent already written: never hold it up. */
-	if (step->rollback)
-		return 0;
-	if (!a) {
-		log_error("refusing a write to %s outside of a journaled request", step->path);
-		return -EPERM;
+	if (!step->rollback) {
+		int r;
+
+		if (!a) {
+			log_error("refusing a write to %s outside of a journaled request",
+			          step->path);
+			return -EPERM;
+		}
+		r = act_intent(a, step->address, step);
+		if (r < 0)
+			return r; /* not written: no "<-" line for it */
 	}
-	return act_intent(a, step->address, step);
+	log_info("%s%s %s: %s <- %s", step->rollback ? "rollback " : "", step->name, step->address,
+	         step->path, value);
+	return 0;
 }
 
 static const struct bb_bind_result *find_result(const struct bb_bind_result *results, size_t n,
