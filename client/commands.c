@@ -53,7 +53,9 @@ static void print_status_parts(struct json_object *p)
 	if (json_object_object_get_ex(p, "audit", &o) && json_object_is_type(o, json_type_object)) {
 		printf("%-12s ", "audit");
 		print_safe(stdout, jstr(o, "mode"));
-		puts(jbool(o, "available") ? "" : " (not available)");
+		printf("%s", jbool(o, "available") ? "" : " (not available)");
+		puts(jbool(o, "refused") ? " (a record was refused: acting stopped until a restart)"
+		                         : "");
 	}
 	if (json_object_object_get_ex(p, "policy", &o) && json_object_is_type(o, json_type_object))
 		printf("%-12s %d rules in %d files\n", "policy", jint(o, "rules", 0),
