@@ -199,6 +199,13 @@ static void print_human_error(const struct error_class *cls, const char *method,
 int client_call(const Client *c, const CommandArgs *a, const char *method,
                 struct json_object *params, ReplyPrinter print)
 {
+	return client_call_with_fds(c, a, method, params, NULL, 0, print);
+}
+
+int client_call_with_fds(const Client *c, const CommandArgs *a, const char *method,
+                         struct json_object *params, const int *fds, size_t n_fds,
+                         ReplyPrinter print)
+{
 	BbVarlinkReply reply = {0};
 	char err[256];
 	int fd, r, status;
@@ -210,7 +217,7 @@ int client_call(const Client *c, const CommandArgs *a, const char *method,
 		                   "cannot reach the broker at %s: %s", c->socket_path,
 		                   strerror(-fd));
 	}
-	r = bb_varlink_call(fd, method, params, &reply, err, sizeof(err));
+	r = bb_varlink_call_with_fds(fd, method, params, fds, n_fds, &reply, err, sizeof(err));
 	close(fd);
 	if (r < 0)
 		return client_fail(c, EXIT_UNREACHABLE, "io.bindbroker.Client.Unreachable", NULL,

@@ -210,6 +210,13 @@ struct json_object *outcome_to_json(const struct bb_bind_result *r);
 /* methods-tables.c, methods-audit.c: signed tables, the journal, policy reload. */
 int method_install_table(BbDaemon *d, const BbPeer *peer, struct json_object *params,
                          BbReply *reply);
+/*
+ * Before method_install_table: a call that passed the table and its .minisig as two open
+ * files gets their text as its "table" and "signature" parameters. -EINVAL with an
+ * InvalidArgument reply when neither form is complete, or a passed file is not a regular
+ * text file within the limits.
+ */
+int install_table_take_passed_files(const BbVarlinkCall *call, BbReply *reply);
 int method_list_tables(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 int method_audit_show(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 int method_reload_policy(BbDaemon *d, const BbPeer *peer, struct json_object *params,
