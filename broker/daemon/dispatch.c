@@ -36,10 +36,11 @@ static const BbVarlinkField bind_fields[] = {
     {"persist", json_type_boolean, false, 0},
     F_END,
 };
+/* table and signature: the text, or absent when the call passes both files open. */
 static const BbVarlinkField install_table_fields[] = {
     {"name", json_type_string, true, ARG_MAX},
-    {"table", json_type_string, true, 0},
-    {"signature", json_type_string, true, 0},
+    {"table", json_type_string, false, 0},
+    {"signature", json_type_string, false, 0},
     F_END,
 };
 static const BbVarlinkField audit_show_fields[] = {
@@ -168,6 +169,13 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 		return;
 	}
 
+	if (call->n_fds > 0 && m->handler != method_install_table) {
+		reply_invalid_argument(reply, "parameters",
+		                       "%s takes no file descriptors; only InstallTable does",
+		                       m->name);
+		return;
+	}
+
 	if (m->acting &&
 	    bb_daemon_authorize(d, peer, m->name, call->parameters, reply, &authz) < 0) {
 		log_notice("refused %s from uid %u pid %d loginuid %u session %u context %s: "
@@ -186,7 +194,12 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 		if (dev || streq(m->name, BB_BROKER_METHOD_APPLY))
 			bb_group_lock(d->sysfs, dev ? json_object_get_string(dev) : NULL, &hold);
 	}
-	r = m->handler(d, peer, call->parameters, reply);
+	/* After authorization: only an authorized caller makes the broker read its files. */
+	r = 0;
+	if (m->handler == method_install_table)
+		r = install_table_take_passed_files(call, reply);
+	if (r >= 0)
+		r = m->handler(d, peer, call->parameters, reply);
 	bb_group_unlock(&hold);
 	if (r < 0 && !reply->error)
 		reply_error_reason(reply, BB_BROKER_ERROR_INTERNAL, "%s failed: %s", m->name,

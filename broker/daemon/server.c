@@ -477,6 +477,7 @@ static int conn_submit(Server *s, Conn *c, BbVarlinkCall *call)
 	job->conn = c;
 	job->call = *call;
 	call->parameters = NULL;
+	call->n_fds = 0; /* the job owns them now */
 	c->job = job;
 	pthread_mutex_lock(&s->lock);
 	if (s->todo_tail)
@@ -507,7 +508,10 @@ static int conn_process(Server *s, Conn *c)
 			r = conn_protocol_error(c, "message longer than 65536 bytes");
 		} else if (r < 0) {
 			return r;
+		} else if (bb_varlink_reader_take_fds(&c->reader, &call) < 0) {
+			r = conn_protocol_error(c, "more than 2 file descriptors with one call");
 		} else if (bb_varlink_parse_call(msg, len, &call, err, sizeof(err)) < 0) {
+			bb_varlink_call_done(&call); /* the descriptors that came with it */
 			r = conn_protocol_error(c, err);
 		} else if (bb_daemon_method_is_acting(call.method)) {
 			r = conn_submit(s, c, &call);

@@ -155,9 +155,8 @@ int bb_varlink_call(int fd, const char *method, struct json_object *params, BbVa
                     char *err, size_t errsz);
 
 /* The same, passing N_FDS (at most BB_VARLINK_FDS_MAX) file descriptors with the call. */
-int bb_varlink_call_with_fds(int fd, const char *method, struct json_object *params,
-                             const int *fds, size_t n_fds, BbVarlinkReply *ret, char *err,
-                             size_t errsz);
+int bb_varlink_call_with_fds(int fd, const char *method, struct json_object *params, const int *fds,
+                             size_t n_fds, BbVarlinkReply *ret, char *err, size_t errsz);
 
 /* ---- the io.bindbroker.Broker interface -------------------------------------------------- */
 

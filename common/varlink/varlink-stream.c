@@ -209,9 +209,8 @@ int bb_varlink_call(int fd, const char *method, struct json_object *params, BbVa
 	return bb_varlink_call_with_fds(fd, method, params, NULL, 0, ret, err, errsz);
 }
 
-int bb_varlink_call_with_fds(int fd, const char *method, struct json_object *params,
-                             const int *fds, size_t n_fds, BbVarlinkReply *ret, char *err,
-                             size_t errsz)
+int bb_varlink_call_with_fds(int fd, const char *method, struct json_object *params, const int *fds,
+                             size_t n_fds, BbVarlinkReply *ret, char *err, size_t errsz)
 {
 	_cleanup_free_ char *out = NULL, *in = NULL;
 	BbVarlinkReader reader = {.max = BB_VARLINK_REPLY_MAX};
