@@ -263,6 +263,7 @@ int bb_journal_append_group(struct bb_journal *j, struct bb_journal_entry *e, si
 			break;
 		case BB_REC_REFUSE:
 		case BB_REC_TABLE_INSTALL:
+		case BB_REC_TABLE_EXPIRED:
 		case BB_REC_POLICY_RELOAD:
 			break;
 		case BB_REC_RESULT:

@@ -35,6 +35,13 @@ int daemon_tables_init(BbDaemon *d);
 int daemon_tables_build(BbDaemon *d, struct bb_tables **ret, unsigned *ret_skipped, char *err,
                         size_t errsz);
 void daemon_tables_free(BbDaemon *d);
+/*
+ * From the poll loop: a table found expired gets one table-expired record (its name, serial
+ * and signer), once in the journal's life, also when it expired while the daemon was down.
+ * Looks at most once a second.
+ */
+void daemon_tables_tick(BbDaemon *d);
+void daemon_tables_expiry_free(BbDaemon *d);
 
 /* reload.c: hold the configuration, policy and tables of one generation (reload_lock shared). */
 void daemon_settings_hold(BbDaemon *d);

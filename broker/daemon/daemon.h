@@ -124,6 +124,11 @@ typedef struct BbDaemon {
 	pthread_mutex_t tables_lock;
 	struct bb_tables *tables;
 	unsigned tables_skipped; /* installed tables that failed re-verification at start */
+	/* tables-glue.c, loop thread only: "NAME SERIAL" of expiries already journaled. */
+	char **tables_expiry_noted;
+	size_t n_tables_expiry_noted;
+	bool tables_expiry_loaded;  /* the journal's earlier table-expired records are read */
+	uint64_t tables_expiry_ms;  /* monotonic time of the last look */
 
 	/* journal-glue.c: the write-ahead journal (one user at a time: journal_lock). */
 	pthread_mutex_t journal_lock;

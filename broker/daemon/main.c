@@ -221,6 +221,7 @@ static void teardown(BbDaemon *d)
 	d->binder = bb_binder_free(d->binder);
 	daemon_journal_close(d); /* the final checkpoint */
 	daemon_tables_free(d);
+	daemon_tables_expiry_free(d);
 	daemon_policy_free(d);
 	daemon_audit_free(d);
 	d->modules = bb_modules_free(d->modules);
@@ -240,15 +241,18 @@ void bb_daemon_reload(BbDaemon *d)
 
 void bb_daemon_tick(BbDaemon *d)
 {
+	daemon_tables_tick(d);
 	daemon_journal_tick(d);
 }
 
 int bb_daemon_poll_timeout_ms(const BbDaemon *d)
 {
-	/* Often enough for a checkpoint that falls due by time; the journal decides. */
-	unsigned secs = d->config.checkpoint_every_seconds;
-
-	return (int)(secs < 60 ? secs : 60) * 1000;
+	/*
+	 * Once a second: a table's expiry is journaled within a second of it, and a
+	 * checkpoint that falls due by time is written (the journal decides when).
+	 */
+	(void)d;
+	return 1000;
 }
 
 int main(int argc, char **argv)
