@@ -49,6 +49,7 @@ enum bb_record_type {
 	BB_REC_RECOVERED,
 	BB_REC_OUTCOME_UNKNOWN,
 	BB_REC_CHECKPOINT,
+	BB_REC_TABLE_EXPIRED,
 	_BB_REC_TYPE_MAX,
 };
 
@@ -130,6 +131,13 @@ struct bb_journal_options {
 	void *userdata;
 	/* Clock for record times; NULL means CLOCK_REALTIME. */
 	uint64_t (*now_usec)(void *userdata);
+	/*
+	 * Set the append-only inode flag (FS_APPEND_FL, `chattr +a`) on the records
+	 * file where the file system has it. Only a holder of CAP_LINUX_IMMUTABLE can
+	 * then truncate, rename or remove it (torn-tail recovery clears it for the cut
+	 * and sets it again). Off for tools and tests that rewrite journals.
+	 */
+	bool append_only;
 };
 
 struct bb_journal;
@@ -194,6 +202,19 @@ int bb_journal_tick(struct bb_journal *j, uint64_t now_usec);
 int bb_journal_checkpoint(struct bb_journal *j);
 
 bool bb_journal_failed(const struct bb_journal *j);
+
+enum bb_journal_append_state {
+	BB_JOURNAL_APPEND_OFF,         /* not asked for, and the file does not carry it */
+	BB_JOURNAL_APPEND_ON,          /* the records file carries FS_APPEND_FL */
+	BB_JOURNAL_APPEND_UNSUPPORTED, /* the file system has no inode flags (FUSE, NFS, ...) */
+	BB_JOURNAL_APPEND_FAILED,      /* it has, but setting the flag failed (see RET_ERR) */
+};
+
+/* Whether the records file is append-only, as found and set at open; RET_ERR (may be NULL)
+ * gets the negative errno of a failed attempt, else 0. */
+enum bb_journal_append_state bb_journal_append_only(const struct bb_journal *j, int *ret_err);
+/* "off", "on", "unsupported", "failed", or NULL when out of range. */
+const char *bb_journal_append_state_name(enum bb_journal_append_state s);
 /* The seq the next record will get, which is also the number of records. */
 uint64_t bb_journal_next_seq(const struct bb_journal *j);
 /* Intents without result, in order; valid until the next append. */

@@ -104,6 +104,13 @@ struct checkpoint_parsed {
 int checkpoint_note_parse(const char *text, size_t len, struct checkpoint_parsed *ret, char *err,
                           size_t errlen);
 
+/* ---- journal-append.c ---- */
+
+/* FS_APPEND_FL of FD: 0, -EOPNOTSUPP where the file system has no inode flags, or the error. */
+int append_flag_get(int fd, bool *ret);
+/* Sets or clears FS_APPEND_FL (changing it needs CAP_LINUX_IMMUTABLE: else -EPERM). */
+int append_flag_set(int fd, bool on);
+
 /* ---- journal-scan.c ---- */
 
 /*

@@ -19,6 +19,7 @@ static const char *const type_names[_BB_REC_TYPE_MAX] = {
     [BB_REC_RECOVERED] = "recovered",
     [BB_REC_OUTCOME_UNKNOWN] = "outcome-unknown",
     [BB_REC_CHECKPOINT] = "checkpoint",
+    [BB_REC_TABLE_EXPIRED] = "table-expired",
 };
 
 /* Keys the line itself uses; a payload may not reuse them. */

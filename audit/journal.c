@@ -30,6 +30,9 @@ struct bb_journal {
 	uint64_t (*now_usec)(void *userdata);
 	void *userdata;
 	bool failed;
+	bool want_append;
+	enum bb_journal_append_state append;
+	int append_err;
 };
 
 static uint64_t realtime_usec(void *userdata)
@@ -75,7 +78,7 @@ static int write_line(struct bb_journal *j, const char *line, size_t len)
 	ssize_t n;
 
 	do
-		n = pwrite(j->fd, line, len, (off_t)j->st.end_offset);
+		n = pwrite(j->fd, line, len, (off_t)j->st.end_offset); /* O_APPEND: at the end */
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return fail_handle(j, errno, "write");
@@ -233,7 +236,7 @@ int bb_journal_append_group(struct bb_journal *j, struct bb_journal_entry *e, si
 	_cleanup_free_ struct bb_kv(*kvs)[BB_JOURNAL_FIELDS_MAX] = NULL;
 	_cleanup_free_ char(*seqs)[24] = NULL;
 	size_t intents = 0;
-	uint64_t first;
+	uint64_t first = 0; /* set by commit() on success; gcc -O3 cannot see that */
 	int r;
 
 	if (j->failed)
@@ -260,6 +263,7 @@ int bb_journal_append_group(struct bb_journal *j, struct bb_journal_entry *e, si
 			break;
 		case BB_REC_REFUSE:
 		case BB_REC_TABLE_INSTALL:
+		case BB_REC_TABLE_EXPIRED:
 		case BB_REC_POLICY_RELOAD:
 			break;
 		case BB_REC_RESULT:
@@ -370,6 +374,12 @@ static int recover_torn_tail(struct bb_journal *j)
 
 	log_warning("journal: cutting an incomplete record of %" PRIu64 " bytes at offset %" PRIu64,
 	            j->st.torn_len, j->st.torn_offset);
+	/* An append-only file cannot be cut: drop the flag (set_append_flag() puts it back). */
+	r = append_flag_set(j->fd, false);
+	if (r < 0 && r != -EOPNOTSUPP)
+		return log_error_errno(r,
+		                       "journal: cannot clear the append-only flag to cut the torn "
+		                       "record (needs CAP_LINUX_IMMUTABLE): %m");
 	if (ftruncate(j->fd, (off_t)j->st.torn_offset) < 0 || fdatasync(j->fd) < 0)
 		return fail_handle(j, errno, "truncate of the torn record");
 	snprintf(off, sizeof(off), "%" PRIu64, j->st.torn_offset);
@@ -380,6 +390,39 @@ static int recover_torn_tail(struct bb_journal *j)
 		return r;
 	j->st.torn = false;
 	return 0;
+}
+
+/*
+ * Makes the records file append-only when asked, or when it was so before a
+ * torn-tail cut; records what the file carries now for status.
+ */
+static void set_append_flag(struct bb_journal *j, bool was_on)
+{
+	bool on = false;
+	int r = append_flag_get(j->fd, &on);
+
+	if (r >= 0 && !on && (j->want_append || was_on))
+		r = append_flag_set(j->fd, true);
+	if (r >= 0)
+		r = append_flag_get(j->fd, &on);
+	j->append_err = r < 0 ? r : 0;
+	if (r == -EOPNOTSUPP)
+		j->append = j->want_append ? BB_JOURNAL_APPEND_UNSUPPORTED : BB_JOURNAL_APPEND_OFF;
+	else if (r < 0)
+		j->append = BB_JOURNAL_APPEND_FAILED;
+	else
+		j->append = on ? BB_JOURNAL_APPEND_ON : BB_JOURNAL_APPEND_OFF;
+	if (j->want_append && r == -EOPNOTSUPP)
+		log_info("journal: the file system has no append-only flag; records stay writable");
+	else if (j->want_append && r < 0)
+		log_warning("journal: cannot make the records file append-only: %s", strerror(-r));
+}
+
+enum bb_journal_append_state bb_journal_append_only(const struct bb_journal *j, int *ret_err)
+{
+	if (ret_err)
+		*ret_err = j->append_err;
+	return j->append;
 }
 
 /* Each intent left without result by a crash: record what the device looks like now. */
@@ -427,10 +470,11 @@ static int open_records(struct bb_journal *j)
 	struct stat st;
 	bool created = false;
 
-	j->fd = openat(j->dirfd, JOURNAL_RECORDS_FILE, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	/* O_APPEND: an append-only file opens for writing only so; writes go at the end anyway. */
+	j->fd = openat(j->dirfd, JOURNAL_RECORDS_FILE, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (j->fd < 0 && errno == ENOENT) {
 		j->fd = openat(j->dirfd, JOURNAL_RECORDS_FILE,
-		               O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		               O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		created = true;
 	}
 	if (j->fd < 0)
@@ -469,6 +513,7 @@ int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options
 	j->read_state = opts->read_state;
 	j->userdata = opts->userdata;
 	j->now_usec = opts->now_usec ? opts->now_usec : realtime_usec;
+	j->want_append = opts->append_only;
 
 	if (mkdirat(dirfd, path, 0700) == 0) {
 		/* The new directory's name must be durable before records go in it. */
@@ -521,11 +566,14 @@ int bb_journal_open(int dirfd, const char *path, const struct bb_journal_options
 		goto fail;
 
 	j->last_checkpoint_usec = j->st.have_checkpoint ? j->st.checkpoint_time : now(j);
+	bool was_append = false;
+	(void)append_flag_get(j->fd, &was_append);
 	if (j->st.torn) {
 		r = recover_torn_tail(j);
 		if (r < 0)
 			goto fail;
 	}
+	set_append_flag(j, was_append);
 	r = recover_pending(j);
 	if (r < 0)
 		goto fail;

@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bb-binder.h"
+#include "bb-fileio.h"
 #include "bb-log.h"
 #include "bb-macro.h"
 #include "sysfs-path.h"
@@ -23,8 +26,17 @@ struct op {
 	struct bb_bind_result *res;
 	struct bb_device before;
 	char override_path[BB_SYSFS_PATH_MAX];
+	int devfd;    /* the device's directory, opened once: stale when the device goes */
 	bool touched; /* some write happened: a failure needs a rollback */
+	bool changed; /* another device sits at the address: nothing more is written */
 };
+
+static void op_done(struct op *op)
+{
+	if (op->devfd >= 0)
+		close(op->devfd);
+	op->devfd = -1;
+}
 
 int bb_binder_new(bb_sysfs *s, bb_modules *m, const struct bb_binder_options *opts, bb_binder **ret)
 {
@@ -107,6 +119,8 @@ static int fail_write(struct op *op, bool refused, bb_failure f, const char *ste
 
 	if (refused)
 		return fail(op, BB_FAIL_OBSERVER, step, err);
+	if (op->changed)
+		return fail(op, BB_FAIL_DEVICE_CHANGED, step, err);
 	if (bb_device_read_driver(op->b->sysfs, &op->res->address, drv, sizeof(drv)) == -ENODEV)
 		return fail(op, BB_FAIL_DEVICE_CHANGED, step, err);
 	return fail(op, f, step, err);
@@ -123,6 +137,59 @@ static long long now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The device the operation started with still sits at its address. Every write
+ * of the binder names the device by its address (driver_override under its
+ * path, unbind and drivers_probe take the address), so a device hot-swapped in
+ * at that address would get them. The ids are read through the directory fd
+ * opened at the start: once that device is removed the fd is stale (reads give
+ * ENODEV, lookups ENOENT, on sysfs as on simsys), and a newcomer has other ids.
+ * Returns 0, or -ENODEV (and marks the operation changed) when it is not the same.
+ */
+static int check_same_device(struct op *op)
+{
+	static const struct {
+		const char *name;
+		int width; /* hex digits after "0x", as the kernel prints them */
+	} ids[] = {
+	    {"vendor", 4},           {"device", 4}, {"subsystem_vendor", 4},
+	    {"subsystem_device", 4}, {"class", 6},  {"revision", 2},
+	};
+	const struct bb_device *d = &op->before;
+	const unsigned want[] = {d->vendor,           d->device,     d->subsystem_vendor,
+	                         d->subsystem_device, d->class_code, d->revision};
+	char buf[32], expect[32];
+	int r;
+
+	if (op->changed)
+		return -ENODEV;
+	if (op->devfd < 0) {
+		r = bb_sysfs_open_device(op->b->sysfs, &op->res->address, &op->devfd);
+		if (r < 0) {
+			op->devfd = -1;
+			goto changed;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		r = bb_read_attr_at(op->devfd, ids[i].name, buf, sizeof(buf));
+		if (r < 0)
+			goto changed;
+		snprintf(expect, sizeof(expect), "0x%0*x", ids[i].width, want[i]);
+		if (strcasecmp(buf, expect) != 0) {
+			r = -ENODEV;
+			goto changed;
+		}
+	}
+	return 0;
+changed:
+	op->changed = true;
+	log_warning_errno(r,
+	                  "%s: the device %04x:%04x the operation started with is no longer at "
+	                  "this address (%m); nothing more is written to it",
+	                  op->res->address.s, d->vendor, d->device);
+	return -ENODEV;
 }
 
 /* Calls the observer, then writes. Returns the observer's or the write's error. */
@@ -149,6 +216,10 @@ static int step(struct op *op, const char *name, const char *path, const char *v
 			return r;
 		}
 	}
+	/* After the observer: its durable journal write is a window for a swap too. */
+	r = check_same_device(op);
+	if (r < 0)
+		return r;
 	op->touched = true;
 	r = bb_sysfs_write(b->sysfs, path, value);
 	if (r < 0)
@@ -202,6 +273,7 @@ static int begin(bb_binder *b, struct op *op, const char *address, const struct 
 
 	memset(res, 0, sizeof(*res));
 	memset(op, 0, sizeof(*op));
+	op->devfd = -1;
 	op->b = b;
 	op->res = res;
 	res->rollback_ok = true;
@@ -230,6 +302,15 @@ static int begin(bb_binder *b, struct op *op, const char *address, const struct 
 		return fail(op, BB_FAIL_INVALID, NULL, -ENAMETOOLONG);
 	strcpy(res->old_driver, op->before.driver);
 	strcpy(res->new_driver, op->before.driver);
+	/* The fd every later check reads through, checked against the facts just read. */
+	r = check_same_device(op);
+	if (r < 0) {
+		set_message(res,
+		            "%s: the device changed while it was being read; nothing was "
+		            "changed",
+		            res->address.s);
+		return fail(op, BB_FAIL_DEVICE_CHANGED, NULL, r);
+	}
 	return 0;
 }
 
@@ -303,7 +384,7 @@ static void rollback(struct op *op)
 	r = 0;
 out:
 	if (r == -ENODEV)
-		res->new_driver[0] = '\0'; /* nothing left at the address */
+		res->new_driver[0] = '\0'; /* nothing of ours left at the address */
 	res->rollback_error = r;
 	if (r < 0)
 		log_warning_errno(r, "%s: rollback did not restore driver \"%s\": %m",
@@ -315,7 +396,14 @@ static void describe_failure(struct op *op, const char *what)
 	struct bb_bind_result *res = op->res;
 	const char *old = res->old_driver[0] ? res->old_driver : "(none)";
 
-	if (!res->rollback_attempted)
+	if (op->changed)
+		set_message(res,
+		            "%s %s failed: the device (%04x:%04x) was removed or replaced at "
+		            "this address mid-operation; nothing more was written to that "
+		            "address (%s)",
+		            what, res->address.s, op->before.vendor, op->before.device,
+		            !op->touched ? "nothing was changed" : "no rollback onto a newcomer");
+	else if (!res->rollback_attempted)
 		set_message(res, "%s %s failed: %s (%s); nothing was changed", what, res->address.s,
 		            bb_failure_to_string(res->failure), strerror(-res->error));
 	else if (res->rollback_ok)
@@ -344,6 +432,9 @@ static int verify_bound(struct op *op, const char *driver)
 	struct bb_device after;
 	int r;
 
+	/* A twin swapped in during the probe has the same ids: only the stale fd tells. */
+	if (check_same_device(op) < 0)
+		return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", -ENODEV);
 	/*
 	 * One read of the device answers both questions (which driver, same device)
 	 * when the probe finished inside its write, as it does on sysfs; only a
@@ -376,7 +467,7 @@ static int verify_bound(struct op *op, const char *driver)
 static int bind_one(bb_binder *b, const char *address, const struct bb_device *known,
                     const char *driver, struct bb_bind_result *res)
 {
-	struct op op;
+	_cleanup_(op_done) struct op op = {.devfd = -1};
 	bool refused;
 	int r;
 
@@ -457,7 +548,7 @@ int bb_binder_bind_known(bb_binder *b, const struct bb_device *before, const cha
 int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *res)
 {
 	char cur[BB_DRIVER_NAME_MAX + 1];
-	struct op op;
+	_cleanup_(op_done) struct op op = {.devfd = -1};
 	bool refused;
 	int r;
 
@@ -505,7 +596,7 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 {
 	char cur[BB_DRIVER_NAME_MAX + 1];
 	struct bb_device after;
-	struct op op;
+	_cleanup_(op_done) struct op op = {.devfd = -1};
 	bool refused;
 	int r;
 
@@ -553,7 +644,7 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 int bb_binder_restore(bb_binder *b, const char *address, const char *old_driver,
                       const char *old_override, struct bb_bind_result *res)
 {
-	struct op op;
+	_cleanup_(op_done) struct op op = {.devfd = -1};
 	int r;
 
 	r = begin(b, &op, address, NULL, res);
@@ -590,7 +681,8 @@ static void rollback_member(bb_binder *b, struct bb_bind_result *res,
                             const struct bb_device *before)
 {
 	char path[BB_SYSFS_PATH_MAX];
-	struct op op = {.b = b, .res = res, .before = *before, .touched = true};
+	_cleanup_(op_done) struct op op = {
+	    .b = b, .res = res, .before = *before, .devfd = -1, .touched = true};
 
 	if (bb_sysfs_device_path(b->sysfs, &res->address, path, sizeof(path)) < 0 ||
 	    snprintf(op.override_path, sizeof(op.override_path), "%s/driver_override", path) >=

@@ -5,6 +5,10 @@
  * driver's unbind and bus/pci/drivers_probe (never new_id, remove_id, another
  * driver's bind or drivers_autoprobe), reads the outcome back from the driver
  * link, and rolls back to the original driver on any failure.
+ * Those writes name the device by its address, so before each one (rollback
+ * included) the binder checks, through the device directory it opened at the
+ * start, that the same device still sits there; if not it stops with
+ * BB_FAIL_DEVICE_CHANGED and writes nothing more to that address.
  * One operation at a time: a binder is not thread-safe, and the caller keeps
  * other writers off the device (the daemon serializes requests).
  */

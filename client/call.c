@@ -24,6 +24,8 @@ static const struct error_class error_classes[] = {
     {BB_BROKER_ERROR_PROTOCOL, EXIT_USAGE, "protocol error"},
     {BB_BROKER_ERROR_OPERATION_FAILED, EXIT_FAILED, NULL}, /* its reason says "failed" */
     {BB_BROKER_ERROR_INTERNAL, EXIT_FAILED, "broker error"},
+    /* Unavailable for now, as when unreachable: nothing was done, a retry may go through. */
+    {BB_BROKER_ERROR_BUSY, EXIT_UNREACHABLE, NULL},
 };
 
 static const struct error_class *classify(const char *error)
@@ -50,8 +52,10 @@ static void print_json_error(const char *error, struct json_object *params)
 	json_object_put(o);
 }
 
-static int vfail(const Client *c, int status, const char *error, const char *parameter,
-                 const char *check, const char *fmt, va_list ap)
+__attribute__((format(printf, 6, 0))) static int vfail(const Client *c, int status,
+                                                       const char *error, const char *parameter,
+                                                       const char *check, const char *fmt,
+                                                       va_list ap)
 {
 	char msg[512];
 
@@ -166,6 +170,10 @@ static void print_human_error(const struct error_class *cls, const char *method,
 	} else if (streq(error, BB_BROKER_ERROR_DENIED)) {
 		print_safe(stderr, jstr(params, "reason"));
 		print_denial_source(params);
+	} else if (streq(error, BB_BROKER_ERROR_BUSY)) {
+		fputs("broker busy: ", stderr);
+		print_safe(stderr, jstr(params, "reason"));
+		fputs(", try again", stderr);
 	} else if (streq(error, BB_BROKER_ERROR_NO_SUCH_DEVICE)) {
 		print_safe(stderr, jstr(params, "device"));
 	} else if (*jstr(params, "parameter") && *jstr(params, "reason")) {
@@ -191,6 +199,13 @@ static void print_human_error(const struct error_class *cls, const char *method,
 int client_call(const Client *c, const CommandArgs *a, const char *method,
                 struct json_object *params, ReplyPrinter print)
 {
+	return client_call_with_fds(c, a, method, params, NULL, 0, print);
+}
+
+int client_call_with_fds(const Client *c, const CommandArgs *a, const char *method,
+                         struct json_object *params, const int *fds, size_t n_fds,
+                         ReplyPrinter print)
+{
 	BbVarlinkReply reply = {0};
 	char err[256];
 	int fd, r, status;
@@ -202,7 +217,7 @@ int client_call(const Client *c, const CommandArgs *a, const char *method,
 		                   "cannot reach the broker at %s: %s", c->socket_path,
 		                   strerror(-fd));
 	}
-	r = bb_varlink_call(fd, method, params, &reply, err, sizeof(err));
+	r = bb_varlink_call_with_fds(fd, method, params, fds, n_fds, &reply, err, sizeof(err));
 	close(fd);
 	if (r < 0)
 		return client_fail(c, EXIT_UNREACHABLE, "io.bindbroker.Client.Unreachable", NULL,

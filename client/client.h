@@ -31,6 +31,11 @@ enum {
 #define BB_BROKER_METHOD_AUDIT_SHOW "io.bindbroker.Broker.AuditShow"
 #endif
 
+/* A per-user limit of the broker is reached (bindbrokerd's interface.c). */
+#ifndef BB_BROKER_ERROR_BUSY
+#define BB_BROKER_ERROR_BUSY "io.bindbroker.Broker.Busy"
+#endif
+
 /* Error names of the client's own (local) failures. */
 #define BB_CLIENT_ERROR_USAGE     "io.bindbroker.Client.Usage"
 #define BB_CLIENT_ERROR_BAD_INPUT "io.bindbroker.Client.BadInput"
@@ -61,6 +66,10 @@ typedef int (*ReplyPrinter)(const Client *c, const CommandArgs *a, struct json_o
 /* call.c: one call to the broker, errors mapped to exit codes and printed. */
 int client_call(const Client *c, const CommandArgs *a, const char *method,
                 struct json_object *params, ReplyPrinter print);
+/* The same, passing N_FDS open file descriptors with the call (table install of a large file). */
+int client_call_with_fds(const Client *c, const CommandArgs *a, const char *method,
+                         struct json_object *params, const int *fds, size_t n_fds,
+                         ReplyPrinter print);
 
 /* A local error (bad usage, bad input): printed, and as one JSON object with --json. */
 int client_fail(const Client *c, int status, const char *error, const char *parameter,

@@ -2,6 +2,8 @@
 /*
  * table install FILE | list (through the broker) and table verify | sign (offline).
  * install reads FILE and FILE.minisig itself: the broker never opens a path a user names.
+ * A table too large for one message goes as two open file descriptors instead (SCM_RIGHTS),
+ * so the broker reads only what this user could open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -131,12 +133,21 @@ static int table_install(const Client *c, const CommandArgs *a, const char *file
 	json_object_object_add(p, "signature", json_object_new_string_len(sig, (int)sig_len));
 	if (strlen(json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN)) + CALL_ENVELOPE >
 	    BB_VARLINK_MESSAGE_MAX) {
-		json_object_put(p);
-		return client_fail(
-		    c, EXIT_USAGE, BB_CLIENT_ERROR_BAD_INPUT, "file",
-		    "%s: too large to send in one call (table and signature must fit "
-		    "in %d KiB)",
-		    file, BB_VARLINK_MESSAGE_MAX / 1024);
+		/* Too large for a message: the broker reads the files through our descriptors. */
+		_cleanup_close_ int table_fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		_cleanup_close_ int sig_fd = open(sigfile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		int fds[2] = {table_fd, sig_fd};
+
+		json_object_object_del(p, "table");
+		json_object_object_del(p, "signature");
+		if (table_fd < 0 || sig_fd < 0) {
+			json_object_put(p);
+			return client_fail(c, EXIT_USAGE, BB_CLIENT_ERROR_BAD_INPUT, "file",
+			                   "cannot open %s: %s", table_fd < 0 ? file : sigfile,
+			                   strerror(errno));
+		}
+		return client_call_with_fds(c, a, BB_BROKER_METHOD_INSTALL_TABLE, p, fds, 2,
+		                            print_install);
 	}
 	return client_call(c, a, BB_BROKER_METHOD_INSTALL_TABLE, p, print_install);
 }

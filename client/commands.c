@@ -53,7 +53,9 @@ static void print_status_parts(struct json_object *p)
 	if (json_object_object_get_ex(p, "audit", &o) && json_object_is_type(o, json_type_object)) {
 		printf("%-12s ", "audit");
 		print_safe(stdout, jstr(o, "mode"));
-		puts(jbool(o, "available") ? "" : " (not available)");
+		printf("%s", jbool(o, "available") ? "" : " (not available)");
+		puts(jbool(o, "refused") ? " (a record was refused: acting stopped until a restart)"
+		                         : "");
 	}
 	if (json_object_object_get_ex(p, "policy", &o) && json_object_is_type(o, json_type_object))
 		printf("%-12s %d rules in %d files\n", "policy", jint(o, "rules", 0),
@@ -65,8 +67,26 @@ static void print_status_parts(struct json_object *p)
 	    json_object_is_type(o, json_type_object)) {
 		printf("%-12s ", "journal");
 		print_safe(stdout, jstr(o, "dir"));
-		printf(", %d records%s\n", jint(o, "next_seq", 0),
-		       jbool(o, "failed") ? ", FAILED: no acting calls until restarted" : "");
+		printf(", %d records", jint(o, "next_seq", 0));
+		if (*jstr(o, "append_only")) {
+			fputs(", append-only ", stdout);
+			print_safe(stdout, jstr(o, "append_only"));
+		}
+		puts(jbool(o, "failed") ? ", FAILED: no acting calls until restarted" : "");
+	}
+	if (json_object_object_get_ex(p, "posture", &o) &&
+	    json_object_is_type(o, json_type_object)) {
+		printf("%-12s raw doors closed: ", "posture");
+		print_safe(stdout, jstr(o, "raw_doors_closed"));
+		printf("\n%-12s lockdown ", "");
+		print_safe(stdout, jstr(o, "lockdown"));
+		fputs(", SELinux ", stdout);
+		print_safe(stdout, jstr(o, "selinux"));
+		fputs(", bindbroker module ", stdout);
+		print_safe(stdout, jstr(o, "selinux_module"));
+		printf("\n%-12s ", "");
+		print_safe(stdout, jstr(o, "why"));
+		putchar('\n');
 	}
 }
 

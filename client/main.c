@@ -43,7 +43,7 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %s\n", commands[i].synopsis);
 	fputs("\nExit status: 0 done/allowed, 1 denied, 2 bad usage or input,\n"
-	      "3 failed and rolled back, 4 broker unreachable.\n",
+	      "3 failed and rolled back, 4 broker unreachable or busy (try again).\n",
 	      f);
 }
 

@@ -256,7 +256,8 @@ int bb_trust_load_at(int keys_dfd, struct bb_trust **ret, struct bb_reason *why)
 		names = nn;
 		n++;
 	}
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n) /* names is NULL when keys.d holds no key */
+		qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < n && r >= 0; i++)
 		r = load_one(t, keys_dfd, names[i], why);
 	for (size_t i = 0; i < t->n_unscoped && r >= 0; i++)

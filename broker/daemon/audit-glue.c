@@ -150,5 +150,7 @@ struct json_object *daemon_audit_status(BbDaemon *d)
 	                       json_object_new_string(bb_audit_mode_to_string(d->audit_mode)));
 	json_object_object_add(o, "available",
 	                       json_object_new_boolean(d->audit && bb_audit_available(d->audit)));
+	json_object_object_add(o, "refused",
+	                       json_object_new_boolean(atomic_load(&d->audit_failed)));
 	return o;
 }

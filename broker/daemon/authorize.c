@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "authz.h"
+#include "daemon-glue.h"
 #include "daemon.h"
 
 static const struct {
@@ -68,10 +69,11 @@ int bb_daemon_authorize(BbDaemon *d, const BbPeer *peer, const char *method,
 {
 	BbAuthzRequest req = {.action = bb_daemon_action_of(method), .acting = true};
 	DetailText text = {0};
+	BbAuthzConfig cfg = daemon_authz_config(d); /* SIGHUP may change it (reload.c) */
 	int r;
 
 	fill_details(d, params, &req.details, &text);
-	r = bb_authz_decide(&d->authz, &peer->id, &req, ret);
+	r = bb_authz_decide(&cfg, &peer->id, &req, ret);
 	if (r >= 0 && ret->allowed) {
 		log_info("authorized %s (%s) for uid %u pid %d: %s", method, req.action,
 		         (unsigned)peer->uid, (int)peer->pid, ret->reason);

@@ -3,14 +3,20 @@
  * bindbroker.conf: one "key = value" per line, '#' comments and blank lines.
  * Strict: an unknown key, a repeated key or a bad value is an error naming
  * file:line, and the daemon does not start with it. No file means defaults.
+ *
+ * Every file taken from the config dir is opened without following a link and
+ * checked on that very fd (owner root or the daemon's euid, writable by nobody
+ * else) before a byte of it is parsed: a file another user could write would be
+ * that user's configuration.
  */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "bb-fileio.h"
 #include "daemon.h"
 
 #define CONFIG_FILE     "bindbroker.conf"
@@ -27,6 +33,7 @@ static void config_defaults(BbConfig *c)
 	};
 	strcpy(c->authorization, "polkit");
 	strcpy(c->admin_group, "bindbroker-admin");
+	bb_server_limits_default(&c->limits);
 }
 
 static int parse_uint(const char *v, unsigned min, unsigned max, unsigned *ret)
@@ -81,7 +88,17 @@ static char *trim(char *s)
 	return s;
 }
 
-enum { K_AUTHZ, K_ADMIN, K_AUDIT, K_UNSIGNED, K_TIMEOUT, K_CP_RECORDS, K_CP_SECONDS, K_MAX };
+enum {
+	K_AUTHZ,
+	K_ADMIN,
+	K_AUDIT,
+	K_UNSIGNED,
+	K_TIMEOUT,
+	K_CP_RECORDS,
+	K_CP_SECONDS,
+	K_LIMIT_FIRST, /* the server limits, by the names of --limit (server.c checks them) */
+	K_MAX = K_LIMIT_FIRST + 6,
+};
 static const char *const keys[K_MAX] = {
     [K_AUTHZ] = "authorization",
     [K_ADMIN] = "admin-group",
@@ -90,6 +107,12 @@ static const char *const keys[K_MAX] = {
     [K_TIMEOUT] = "bind-verify-timeout-ms",
     [K_CP_RECORDS] = "checkpoint-every-records",
     [K_CP_SECONDS] = "checkpoint-every-seconds",
+    [K_LIMIT_FIRST + 0] = "max-clients",
+    [K_LIMIT_FIRST + 1] = "max-clients-per-uid",
+    [K_LIMIT_FIRST + 2] = "max-requests-per-uid",
+    [K_LIMIT_FIRST + 3] = "workers",
+    [K_LIMIT_FIRST + 4] = "idle-timeout-ms",
+    [K_LIMIT_FIRST + 5] = "io-timeout-ms",
 };
 
 /* One "key = value" line into C; a sentence into WHAT on failure. */
@@ -150,45 +173,135 @@ static int config_line(BbConfig *c, char *line, bool seen[K_MAX], char *what, si
 	case K_CP_SECONDS:
 		r = parse_uint(value, 1, 86400, &c->checkpoint_every_seconds);
 		break;
+	default:
+		/* A digit first: the limit parser takes strtoul's leading blanks and signs. */
+		r = *value >= '0' && *value <= '9' ? bb_server_limit_set(&c->limits, key, value)
+		                                   : -EINVAL;
+		break;
 	}
 	if (r < 0)
 		snprintf(what, whatsz, "bad value \"%.64s\" for %s", value, key);
 	return r < 0 ? -EINVAL : 0;
 }
 
+static int check_owner(const struct stat *st, const char *path, char *err, size_t errsz)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(err, errsz,
+		         "%s: owned by uid %u, not by root or the daemon's uid %u", path,
+		         (unsigned)st->st_uid, (unsigned)geteuid());
+		return -EPERM;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errsz, "%s: writable by %s (mode %04o)", path,
+		         st->st_mode & S_IWOTH ? "others" : "its group",
+		         (unsigned)(st->st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+int bb_config_open_checked(int dfd, const char *name, const char *path, bool dir, char *err,
+                           size_t errsz)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	fd = openat(dfd, name,
+	            O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK |
+	                (dir ? O_DIRECTORY : 0));
+	if (fd < 0) {
+		r = negative_errno();
+		if (r == -ENOENT)
+			return r;
+		if (r == -ELOOP) {
+			snprintf(err, errsz, "%s: refused: a symbolic link", path);
+			return -EPERM;
+		}
+		snprintf(err, errsz, "%s: cannot open: %s", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = negative_errno();
+		snprintf(err, errsz, "%s: cannot stat: %s", path, strerror(-r));
+		return r;
+	}
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+		snprintf(err, errsz, "%s: refused: not a %s", path,
+		         dir ? "directory" : "regular file");
+		return -EPERM;
+	}
+	r = check_owner(&st, path, err, errsz);
+	if (r < 0)
+		return r;
+	return TAKE_FD(fd);
+}
+
+/* The whole of FD (a checked regular file) if it is at most MAX bytes. */
+static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *data = malloc(max + 1);
+	size_t len = 0;
+
+	if (!data)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = read(fd, data + len, max + 1 - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return -EFBIG;
+	}
+	data[len] = '\0';
+	*ret = TAKE_PTR(data);
+	*ret_len = len;
+	return 0;
+}
+
 int bb_config_load(const char *dir, BbConfig *ret, char *err, size_t errsz)
 {
-	_cleanup_close_ int dfd = -1;
+	_cleanup_close_ int dfd = -1, fd = -1;
 	_cleanup_free_ char *text = NULL;
 	bool seen[K_MAX] = {0};
 	BbConfig c;
+	char path[600];
 	size_t len = 0;
 	unsigned lineno = 0;
 	char *p, *nl;
 	int r;
 
 	config_defaults(&c);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 && errno == ENOENT) {
+	dfd = bb_config_open_checked(AT_FDCWD, dir, dir, true, err, errsz);
+	if (dfd == -ENOENT) {
 		*ret = c;
 		return 0;
 	}
-	if (dfd < 0) {
-		r = negative_errno();
-		snprintf(err, errsz, "%s: %s", dir, strerror(-r));
-		return r;
-	}
-	r = bb_read_file_at(dfd, CONFIG_FILE, CONFIG_SIZE_MAX, &text, &len);
-	if (r == -ENOENT) {
+	if (dfd < 0)
+		return dfd;
+	snprintf(path, sizeof(path), "%s/%s", dir, CONFIG_FILE);
+	fd = bb_config_open_checked(dfd, CONFIG_FILE, path, false, err, errsz);
+	if (fd == -ENOENT) {
 		*ret = c;
 		return 0;
 	}
+	if (fd < 0)
+		return fd;
+	r = read_fd(fd, CONFIG_SIZE_MAX, &text, &len);
 	if (r < 0) {
-		snprintf(err, errsz, "%s/%s: %s", dir, CONFIG_FILE, strerror(-r));
+		snprintf(err, errsz, "%s: %s", path,
+		         r == -EFBIG ? "larger than 64 KiB" : strerror(-r));
 		return r;
 	}
 	if (strlen(text) != len) {
-		snprintf(err, errsz, "%s/%s: contains a NUL byte", dir, CONFIG_FILE);
+		snprintf(err, errsz, "%s: contains a NUL byte", path);
 		return -EINVAL;
 	}
 	for (p = text; *p; p = nl ? nl + 1 : p + strlen(p)) {
@@ -199,8 +312,8 @@ int bb_config_load(const char *dir, BbConfig *ret, char *err, size_t errsz)
 		if (nl)
 			*nl = '\0';
 		if (strlen(p) > CONFIG_LINE_MAX) {
-			snprintf(err, errsz, "%s/%s:%u: line longer than %d bytes", dir,
-			         CONFIG_FILE, lineno, CONFIG_LINE_MAX);
+			snprintf(err, errsz, "%s:%u: line longer than %d bytes", path, lineno,
+			         CONFIG_LINE_MAX);
 			return -EINVAL;
 		}
 		hash = strchr(p, '#');
@@ -211,7 +324,7 @@ int bb_config_load(const char *dir, BbConfig *ret, char *err, size_t errsz)
 			continue;
 		r = config_line(&c, line, seen, what, sizeof(what));
 		if (r < 0) {
-			snprintf(err, errsz, "%s/%s:%u: %s", dir, CONFIG_FILE, lineno, what);
+			snprintf(err, errsz, "%s:%u: %s", path, lineno, what);
 			return r;
 		}
 	}

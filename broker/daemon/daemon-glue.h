@@ -11,15 +11,52 @@
 
 /* policy-glue.c */
 int daemon_policy_init(BbDaemon *d);
+/* A new policy from policy.d (or the built-in one naming CFG's admin-group); the one in use
+ * is not touched. ERR: file:line:col: message. SOURCE: the directory or "built-in". */
+int daemon_policy_build(BbDaemon *d, const BbConfig *cfg, struct bb_policy **ret, char *source,
+                        size_t source_size, char *err, size_t errsz);
+/* Puts FRESH (taken) in place of the policy in use, under policy_lock. The caller holds
+ * reload_lock exclusively. */
+void daemon_policy_swap(BbDaemon *d, struct bb_policy *fresh, const char *source);
+/* The log line, policy-reload record and audit event of a reload that swapped a policy in. */
+void daemon_policy_note_reload(BbDaemon *d, size_t n_rules, size_t n_files, const char *source);
+/* ReloadPolicy: the policy alone, built and swapped; the old one stays on error. */
 int daemon_policy_reload(BbDaemon *d, size_t *ret_rules, size_t *ret_files, char *err,
                          size_t errsz);
 void daemon_policy_free(BbDaemon *d);
 
 /* tables-glue.c */
 int daemon_tables_init(BbDaemon *d);
+/*
+ * A new table store from keys.d (every file checked on its fd before it is parsed, see
+ * bb_config_open_checked) and the installed tables; the one in use is not touched. ERR
+ * names the file and why.
+ */
+int daemon_tables_build(BbDaemon *d, struct bb_tables **ret, unsigned *ret_skipped, char *err,
+                        size_t errsz);
 void daemon_tables_free(BbDaemon *d);
+/*
+ * From the poll loop: a table found expired gets one table-expired record (its name, serial
+ * and signer), once in the journal's life, also when it expired while the daemon was down.
+ * Looks at most once a second.
+ */
+void daemon_tables_tick(BbDaemon *d);
+void daemon_tables_expiry_free(BbDaemon *d);
 
-/* journal-glue.c: open (recovery: outcome-unknown for intents without result) and close. */
+/* reload.c: hold the configuration, policy and tables of one generation (reload_lock shared). */
+void daemon_settings_hold(BbDaemon *d);
+void daemon_settings_release(BbDaemon *d);
+/* The authorization settings in force, copied under the hold. */
+BbAuthzConfig daemon_authz_config(BbDaemon *d);
+/* SIGHUP: configuration, policy and tables together, or none (ERR names the file). */
+int bb_daemon_reload_all(BbDaemon *d, char *err, size_t errsz);
+
+/*
+ * journal-glue.c: open and close. Opening recovers: each intent without result gets its
+ * outcome-unknown record, then start-up recovery journals the device found on its new or old
+ * state, or restores the old one (a recovery intent and result each); only a failed restore
+ * stays outcome-unknown in status. Needs d->sysfs, d->modules, d->config and the audit glue.
+ */
 int daemon_journal_init(BbDaemon *d);
 void daemon_journal_close(BbDaemon *d);
 /* A checkpoint when one is due by time; called from the poll loop. */

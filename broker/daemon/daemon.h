@@ -37,6 +37,8 @@ typedef struct BbServerLimits {
 	unsigned io_timeout_ms;        /* to finish sending a request, or to take a reply */
 } BbServerLimits;
 
+#define BB_DAEMON_LIMIT_ARGS_MAX 32
+
 typedef struct BbDaemonOptions {
 	const char *sysfs_root;
 	const char *config_dir;
@@ -44,17 +46,22 @@ typedef struct BbDaemonOptions {
 	const char *socket_path;
 	const char *modules_dir; /* NULL = /lib/modules/$(uname -r) */
 	int audit;               /* enum bb_audit_mode from --audit, -1 = from bindbroker.conf */
-	BbServerLimits limits;
+	BbServerLimits limits;   /* in force: defaults, then bindbroker.conf, then --limit */
+	/* --limit NAME=VALUE as given (checked by parse_args); they win over bindbroker.conf. */
+	const char *limit_args[BB_DAEMON_LIMIT_ARGS_MAX];
+	size_t n_limit_args;
 } BbDaemonOptions;
 
 /* Errors and methods of io.bindbroker.Broker that the integration adds (see interface.c). */
 #define BB_DAEMON_ERROR_AUDIT_UNAVAILABLE BB_BROKER_INTERFACE ".AuditUnavailable"
 #define BB_DAEMON_ERROR_POLICY            BB_BROKER_INTERFACE ".PolicyError"
-#define BB_DAEMON_METHOD_INSTALL_TABLE    BB_BROKER_INTERFACE ".InstallTable"
-#define BB_DAEMON_METHOD_LIST_TABLES      BB_BROKER_INTERFACE ".ListTables"
-#define BB_DAEMON_METHOD_AUDIT_SHOW       BB_BROKER_INTERFACE ".AuditShow"
-#define BB_DAEMON_METHOD_RELOAD_POLICY    BB_BROKER_INTERFACE ".ReloadPolicy"
-#define BB_DAEMON_METHOD_RESTORE          BB_BROKER_INTERFACE ".Restore"
+/* A per-uid limit is reached: try again when the caller's calls in progress are done. */
+#define BB_DAEMON_ERROR_BUSY           BB_BROKER_INTERFACE ".Busy"
+#define BB_DAEMON_METHOD_INSTALL_TABLE BB_BROKER_INTERFACE ".InstallTable"
+#define BB_DAEMON_METHOD_LIST_TABLES   BB_BROKER_INTERFACE ".ListTables"
+#define BB_DAEMON_METHOD_AUDIT_SHOW    BB_BROKER_INTERFACE ".AuditShow"
+#define BB_DAEMON_METHOD_RELOAD_POLICY BB_BROKER_INTERFACE ".ReloadPolicy"
+#define BB_DAEMON_METHOD_RESTORE       BB_BROKER_INTERFACE ".Restore"
 
 /* The IDL this daemon serves for io.bindbroker.Broker (interface.c). */
 extern const char bb_daemon_interface_description[];
@@ -70,10 +77,23 @@ typedef struct BbConfig {
 	unsigned bind_verify_timeout_ms;        /* default 5000 */
 	unsigned checkpoint_every_records;      /* default 1000 (the journal's own default) */
 	unsigned checkpoint_every_seconds;      /* default 300 */
+	BbServerLimits limits; /* the --limit names as keys; defaults as bb_server_limits_default */
 } BbConfig;
 
-/* Loads DIR/bindbroker.conf into RET (defaults first). Errors name file:line. */
+/*
+ * Loads DIR/bindbroker.conf into RET (defaults first). Errors name file:line. DIR and the
+ * file are checked like bb_config_open_checked() before the file is read.
+ */
 int bb_config_load(const char *dir, BbConfig *ret, char *err, size_t errsz);
+
+/*
+ * Opens NAME under DFD (a directory with DIR) without following a link and checks, on the
+ * open fd and before anything is read, that it is a regular file (a directory) owned by root
+ * or the daemon's euid and writable by neither group nor others. Returns the fd; -ENOENT
+ * (ERR untouched); else -EPERM or -errno with ERR saying "PATH: why".
+ */
+int bb_config_open_checked(int dfd, const char *name, const char *path, bool dir, char *err,
+                           size_t errsz);
 
 typedef struct BbDaemon {
 	BbDaemonOptions opts;
@@ -85,6 +105,18 @@ typedef struct BbDaemon {
 	int state_fd;
 	BbAuthzConfig authz; /* authorization of acting calls; authz.pam is the PAM thread */
 
+	/*
+	 * reload.c: SIGHUP builds configuration, policy and tables beside the ones in use and
+	 * swaps all three in at once. reload_lock is held shared by whatever reads them together
+	 * (a decision: evaluate.c; authorization's settings) and exclusively for the swap, which
+	 * then takes policy_lock and tables_lock, in that order. reload_mutex: one reload at a
+	 * time (SIGHUP, ReloadPolicy).
+	 */
+	pthread_rwlock_t reload_lock;
+	pthread_mutex_t reload_mutex;
+	/* InstallTable successes (under tables_lock): a reload that raced one reads again. */
+	unsigned tables_installs;
+
 	/* policy-glue.c: the current policy, swapped whole under policy_lock. */
 	pthread_mutex_t policy_lock;
 	struct bb_policy *policy;
@@ -94,12 +126,17 @@ typedef struct BbDaemon {
 	pthread_mutex_t tables_lock;
 	struct bb_tables *tables;
 	unsigned tables_skipped; /* installed tables that failed re-verification at start */
+	/* tables-glue.c, loop thread only: "NAME SERIAL" of expiries already journaled. */
+	char **tables_expiry_noted;
+	size_t n_tables_expiry_noted;
+	bool tables_expiry_loaded;  /* the journal's earlier table-expired records are read */
+	uint64_t tables_expiry_ms;  /* monotonic time of the last look */
 
 	/* journal-glue.c: the write-ahead journal (one user at a time: journal_lock). */
 	pthread_mutex_t journal_lock;
 	struct bb_journal *journal;     /* NULL when it could not be opened: acting refused */
 	char journal_problem[512];      /* why it is unusable (tampering: where) */
-	unsigned outcome_unknown;       /* intents found without result at start */
+	unsigned outcome_unknown;       /* intents recovery could not restore: left for an operator */
 	char outcome_unknown_list[512]; /* "DEV(seq N) ..." of those, for status */
 
 	/* audit-glue.c: Linux audit USER_DEVICE records. */
@@ -190,6 +227,13 @@ struct json_object *outcome_to_json(const struct bb_bind_result *r);
 /* methods-tables.c, methods-audit.c: signed tables, the journal, policy reload. */
 int method_install_table(BbDaemon *d, const BbPeer *peer, struct json_object *params,
                          BbReply *reply);
+/*
+ * Before method_install_table: a call that passed the table and its .minisig as two open
+ * files gets their text as its "table" and "signature" parameters. -EINVAL with an
+ * InvalidArgument reply when neither form is complete, or a passed file is not a regular
+ * text file within the limits.
+ */
+int install_table_take_passed_files(const BbVarlinkCall *call, BbReply *reply);
 int method_list_tables(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 int method_audit_show(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 int method_reload_policy(BbDaemon *d, const BbPeer *peer, struct json_object *params,
@@ -197,8 +241,8 @@ int method_reload_policy(BbDaemon *d, const BbPeer *peer, struct json_object *pa
 /* methods-restore.c: back to the state an intent of unknown outcome recorded. */
 int method_restore(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply);
 
-/* main.c: hooks of the poll loop. SIGHUP reloads the policy; tick is called after every
- * wake-up and at least every bb_daemon_poll_timeout_ms(). */
+/* main.c: hooks of the poll loop. SIGHUP reloads configuration, policy and tables (reload.c);
+ * tick is called after every wake-up and at least every bb_daemon_poll_timeout_ms(). */
 void bb_daemon_reload(BbDaemon *d);
 void bb_daemon_tick(BbDaemon *d);
 int bb_daemon_poll_timeout_ms(const BbDaemon *d);
@@ -215,8 +259,8 @@ typedef struct BbListener {
 int bb_server_listen(const char *path, BbListener *ret);
 /* Closes the socket and removes its file if we created it. */
 void bb_server_close(const char *path, BbListener *l);
-/* Serves until SIGTERM or SIGINT; SIGHUP reloads the policy. All three are blocked by the caller.
- */
+/* Serves until SIGTERM or SIGINT; SIGHUP calls bb_daemon_reload(). All three are blocked by the
+ * caller. */
 int bb_server_run(BbDaemon *d, int listen_fd);
 void bb_server_limits_default(BbServerLimits *l);
 /* Sets the limit NAME ("max-clients", "workers", ...) from VALUE: -ENOENT, -ERANGE. */

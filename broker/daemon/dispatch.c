@@ -36,10 +36,11 @@ static const BbVarlinkField bind_fields[] = {
     {"persist", json_type_boolean, false, 0},
     F_END,
 };
+/* table and signature: the text, or absent when the call passes both files open. */
 static const BbVarlinkField install_table_fields[] = {
     {"name", json_type_string, true, ARG_MAX},
-    {"table", json_type_string, true, 0},
-    {"signature", json_type_string, true, 0},
+    {"table", json_type_string, false, 0},
+    {"signature", json_type_string, false, 0},
     F_END,
 };
 static const BbVarlinkField audit_show_fields[] = {
@@ -179,6 +180,13 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 		return;
 	}
 
+	if (call->n_fds > 0 && m->handler != method_install_table) {
+		reply_invalid_argument(reply, "parameters",
+		                       "%s takes no file descriptors; only InstallTable does",
+		                       m->name);
+		return;
+	}
+
 	if (m->acting &&
 	    bb_daemon_authorize(d, peer, m->name, call->parameters, reply, &authz) < 0) {
 		log_notice("refused %s from uid %u pid %d loginuid %u session %u context %s: "
@@ -200,7 +208,12 @@ void bb_daemon_dispatch(BbDaemon *d, const BbPeer *peer, const BbVarlinkCall *ca
 	/* Check's snapshots taken before or during an acting call are not used after it. */
 	if (m->acting)
 		facts_changing();
-	r = m->handler(d, peer, call->parameters, reply);
+	/* After authorization: only an authorized caller makes the broker read its files. */
+	r = 0;
+	if (m->handler == method_install_table)
+		r = install_table_take_passed_files(call, reply);
+	if (r >= 0)
+		r = m->handler(d, peer, call->parameters, reply);
 	if (m->acting)
 		facts_changing();
 	bb_group_unlock(&hold);

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "daemon-glue.h"
 #include "daemon.h"
 #include "decide.h"
 #include "evaluate.h"
@@ -33,10 +34,17 @@ static struct json_object *member_json(const struct bb_decision *dec, const char
 	return o;
 }
 
+static void held_release(BbDaemon **d)
+{
+	daemon_settings_release(*d);
+}
+
 int evaluate_request(BbDaemon *d, const struct bb_requester *rq, BbAction action,
                      const struct bb_device *dev, const char *driver, bool group,
                      const bb_lockdown *lockdown, struct bb_evaluation *ret)
 {
+	/* Policy, tables and configuration of one generation: a SIGHUP reload waits (reload.c). */
+	_cleanup_(held_release) BbDaemon *held = (daemon_settings_hold(d), d);
 	_cleanup_policy_ struct bb_policy *policy = daemon_policy_get(d);
 	struct bb_decide_input in = {
 	    .action = action,

@@ -92,8 +92,15 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 				fprintf(stderr, "bindbrokerd: --limit takes NAME=VALUE\n");
 				return -EINVAL;
 			}
+			if (o->n_limit_args >= BB_DAEMON_LIMIT_ARGS_MAX) {
+				fprintf(stderr, "bindbrokerd: more than %d --limit options\n",
+				        BB_DAEMON_LIMIT_ARGS_MAX);
+				return -EINVAL;
+			}
 			memcpy(name, optarg, (size_t)(eq - optarg));
 			name[eq - optarg] = '\0';
+			/* Checked now; applied over bindbroker.conf's limits by setup(). */
+			o->limit_args[o->n_limit_args++] = optarg;
 			c = bb_server_limit_set(&o->limits, name, eq + 1);
 			if (c < 0) {
 				fprintf(stderr, "bindbrokerd: --limit %s: %s\n", optarg,
@@ -135,6 +142,23 @@ static int open_state_dir(const char *path)
 	return fd;
 }
 
+/* The limits in force: bindbroker.conf's (over the defaults), then every --limit over them. */
+static int apply_limits(BbDaemon *d)
+{
+	d->opts.limits = d->config.limits;
+	for (size_t i = 0; i < d->opts.n_limit_args; i++) {
+		const char *arg = d->opts.limit_args[i], *eq = strchr(arg, '=');
+		char name[32];
+		int r;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+		r = bb_server_limit_set(&d->opts.limits, name, eq + 1);
+		if (r < 0) /* parse_args checked it */
+			return log_error_errno(r, "--limit %s: %m", arg);
+	}
+	return 0;
+}
+
 static int setup(BbDaemon *d)
 {
 	struct bb_binder_options bo = {.observer = journal_step_observer, .userdata = d};
@@ -144,6 +168,9 @@ static int setup(BbDaemon *d)
 	r = bb_config_load(d->opts.config_dir, &d->config, err, sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "configuration: %s", err);
+	r = apply_limits(d);
+	if (r < 0)
+		return r;
 	bo.verify_timeout_ms = d->config.bind_verify_timeout_ms;
 	r = bb_sysfs_open(d->opts.sysfs_root, NULL, &d->sysfs);
 	if (r < 0)
@@ -194,6 +221,7 @@ static void teardown(BbDaemon *d)
 	d->binder = bb_binder_free(d->binder);
 	daemon_journal_close(d); /* the final checkpoint */
 	daemon_tables_free(d);
+	daemon_tables_expiry_free(d);
 	daemon_policy_free(d);
 	daemon_audit_free(d);
 	d->modules = bb_modules_free(d->modules);
@@ -205,30 +233,35 @@ static void teardown(BbDaemon *d)
 
 void bb_daemon_reload(BbDaemon *d)
 {
-	size_t rules, files;
-	char err[600];
+	char err[1024];
 
-	/* On failure the old policy stays; daemon_policy_reload logs why. */
-	(void)daemon_policy_reload(d, &rules, &files, err, sizeof(err));
+	/* On failure the old configuration, policy and tables stay; the reload logs why. */
+	(void)bb_daemon_reload_all(d, err, sizeof(err));
 }
 
 void bb_daemon_tick(BbDaemon *d)
 {
+	daemon_tables_tick(d);
 	daemon_journal_tick(d);
 }
 
 int bb_daemon_poll_timeout_ms(const BbDaemon *d)
 {
-	/* Often enough for a checkpoint that falls due by time; the journal decides. */
-	unsigned secs = d->config.checkpoint_every_seconds;
-
-	return (int)(secs < 60 ? secs : 60) * 1000;
+	/*
+	 * Once a second: a table's expiry is journaled within a second of it, and a
+	 * checkpoint that falls due by time is written (the journal decides when).
+	 */
+	(void)d;
+	return 1000;
 }
 
 int main(int argc, char **argv)
 {
 	BbDaemon d = {
 	    .state_fd = -1,
+	    /* A waiting reload is not starved by a stream of decisions; nobody holds it twice. */
+	    .reload_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP,
+	    .reload_mutex = PTHREAD_MUTEX_INITIALIZER,
 	    .policy_lock = PTHREAD_MUTEX_INITIALIZER,
 	    .tables_lock = PTHREAD_MUTEX_INITIALIZER,
 	    .journal_lock = PTHREAD_MUTEX_INITIALIZER,

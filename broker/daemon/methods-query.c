@@ -1,18 +1,61 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Read-only calls: status, the device list, one device's facts, and the dry run. */
+#include <stdio.h>
 #include <string.h>
 
 #include "daemon-glue.h"
 #include "daemon.h"
 #include "evaluate.h"
+#include "posture.h"
 
 #ifndef BB_VERSION
 #define BB_VERSION "unknown"
 #endif
 
-int method_get_status(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply)
+/* Are the raw doors to binding closed here (posture.h)? Asked anew on each call. */
+static struct json_object *posture_to_json(bb_lockdown lockdown)
 {
 	struct json_object *o = json_object_new_object();
+	bb_host_posture p = {.lockdown = lockdown};
+
+	bb_posture_read_selinux(&p.selinux, &p.module);
+	bb_posture_verdict(&p);
+	json_object_object_add(o, "lockdown",
+	                       json_object_new_string(bb_lockdown_to_string(lockdown)));
+	json_object_object_add(o, "selinux",
+	                       json_object_new_string(bb_selinux_mode_to_string(p.selinux)));
+	json_object_object_add(o, "selinux_module",
+	                       json_object_new_string(bb_module_state_to_string(p.module)));
+	json_object_object_add(o, "raw_doors_closed", json_object_new_string(p.closed));
+	json_object_object_add(o, "why", json_object_new_string(p.why));
+	return o;
+}
+
+/* The journal status gains whether its records file is append-only (on, unsupported, ...). */
+static void add_journal_append_only(BbDaemon *d, struct json_object *journal)
+{
+	enum bb_journal_append_state s = BB_JOURNAL_APPEND_OFF;
+	char text[128];
+	bool open;
+	int err = 0;
+
+	pthread_mutex_lock(&d->journal_lock);
+	open = d->journal != NULL;
+	if (open)
+		s = bb_journal_append_only(d->journal, &err);
+	pthread_mutex_unlock(&d->journal_lock);
+	if (!open)
+		return;
+	if (s == BB_JOURNAL_APPEND_FAILED)
+		snprintf(text, sizeof(text), "failed: %s", strerror(-err));
+	else
+		snprintf(text, sizeof(text), "%s", bb_journal_append_state_name(s));
+	json_object_object_add(journal, "append_only", json_object_new_string(text));
+}
+
+int method_get_status(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply)
+{
+	struct json_object *o = json_object_new_object(), *journal;
 	_cleanup_free_ bb_address *list = NULL;
 	bb_lockdown lockdown;
 	size_t n = 0;
@@ -43,7 +86,10 @@ int method_get_status(BbDaemon *d, const BbPeer *peer, struct json_object *param
 	json_object_object_add(o, "devices", json_object_new_int((int)n));
 	json_object_object_add(o, "policy", daemon_policy_status(d));
 	json_object_object_add(o, "tables", daemon_tables_status(d));
-	json_object_object_add(o, "journal", daemon_journal_status(d));
+	journal = daemon_journal_status(d);
+	add_journal_append_only(d, journal);
+	json_object_object_add(o, "journal", journal);
+	json_object_object_add(o, "posture", posture_to_json(lockdown));
 	return reply_ok(reply, o);
 }
 

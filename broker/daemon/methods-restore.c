@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Restore (acting): after a crash left an intent without result, the journal
- * says outcome-unknown and the daemon changes nothing by itself. An operator
- * may then ask to put the device back to the state its intent recorded
- * (old-driver, old-override) with bb_binder_restore, as a journaled request.
+ * Restore (acting): the operator's way back for a device that crash recovery
+ * could not put right by itself.
+ *
+ * After a crash, start-up recovery (journal-glue.c) handles every intent left
+ * without result: the journal gets its outcome-unknown record, then a
+ * recovery intent and result by requester bindbrokerd-recovery (op=recover,
+ * recovers=SEQ): the device is found on its new driver (recovery=completed),
+ * on its old driver and override (recovery=not-done), or is put back to its
+ * intent's old-driver/old-override with bb_binder_restore (recovery=restored).
+ * Only when that restore fails (recovery=restore-failed: the old driver is
+ * gone, the device changed, ...) does the device stay listed as outcome-unknown
+ * in status. Restore(device) then puts it back to the state the crashed intent
+ * recorded, with the same binder call, as a journaled request (op=restore).
+ * Release and bind are the other ways out.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,7 +45,13 @@ static int scan_record(const struct bb_record *r, void *userdata)
 	const char *v;
 
 	if (r->type == BB_REC_INTENT) {
-		struct kept_intent *k = &s->intents[s->n++ % KEPT_INTENTS];
+		struct kept_intent *k;
+
+		/* Crash recovery's own intents restore the crashed one; they supersede nothing. */
+		v = bb_record_get(r, "op");
+		if (v && streq(v, "recover"))
+			return 0;
+		k = &s->intents[s->n++ % KEPT_INTENTS];
 
 		k->seq = r->seq;
 		v = bb_record_get(r, "old-driver");
@@ -43,7 +59,19 @@ static int scan_record(const struct bb_record *r, void *userdata)
 		v = bb_record_get(r, "old-override");
 		snprintf(k->old_override, sizeof(k->old_override), "%s", v ? v : "");
 		s->pending = false; /* a later operation supersedes the crashed one */
+	} else if (r->type == BB_REC_RESULT) {
+		/* Recovery at start-up found or put the device right: nothing left to restore. */
+		const char *outcome = bb_record_get(r, "outcome");
+
+		v = bb_record_get(r, "recovers");
+		if (v && s->pending && strtoull(v, NULL, 10) == s->pending_seq && outcome &&
+		    streq(outcome, "ok"))
+			s->pending = false;
 	} else if (r->type == BB_REC_OUTCOME_UNKNOWN) {
+		/* A crashed recovery's outcome-unknown: the crashed operation stays pending. */
+		v = bb_record_get(r, "op");
+		if (v && streq(v, "recover"))
+			return 0;
 		v = bb_record_get(r, "intent");
 		if (v) {
 			s->pending = true;
@@ -103,7 +131,8 @@ int method_restore(BbDaemon *d, const BbPeer *peer, struct json_object *params, 
 		                          "nothing was changed",
 		                          dev->address.s, strerror(-r));
 	}
-	(void)bb_binder_restore(bb_daemon_binder(d), dev->address.s, k->old_driver, k->old_override, &res);
+	(void)bb_binder_restore(bb_daemon_binder(d), dev->address.s, k->old_driver, k->old_override,
+	                        &res);
 	jr = act_finish(act, &res, 1, &seq);
 	daemon_audit_result(d, &rq, "release", &res, dev, NULL, "restore-recorded-state");
 	requester_done(&rq);

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * InstallTable and ListTables. The client reads the table and its .minisig
- * and sends their bytes: the daemon never opens a path a caller names. Every
- * install and every refusal is journaled and sent to Linux audit.
+ * and sends their bytes, or, for a table too large for one message, passes
+ * both files open (SCM_RIGHTS): the daemon never opens a path a caller names,
+ * and reads only what the caller could open. Every install and every refusal
+ * is journaled and sent to Linux audit.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon-glue.h"
 #include "daemon.h"
@@ -23,6 +27,98 @@ static bool valid_table_file_name(const char *s)
 		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
 			return false;
 	return true;
+}
+
+/*
+ * The whole of a passed regular file, at most MAX bytes, as text without NUL bytes (pread
+ * from 0: the sender's file offset does not matter). ERR says what is wrong.
+ */
+static int read_passed_file(int fd, size_t max, char **ret, size_t *ret_len, char *err,
+                            size_t errsz)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errsz, "not a regular file");
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		snprintf(err, errsz, "larger than %zu bytes", max);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	/* Up to the size fstat saw plus one byte, so a file still growing is noticed. */
+	for (;;) {
+		ssize_t n = pread(fd, buf + len, (size_t)st.st_size + 1 - len, (off_t)len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errsz, "read failed: %s", strerror(errno));
+			return negative_errno();
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > (size_t)st.st_size) {
+			snprintf(err, errsz, "changed while it was read");
+			return -EINVAL;
+		}
+	}
+	if (memchr(buf, '\0', len)) {
+		snprintf(err, errsz, "contains a NUL byte; not a text file");
+		return -EINVAL;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+int install_table_take_passed_files(const BbVarlinkCall *call, BbReply *reply)
+{
+	static const char *const keys[2] = {"table", "signature"};
+	const size_t max[2] = {BB_TABLE_MAX_SIZE, BB_SIGFILE_MAX};
+	bool has_text = json_object_object_get_ex(call->parameters, "table", NULL),
+	     has_sig = json_object_object_get_ex(call->parameters, "signature", NULL);
+
+	if (call->n_fds == 0) {
+		if (!has_text || !has_sig) {
+			reply_invalid_argument(reply, has_text ? "signature" : "table",
+			                       "missing: send the table and its signature, or pass "
+			                       "both files open");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (call->n_fds != 2 || has_text || has_sig) {
+		reply_invalid_argument(reply, "table",
+		                       "pass either the table and signature text or two open files "
+		                       "(the table's, then its .minisig's), not %zu file(s)%s",
+		                       call->n_fds, has_text || has_sig ? " and text" : "");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *text = NULL;
+		char err[128];
+		size_t len;
+		int r = read_passed_file(call->fds[i], max[i], &text, &len, err, sizeof(err));
+
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			reply_invalid_argument(reply, keys[i], "the passed %s file: %s", keys[i],
+			                       err);
+			return -EINVAL;
+		}
+		json_object_object_add(call->parameters, keys[i],
+		                       json_object_new_string_len(text, (int)len));
+	}
+	return 0;
 }
 
 static struct json_object *info_to_json(const struct bb_table_info *info)
@@ -97,6 +193,7 @@ int method_install_table(BbDaemon *d, const BbPeer *peer, struct json_object *pa
 		                                  now, &why)
 		              : -ENODEV;
 		if (r >= 0) {
+			d->tables_installs++; /* a SIGHUP reading the store meanwhile re-reads */
 			for (size_t i = 0; i < bb_tables_count(d->tables); i++) {
 				struct bb_table_info info;
 

@@ -21,7 +21,9 @@ int reply_error(BbReply *reply, const char *error, struct json_object *params)
 	return 0;
 }
 
-static struct json_object *vformat_reason(const char *fmt, va_list ap)
+/* A format function itself, so FMT is checked at each caller (clang: -Wformat-nonliteral). */
+__attribute__((format(printf, 1, 0))) static struct json_object *vformat_reason(const char *fmt,
+                                                                                va_list ap)
 {
 	char buf[512];
 

@@ -161,6 +161,9 @@ int bb_sandbox_check_config_files(const char *config_dir, uid_t owner, char *err
  *                   file ownership
  * Not kept: CAP_DAC_OVERRIDE/READ_SEARCH (every file it touches is root's own), CAP_SETUID,
  * CAP_NET_*, CAP_SYS_PTRACE, CAP_SYS_RAWIO, CAP_MKNOD, CAP_CHOWN, CAP_FOWNER, ...
+ * CAP_LINUX_IMMUTABLE is used before this only: the journal sets its append-only flag, and
+ * clears it to cut a torn record, at open. Dropped after, a compromised daemon cannot lift the
+ * flag to rewrite its own history.
  */
 static int bound_capabilities(void)
 {

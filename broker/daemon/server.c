@@ -569,6 +569,7 @@ static int conn_enqueue(Server *s, Pool *p, Conn *c, BbVarlinkCall *call)
 	job->conn = c;
 	job->call = *call;
 	call->parameters = NULL;
+	call->n_fds = 0; /* the job owns them now */
 	c->job = job;
 	pthread_mutex_lock(&s->lock);
 	if (p->todo_tail)
@@ -596,9 +597,8 @@ static int conn_submit(Server *s, Conn *c, BbVarlinkCall *call)
 
 		log_notice("refused %s from uid %u pid %d: %u requests of this uid in progress",
 		           call->method, (unsigned)c->peer.uid, (int)c->peer.pid, k);
-		reply_error_reason(&reply, BB_BROKER_ERROR_PERMISSION_DENIED,
-		                   "busy: uid %u already has %u requests in progress (limit %u); "
-		                   "try again when they are done",
+		reply_error_reason(&reply, BB_DAEMON_ERROR_BUSY,
+		                   "uid %u already has %u requests in progress (limit %u)",
 		                   (unsigned)c->peer.uid, k, s->lim.max_requests_per_uid);
 		r = conn_queue_reply(c, call, &reply);
 		bb_varlink_call_done(call);
@@ -625,7 +625,10 @@ static int conn_process(Server *s, Conn *c)
 			r = conn_protocol_error(c, "message longer than 65536 bytes");
 		} else if (r < 0) {
 			return r;
+		} else if (bb_varlink_reader_take_fds(&c->reader, &call) < 0) {
+			r = conn_protocol_error(c, "more than 2 file descriptors with one call");
 		} else if (bb_varlink_parse_call(msg, len, &call, err, sizeof(err)) < 0) {
+			bb_varlink_call_done(&call); /* the descriptors that came with it */
 			r = conn_protocol_error(c, err);
 		} else if (bb_daemon_method_is_acting(call.method)) {
 			r = conn_submit(s, c, &call);
@@ -914,7 +917,8 @@ int bb_server_run(BbDaemon *d, int listen_fd)
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					log_notice("SIGHUP: reloading the policy");
+					log_notice("SIGHUP: reloading configuration, policy "
+					           "and tables");
 					bb_daemon_reload(d);
 				} else {
 					log_info("received signal %u, exiting", si.ssi_signo);

@@ -4,34 +4,107 @@
  * (missing: nothing is trusted) and the installed tables in STATE/tables,
  * opened at start; the policy's signed-table condition asks for coverage here
  * with the lockdown posture and bindbroker.conf's allow-unsigned-local-tables.
- * The store is not thread-safe: every use holds tables_lock.
+ * The store is not thread-safe: every use holds tables_lock. Every file in
+ * keys.d is checked on its open fd (owner, mode) before the store parses any.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon-glue.h"
 #include "daemon.h"
 #include "evaluate.h"
 
-int daemon_tables_init(BbDaemon *d)
+/*
+ * Opens CONFIG/keys.d and checks it and every entry in it on an fd of its own before the
+ * trust store reads any (bb_config_open_checked). The store then reads the entries by name
+ * below this fd: the directory is root's (or ours) and nobody else may write it, so the
+ * names cannot be swapped between the check and the read. -ENOENT: no keys.d.
+ */
+static int keys_dir_open_checked(BbDaemon *d, char *err, size_t errsz)
+{
+	_cleanup_close_ int cfd = -1, kfd = -1;
+	char path[600];
+	DIR *dh;
+	struct dirent *de;
+	int fd, r = 0;
+
+	cfd = bb_config_open_checked(AT_FDCWD, d->opts.config_dir, d->opts.config_dir, true, err,
+	                             errsz);
+	if (cfd < 0)
+		return cfd;
+	snprintf(path, sizeof(path), "%s/keys.d", d->opts.config_dir);
+	kfd = bb_config_open_checked(cfd, "keys.d", path, true, err, errsz);
+	if (kfd < 0)
+		return kfd;
+	fd = fcntl(kfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0 || !(dh = fdopendir(fd))) {
+		r = negative_errno();
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errsz, "%s: cannot read: %s", path, strerror(-r));
+		return r;
+	}
+	while ((errno = 0, de = readdir(dh))) {
+		char entry[900];
+		int efd;
+
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		snprintf(entry, sizeof(entry), "%s/%s", path, de->d_name);
+		efd = bb_config_open_checked(kfd, de->d_name, entry, de->d_type == DT_DIR, err,
+		                             errsz);
+		if (efd == -ENOENT) /* removed meanwhile: the store will not see it either */
+			continue;
+		if (efd < 0) {
+			r = efd;
+			break;
+		}
+		close(efd);
+	}
+	if (r == 0 && errno) {
+		r = negative_errno();
+		snprintf(err, errsz, "%s: cannot read: %s", path, strerror(-r));
+	}
+	closedir(dh);
+	return r < 0 ? r : TAKE_FD(kfd);
+}
+
+int daemon_tables_build(BbDaemon *d, struct bb_tables **ret, unsigned *ret_skipped, char *err,
+                        size_t errsz)
 {
 	_cleanup_close_ int keys_fd = -1;
 	struct bb_reason why = {0};
-	char path[600];
 	int r;
 
-	snprintf(path, sizeof(path), "%s/keys.d", d->opts.config_dir);
-	keys_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (keys_fd < 0 && errno != ENOENT)
-		return log_error_errno(errno, "cannot open %s: %m", path);
-	if (keys_fd < 0)
-		log_info("no %s: no table signer is trusted", path);
-	r = bb_tables_open(keys_fd, d->state_fd, &d->tables, &d->tables_skipped, &why);
+	keys_fd = keys_dir_open_checked(d, err, errsz);
+	if (keys_fd < 0 && keys_fd != -ENOENT)
+		return keys_fd;
+	r = bb_tables_open(keys_fd, d->state_fd, ret, ret_skipped, &why);
+	if (r < 0) {
+		/* The store names keys.d files relative to keys.d, its own state as "state dir". */
+		if (strncmp(why.msg, "state dir", 9) == 0)
+			snprintf(err, errsz, "%s: %s (%s check)", d->opts.state_dir, why.msg,
+			         bb_check_name(why.check));
+		else
+			snprintf(err, errsz, "%s/%s%s (%s check)", d->opts.config_dir,
+			         strncmp(why.msg, "keys.d", 6) == 0 ? "" : "keys.d/", why.msg,
+			         bb_check_name(why.check));
+	}
+	return r;
+}
+
+int daemon_tables_init(BbDaemon *d)
+{
+	char err[1024];
+	int r;
+
+	r = daemon_tables_build(d, &d->tables, &d->tables_skipped, err, sizeof(err));
 	if (r < 0)
-		return log_error_errno(r, "signed tables not loaded (%s): %s",
-		                       bb_check_name(why.check), why.msg);
+		return log_error_errno(r, "signed tables not loaded: %s", err);
 	if (d->tables_skipped)
 		log_warning("%u installed table(s) failed re-verification and are not used",
 		            d->tables_skipped);

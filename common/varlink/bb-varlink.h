@@ -22,6 +22,7 @@
 #define BB_VARLINK_DEPTH_MAX     8                  /* nesting of objects and arrays */
 #define BB_VARLINK_NAME_MAX      255                /* interface.Method or error name */
 #define BB_VARLINK_PARAMETER_MAX 32                 /* parameters in one call */
+#define BB_VARLINK_FDS_MAX       2                  /* file descriptors passed with one call */
 
 /* ---- messages ----------------------------------------------------------------------------- */
 
@@ -29,6 +30,8 @@ typedef struct BbVarlinkCall {
 	char method[BB_VARLINK_NAME_MAX + 1];
 	struct json_object *parameters; /* owned; an empty object when the call had none */
 	bool oneway;                    /* the caller wants no reply */
+	int fds[BB_VARLINK_FDS_MAX];    /* owned: file descriptors that came with the call */
+	size_t n_fds;
 } BbVarlinkCall;
 
 typedef struct BbVarlinkReply {
@@ -105,16 +108,28 @@ typedef struct BbVarlinkReader {
 	size_t len;
 	size_t cap;
 	size_t max;
+	int fds[BB_VARLINK_FDS_MAX]; /* passed with SCM_RIGHTS and not yet taken */
+	size_t n_fds;
+	bool fds_refused; /* more than BB_VARLINK_FDS_MAX came, or a truncated set */
 } BbVarlinkReader;
 
 void bb_varlink_reader_done(BbVarlinkReader *r);
 
 /*
- * One read(2) from FD into the buffer. Returns the byte count, 0 at end of
+ * One read from FD into the buffer (recvmsg on a socket, so file descriptors
+ * passed with SCM_RIGHTS are kept, up to BB_VARLINK_FDS_MAX; beyond that they
+ * are closed and fds_refused is set). Returns the byte count, 0 at end of
  * stream, -EAGAIN when nothing is there, -EMSGSIZE when the buffered message
  * already exceeds the limit without its NUL, or another negative errno.
  */
 int bb_varlink_reader_fill(BbVarlinkReader *r, int fd);
+
+/*
+ * Moves the passed file descriptors into CALL (a sender passes them with the
+ * first byte of the call they belong to). -EPROTO when too many came: all are
+ * closed then.
+ */
+int bb_varlink_reader_take_fds(BbVarlinkReader *r, BbVarlinkCall *call);
 
 /*
  * Takes the next complete message out of the buffer into a new NUL-terminated
@@ -138,6 +153,10 @@ int bb_varlink_connect(const char *path);
  */
 int bb_varlink_call(int fd, const char *method, struct json_object *params, BbVarlinkReply *ret,
                     char *err, size_t errsz);
+
+/* The same, passing N_FDS (at most BB_VARLINK_FDS_MAX) file descriptors with the call. */
+int bb_varlink_call_with_fds(int fd, const char *method, struct json_object *params, const int *fds,
+                             size_t n_fds, BbVarlinkReply *ret, char *err, size_t errsz);
 
 /* ---- the io.bindbroker.Broker interface -------------------------------------------------- */
 

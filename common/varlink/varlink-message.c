@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bb-macro.h"
 #include "bb-varlink.h"
@@ -172,6 +173,9 @@ void bb_varlink_call_done(BbVarlinkCall *call)
 {
 	json_object_put(call->parameters);
 	call->parameters = NULL;
+	for (size_t i = 0; i < call->n_fds; i++)
+		close(call->fds[i]);
+	call->n_fds = 0;
 }
 
 void bb_varlink_reply_done(BbVarlinkReply *reply)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "bb-macro.h"
 #include "bb-varlink.h"
@@ -16,11 +17,81 @@ static size_t reader_max(const BbVarlinkReader *r)
 	return r->max ? r->max : BB_VARLINK_MESSAGE_MAX;
 }
 
+static void close_fds(int *fds, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		close(fds[i]);
+	*n = 0;
+}
+
 void bb_varlink_reader_done(BbVarlinkReader *r)
 {
 	free(r->buf);
 	r->buf = NULL;
 	r->len = r->cap = 0;
+	close_fds(r->fds, &r->n_fds);
+	r->fds_refused = false;
+}
+
+/* Keeps the descriptors of an SCM_RIGHTS message, up to the limit; closes the rest. */
+static void keep_fds(BbVarlinkReader *r, struct msghdr *mh)
+{
+	if (mh->msg_flags & MSG_CTRUNC)
+		r->fds_refused = true; /* the kernel closed what did not fit */
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		size_t n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (r->n_fds < BB_VARLINK_FDS_MAX) {
+				r->fds[r->n_fds++] = fd;
+			} else {
+				close(fd);
+				r->fds_refused = true;
+			}
+		}
+	}
+}
+
+/* recvmsg(2) with room for passed descriptors on sockets; read(2) for pipes and files. */
+static ssize_t read_some(BbVarlinkReader *r, int fd, char *buf, size_t size)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * BB_VARLINK_FDS_MAX)];
+	} control;
+	struct iovec iov = {.iov_base = buf, .iov_len = size};
+	struct msghdr mh = {
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = control.buf,
+	    .msg_controllen = sizeof(control.buf),
+	};
+	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+
+	if (n < 0 && errno == ENOTSOCK)
+		return read(fd, buf, size);
+	if (n >= 0)
+		keep_fds(r, &mh);
+	return n;
+}
+
+int bb_varlink_reader_take_fds(BbVarlinkReader *r, BbVarlinkCall *call)
+{
+	if (r->fds_refused) {
+		close_fds(r->fds, &r->n_fds);
+		r->fds_refused = false;
+		return -EPROTO;
+	}
+	memcpy(call->fds, r->fds, r->n_fds * sizeof(int));
+	call->n_fds = r->n_fds;
+	r->n_fds = 0;
+	return 0;
 }
 
 int bb_varlink_reader_fill(BbVarlinkReader *r, int fd)
@@ -43,7 +114,7 @@ int bb_varlink_reader_fill(BbVarlinkReader *r, int fd)
 		r->buf = buf;
 		r->cap = cap;
 	}
-	n = read(fd, r->buf + r->len, r->cap - r->len);
+	n = read_some(r, fd, r->buf + r->len, r->cap - r->len);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : negative_errno();
 	r->len += (size_t)n;
@@ -91,10 +162,36 @@ int bb_varlink_connect(const char *path)
 	return TAKE_FD(fd);
 }
 
-static int send_all(int fd, const char *data, size_t len)
+/* Sends DATA; the N_FDS descriptors go with its first byte (SCM_RIGHTS). */
+static int send_all(int fd, const char *data, size_t len, const int *fds, size_t n_fds)
 {
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * BB_VARLINK_FDS_MAX)];
+	} control;
+
+	if (n_fds > BB_VARLINK_FDS_MAX)
+		return -E2BIG;
 	while (len > 0) {
-		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+		struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+		ssize_t n;
+
+		if (n_fds > 0) {
+			struct cmsghdr *c;
+
+			memset(&control, 0, sizeof(control));
+			mh.msg_control = control.buf;
+			mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+			memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
+		}
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		if (n > 0)
+			n_fds = 0; /* they went with the first byte */
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -108,6 +205,12 @@ static int send_all(int fd, const char *data, size_t len)
 
 int bb_varlink_call(int fd, const char *method, struct json_object *params, BbVarlinkReply *ret,
                     char *err, size_t errsz)
+{
+	return bb_varlink_call_with_fds(fd, method, params, NULL, 0, ret, err, errsz);
+}
+
+int bb_varlink_call_with_fds(int fd, const char *method, struct json_object *params, const int *fds,
+                             size_t n_fds, BbVarlinkReply *ret, char *err, size_t errsz)
 {
 	_cleanup_free_ char *out = NULL, *in = NULL;
 	BbVarlinkReader reader = {.max = BB_VARLINK_REPLY_MAX};
@@ -124,7 +227,7 @@ int bb_varlink_call(int fd, const char *method, struct json_object *params, BbVa
 		snprintf(err, errsz, "cannot encode the call: %s", strerror(-r));
 		return r;
 	}
-	r = send_all(fd, out, out_len);
+	r = send_all(fd, out, out_len, fds, n_fds);
 	if (r < 0) {
 		snprintf(err, errsz, "cannot send the call: %s", strerror(-r));
 		return r;

@@ -99,8 +99,12 @@ i=0
 until [ "$(driver_of $NIC)" = vfio-pci ] || [ $i -ge 1500 ]; do i=$((i + 1)); sleep 0.02; done
 expect_driver $NIC vfio-pci "uid 65534's bind is held in its probe"
 as 65534 -- bind $VF vfio-pci
-expect_rc 1 "its second acting call is refused while the first is in progress"
-expect_err "busy: uid 65534 already has 1 requests in progress" "the refusal says why"
+expect_rc 4 "its second acting call is refused as Busy while the first is in progress"
+expect_err "broker busy: uid 65534 already has 1 requests in progress \(limit 1\), try again" \
+	"the refusal says why"
+as 65534 -- --json bind $VF vfio-pci
+expect_json "j['error'] == 'io.bindbroker.Broker.Busy' and 'limit 1' in j['reason']" \
+	"--json: the Busy error with its reason"
 expect_driver $VF mlx5_core "the refused call touched nothing"
 as 65534 -- check $VF vfio-pci
 expect_rc 0 "its read-only calls are still answered"

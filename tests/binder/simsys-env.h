@@ -2,6 +2,7 @@
 /* Test helpers for the binder on simsys (see simsys-env.c). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "broker.h"
@@ -17,6 +18,8 @@ struct env {
 	const char *act_on;   /* step name before which ACT is written ... */
 	const char *act;      /* ... to .simsys/control, */
 	const char *act_path; /* ... or to this file below the mount (a racing writer) */
+	const char *act2;     /* a second control command after ACT (e.g. remove, then add) */
+	bool act_rollback;    /* ACT before a rollback/restore step named ACT_ON, too */
 };
 
 /* Reads the environment; 0 to go on, 77 to skip (no simsys), 2 on bad usage. */

@@ -152,22 +152,94 @@ static void test_slow_unbind(void **state)
 	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "e1000e");
 }
 
+/* The bind stopped at STEP because the device changed, and said so. */
+static void assert_stopped_by_swap(const struct bb_bind_result *r, const char *step)
+{
+	assert_int_equal(r->failure, BB_FAIL_DEVICE_CHANGED);
+	assert_int_equal(r->error, -ENODEV);
+	assert_string_equal(r->failed_step, step);
+	/* A rollback, when one was due, did not pretend to reach the old device. */
+	assert_true(!r->rollback_attempted || !r->rollback_ok);
+	assert_non_null(strstr(r->message, "removed or replaced"));
+}
+
+/* A newcomer at ADDR that the broker never wrote to: autoprobed to DRIVER, no override. */
+static void assert_newcomer_untouched(const struct env *e, size_t from, const char *addr,
+                                      const char *driver, int overrides, int probes)
+{
+	assert_string_equal(sim_link_driver(e, addr), driver);
+	assert_string_equal(sim_override_of(e, addr), "(null)\n");
+	assert_int_equal(sim_writes_to(e, from, "driver_override"), overrides);
+	assert_int_equal(sim_writes_to(e, from, "drivers_probe"), probes);
+	sim_assert_only_allowed_writes(e, from);
+}
+
+#define NEWCOMER                                                                                   \
+	"{\"address\": \"0000:01:00.0\", \"vendor\": \"8086\", \"device\": \"10d3\", "             \
+	"\"subsystem_vendor\": \"8086\", \"subsystem_device\": \"beef\", \"class\": \"020000\", "  \
+	"\"revision\": \"00\", \"iommu_group\": 1, \"parent\": \"0000:00:01.0\"}"
+/* The same ids as 0000:01:00.0: only the instance (a fresh directory) tells them apart. */
+#define TWIN                                                                                       \
+	"{\"address\": \"0000:01:00.0\", \"vendor\": \"8086\", \"device\": \"10d3\", "             \
+	"\"subsystem_vendor\": \"8086\", \"subsystem_device\": \"a01f\", \"class\": \"020000\", "  \
+	"\"revision\": \"00\", \"iommu_group\": 1, \"parent\": \"0000:00:01.0\"}"
+
 static void test_swapped_mid_bind(void **state)
 {
 	struct env *e = *state;
 	struct bb_bind_result r;
 	size_t from = sim_log_len(e);
+	char *ids;
 
-	/* Same address, same driver match, other subsystem ids: another card. */
-	sim_control(e,
-	            "swap-on-unbind 0000:01:00.0 {\"address\": \"0000:01:00.0\", \"vendor\": "
-	            "\"8086\", \"device\": \"10d3\", \"subsystem_vendor\": \"8086\", "
-	            "\"subsystem_device\": \"beef\", \"class\": \"020000\", \"revision\": \"00\", "
-	            "\"iommu_group\": 1, \"parent\": \"0000:00:01.0\"}");
+	/* Same address, same driver match, other subsystem ids: another card, swapped in during
+	 * the unbind (before it returns). Neither drivers_probe nor the rollback's override
+	 * write may reach it. */
+	sim_control(e, "swap-on-unbind 0000:01:00.0 " NEWCOMER);
 	assert_true(bb_binder_bind(e->b, "0000:01:00.0", "vfio-pci", &r) < 0);
-	assert_int_equal(r.failure, BB_FAIL_DEVICE_CHANGED);
-	sim_assert_restored(e, &r, "0000:01:00.0", "e1000e");
-	sim_assert_only_allowed_writes(e, from);
+	assert_stopped_by_swap(&r, "probe");
+	assert_true(r.rollback_attempted);
+	ids = sim_slurp(e, "bus/pci/devices/0000:01:00.0/subsystem_device");
+	assert_string_equal(ids, "0xbeef\n"); /* simsys did swap */
+	free(ids);
+	assert_newcomer_untouched(e, from, "0000:01:00.0", "e1000e", 1, 0);
+	assert_int_equal(sim_writes_to(e, from, "unbind"), 1);
+}
+
+static void test_swapped_before_override(void **state)
+{
+	struct env *e = *state;
+	struct bb_bind_result r;
+	size_t from = sim_log_len(e);
+
+	/* Swapped after the facts were read, while the observer (the daemon's durable intent)
+	 * ran: nothing at all is written to the address. */
+	e->act_on = "override";
+	e->act = "remove-device 0000:01:00.0";
+	e->act2 = "add-device " NEWCOMER;
+	assert_true(bb_binder_bind(e->b, "0000:01:00.0", "vfio-pci", &r) < 0);
+	assert_stopped_by_swap(&r, "override");
+	assert_false(r.rollback_attempted);
+	assert_non_null(strstr(r.message, "nothing was changed"));
+	assert_newcomer_untouched(e, from, "0000:01:00.0", "e1000e", 0, 0);
+	assert_int_equal(sim_writes_to(e, from, "unbind"), 0);
+}
+
+static void test_twin_swapped_before_unbind(void **state)
+{
+	struct env *e = *state;
+	struct bb_bind_result r;
+	size_t from = sim_log_len(e);
+
+	/* An identical card: the ids match, the stale directory of the first one does not. */
+	e->act_on = "unbind";
+	e->act = "remove-device 0000:01:00.0";
+	e->act2 = "add-device " TWIN;
+	assert_true(bb_binder_bind(e->b, "0000:01:00.0", "vfio-pci", &r) < 0);
+	assert_stopped_by_swap(&r, "unbind");
+	assert_true(r.rollback_attempted);
+	/* Our one override write went to the first card, which is gone; the twin got none. */
+	assert_newcomer_untouched(e, from, "0000:01:00.0", "e1000e", 1, 0);
+	assert_int_equal(sim_writes_to(e, from, "unbind"), 0);
 }
 
 static void test_vanished_mid_bind(void **state)
@@ -180,12 +252,10 @@ static void test_vanished_mid_bind(void **state)
 	e->act_on = "probe";
 	e->act = "remove-device 0000:01:00.1";
 	assert_int_equal(bb_binder_bind(e->b, "0000:01:00.1", "vfio-pci", &r), -ENODEV);
-	assert_int_equal(r.failure, BB_FAIL_DEVICE_CHANGED);
-	assert_string_equal(r.failed_step, "probe");
+	assert_stopped_by_swap(&r, "probe");
 	/* Nothing to restore, and the result says so instead of claiming success. */
 	assert_true(r.rollback_attempted);
-	assert_false(r.rollback_ok);
-	assert_non_null(strstr(r.message, "ROLLBACK FAILED"));
+	assert_int_equal(sim_writes_to(e, from, "drivers_probe"), 0);
 	sim_assert_only_allowed_writes(e, from);
 }
 
@@ -383,6 +453,29 @@ static void test_restore(void **state)
 	assert_int_equal(sim_log_len(e), from);
 }
 
+static void test_swapped_mid_restore(void **state)
+{
+	struct env *e = *state;
+	struct bb_bind_result r;
+	size_t from;
+
+	/* Crash recovery's restore: the device is swapped after the restored override was
+	 * written, before the unbind; the newcomer gets neither the unbind nor drivers_probe. */
+	assert_int_equal(bb_binder_bind(e->b, "0000:01:00.0", "vfio-pci", &r), 0);
+	from = sim_log_len(e);
+	e->act_on = "unbind";
+	e->act_rollback = true;
+	e->act = "remove-device 0000:01:00.0";
+	e->act2 = "add-device " NEWCOMER;
+	assert_true(bb_binder_restore(e->b, "0000:01:00.0", "e1000e", "", &r) < 0);
+	assert_false(r.rollback_ok);
+	assert_int_equal(r.error, -ENODEV);
+	assert_int_equal(sim_writes_to(e, from, "unbind"), 0);
+	assert_int_equal(sim_writes_to(e, from, "drivers_probe"), 0);
+	assert_int_equal(sim_writes_to(e, from, "driver_override"), 1); /* the old device's */
+	assert_string_equal(sim_override_of(e, "0000:01:00.0"), "(null)\n");
+}
+
 static void test_quarantine(void **state)
 {
 	struct env *e = *state;
@@ -483,19 +576,14 @@ static void test_bind_known(void **state)
 	sim_assert_restored(e, &r, "0000:01:00.0", "e1000e");
 	sim_assert_only_allowed_writes(e, from);
 
-	/* The identity read back after the probe is compared with the known ids: another card
-	 * at the address is caught as with bb_binder_bind. */
+	/* The known ids are the reference of the swap checks too: another card swapped in during
+	 * the unbind is caught before drivers_probe, and nothing reaches it. */
 	from = sim_log_len(e);
 	assert_int_equal(bb_device_read(e->s, "0000:01:00.0", dev), 0);
-	sim_control(e,
-	            "swap-on-unbind 0000:01:00.0 {\"address\": \"0000:01:00.0\", \"vendor\": "
-	            "\"8086\", \"device\": \"10d3\", \"subsystem_vendor\": \"8086\", "
-	            "\"subsystem_device\": \"beef\", \"class\": \"020000\", \"revision\": \"00\", "
-	            "\"iommu_group\": 1, \"parent\": \"0000:00:01.0\"}");
+	sim_control(e, "swap-on-unbind 0000:01:00.0 " NEWCOMER);
 	assert_true(bb_binder_bind_known(e->b, dev, "vfio-pci", &r) < 0);
-	assert_int_equal(r.failure, BB_FAIL_DEVICE_CHANGED);
-	sim_assert_restored(e, &r, "0000:01:00.0", "e1000e");
-	sim_assert_only_allowed_writes(e, from);
+	assert_stopped_by_swap(&r, "probe");
+	assert_newcomer_untouched(e, from, "0000:01:00.0", "e1000e", 1, 0);
 	free(dev);
 }
 
@@ -509,6 +597,8 @@ int main(int argc, char **argv)
 	    T(test_probe_fail),
 	    T(test_slow_unbind),
 	    T(test_swapped_mid_bind),
+	    T(test_swapped_before_override),
+	    T(test_twin_swapped_before_unbind),
 	    T(test_vanished_mid_bind),
 	    T(test_racing_override),
 	    T(test_module_missing),
@@ -518,6 +608,7 @@ int main(int argc, char **argv)
 	    T(test_group_rollback),
 	    T(test_release),
 	    T(test_restore),
+	    T(test_swapped_mid_restore),
 	    T(test_quarantine),
 	    T(test_persist_and_apply),
 	    T(test_bind_known),

@@ -39,6 +39,8 @@ cleanup() {
 	if mountpoint -q "$MNT" 2>/dev/null; then
 		fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"
 	fi
+	# The daemon's journal is append-only (chattr +a) where the file system has the flag.
+	chattr -R -a "$TMP" 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT

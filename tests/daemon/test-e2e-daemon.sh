@@ -44,7 +44,7 @@ while ! grep -q "policy reloaded" "$TMP/daemon.log" && kill -0 "$DAEMON_PID" 2>/
 	i=$((i + 1))
 	sleep 0.02
 done
-if grep -q "SIGHUP: reloading the policy" "$TMP/daemon.log" && grep -q "policy reloaded" "$TMP/daemon.log"; then ok "SIGHUP is handled"; else
+if grep -q "SIGHUP: reloading configuration, policy and tables" "$TMP/daemon.log" && grep -q "policy reloaded" "$TMP/daemon.log"; then ok "SIGHUP is handled"; else
 	not_ok "SIGHUP is handled"; fi
 bb status
 expect_rc 0 "SIGHUP does not stop the daemon"

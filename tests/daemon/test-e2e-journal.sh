@@ -80,6 +80,8 @@ expect_out "checkpoints=[1-9]" "shutdown wrote a signed checkpoint"
 expect_out "open_intents=0" "no intent is left open"
 
 # Damage one record's payload: the daemon refuses to act and says where; reading goes on.
+# (An attacker with CAP_LINUX_IMMUTABLE first lifts the journal's append-only flag.)
+chattr -a "$STATE/journal/records" 2>/dev/null
 python3 - "$STATE/journal/records" <<'PY'
 import sys
 p = sys.argv[1]

@@ -38,7 +38,7 @@ fi
 [ "$ENABLED_BEFORE" = 0 ] && auditctl -e 1 >/dev/null
 start_daemon --audit required
 bb --json status
-expect_json "j['audit'] == {'mode': 'required', 'available': True}" "--audit required starts"
+expect_json "j['audit'] == {'mode': 'required', 'available': True, 'refused': False}" "--audit required starts"
 
 bb bind $NIC vfio-pci
 expect_rc 0 "bind under required audit"
@@ -72,4 +72,43 @@ else
 	fi
 fi
 
+# A record the kernel refuses at run time under required: the daemon starts without
+# CAP_AUDIT_WRITE in its bounding set (setpriv; opening the audit socket needs no
+# capability, sending does), so the kernel answers EPERM to the first record. Its sandbox is
+# off here: the sandbox keeps CAP_AUDIT_WRITE and refuses to start without it. The bind
+# whose record could not be sent is done (the record carries the outcome, so it is sent
+# after the writes) and journaled; from then on no acting call goes through until a
+# restart, and status says why.
+stop_daemon
+cat >"$TMP/no-audit-write" <<EOF2
+#!/bin/sh
+BINDBROKERD_SANDBOX=off exec setpriv --bounding-set -audit_write "$BINDBROKERD" "\$@"
+EOF2
+chmod +x "$TMP/no-audit-write"
+REAL_BINDBROKERD=$BINDBROKERD
+BINDBROKERD=$TMP/no-audit-write
+start_daemon --audit required
+BINDBROKERD=$REAL_BINDBROKERD
+bb bind $NIC vfio-pci
+expect_rc 0 "a bind goes through; its record is sent with the outcome, after the writes"
+expect_driver $NIC vfio-pci "the device is on vfio-pci"
+if grep -q "type=result device=$NIC .*outcome=ok" "$STATE/journal/records"; then
+	ok "the bind whose Linux audit record was refused is in the journal"
+else RC=1 OUT=$(tail -3 "$STATE/journal/records") ERR=''
+	not_ok "the bind whose Linux audit record was refused is in the journal"; fi
+expect_err_log() { # PATTERN DESCRIPTION
+	if grep -q "$1" "$TMP/daemon.log"; then ok "$2"
+	else RC=1 OUT=$(tail -5 "$TMP/daemon.log") ERR=''; not_ok "$2"; fi
+}
+expect_err_log "Linux audit: cannot send the bind record of $NIC: Operation not permitted" \
+	"the daemon logs the refused record"
+bb --json status
+expect_json "j['audit']['mode'] == 'required' and j['audit']['refused'] is True" \
+	"status says a required record was refused"
+bb release $NIC
+expect_rc 3 "from then on acting is refused"
+expect_err "audit = required and Linux audit refused a record" "and the refusal says why"
+expect_driver $NIC vfio-pci "the refused release changed nothing"
+bb check $NIC i40e
+expect_rc 0 "read-only calls still work"
 finish

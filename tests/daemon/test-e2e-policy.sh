@@ -67,11 +67,11 @@ allow clas 0x02
 RULES
 kill -HUP "$DAEMON_PID"
 i=0
-while ! grep -q "policy reload failed" "$TMP/daemon.log" && [ $i -lt 500 ]; do
+while ! grep -q "reload failed" "$TMP/daemon.log" && [ $i -lt 500 ]; do
 	i=$((i + 1))
 	sleep 0.02
 done
-if grep -q "policy reload failed, keeping the previous policy: $POLICY:2:7: " "$TMP/daemon.log"; then
+if grep -q "reload failed (policy), keeping the previous configuration, policy and tables: $POLICY:2:7: " "$TMP/daemon.log"; then
 	ok "SIGHUP with a broken policy logs file:line:col and keeps the old one"
 else
 	not_ok "SIGHUP with a broken policy logs file:line:col and keeps the old one"

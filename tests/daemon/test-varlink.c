@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -307,13 +310,91 @@ static void test_serialize_and_call(void **state)
 	close(fds[0]);
 }
 
+/* Sends "{}\0" on SOCK with N open descriptors of /dev/null (SCM_RIGHTS). */
+static void send_with_devnull_fds(int sock, size_t n)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+	} control = {0};
+	struct iovec iov = {.iov_base = (void *)"{}", .iov_len = 3};
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = control.buf,
+	                    .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	int fds[4];
+
+	for (size_t i = 0; i < n; i++)
+		assert_true((fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	assert_int_equal(sendmsg(sock, &mh, 0), 3);
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+static bool fd_is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+static void test_reader_passed_fds(void **state)
+{
+	BbVarlinkReader reader = {0};
+	BbVarlinkCall call = {0};
+	int sv[2], kept[2];
+	char *msg;
+	size_t len;
+	(void)state;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+
+	/* Two descriptors come with the message and move into the call, which closes them. */
+	send_with_devnull_fds(sv[1], 2);
+	assert_int_equal(bb_varlink_reader_fill(&reader, sv[0]), 3);
+	assert_int_equal(bb_varlink_reader_next(&reader, &msg, &len), 1);
+	free(msg);
+	assert_int_equal(bb_varlink_reader_take_fds(&reader, &call), 0);
+	assert_int_equal(call.n_fds, 2);
+	assert_int_equal(reader.n_fds, 0);
+	kept[0] = call.fds[0];
+	kept[1] = call.fds[1];
+	assert_true(fd_is_open(kept[0]) && fd_is_open(kept[1]));
+	assert_true(fcntl(kept[0], F_GETFD) & FD_CLOEXEC);
+	bb_varlink_call_done(&call);
+	assert_false(fd_is_open(kept[0]) || fd_is_open(kept[1]));
+
+	/* Three are more than a call may carry: all are refused and closed. */
+	send_with_devnull_fds(sv[1], 3);
+	assert_int_equal(bb_varlink_reader_fill(&reader, sv[0]), 3);
+	assert_int_equal(bb_varlink_reader_next(&reader, &msg, &len), 1);
+	free(msg);
+	assert_int_equal(bb_varlink_reader_take_fds(&reader, &call), -EPROTO);
+	assert_int_equal(call.n_fds, 0);
+	assert_int_equal(reader.n_fds, 0);
+
+	/* Descriptors never taken are closed with the reader. */
+	send_with_devnull_fds(sv[1], 1);
+	assert_int_equal(bb_varlink_reader_fill(&reader, sv[0]), 3);
+	assert_int_equal(reader.n_fds, 1);
+	kept[0] = reader.fds[0];
+	bb_varlink_reader_done(&reader);
+	assert_false(fd_is_open(kept[0]));
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_call_valid),     cmocka_unit_test(test_call_refused),
-	    cmocka_unit_test(test_call_limits),    cmocka_unit_test(test_member_names),
-	    cmocka_unit_test(test_parameters),     cmocka_unit_test(test_reply),
-	    cmocka_unit_test(test_reader_framing), cmocka_unit_test(test_serialize_and_call),
+	    cmocka_unit_test(test_call_valid),        cmocka_unit_test(test_call_refused),
+	    cmocka_unit_test(test_call_limits),       cmocka_unit_test(test_member_names),
+	    cmocka_unit_test(test_parameters),        cmocka_unit_test(test_reply),
+	    cmocka_unit_test(test_reader_framing),    cmocka_unit_test(test_serialize_and_call),
+	    cmocka_unit_test(test_reader_passed_fds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

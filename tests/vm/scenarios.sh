@@ -44,6 +44,7 @@ cleanup() {
 		kill "$DAEMON_PID" 2>/dev/null
 		wait "$DAEMON_PID" 2>/dev/null
 	fi
+	chattr -R -a "$TMP" 2>/dev/null # the journal is append-only where the fs allows
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
