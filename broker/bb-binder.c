@@ -150,17 +150,8 @@ static long long now_ms(void)
  */
 static int check_same_device(struct op *op)
 {
-	static const struct {
-		const char *name;
-		int width; /* hex digits after "0x", as the kernel prints them */
-	} ids[] = {
-	    {"vendor", 4},           {"device", 4}, {"subsystem_vendor", 4},
-	    {"subsystem_device", 4}, {"class", 6},  {"revision", 2},
-	};
 	const struct bb_device *d = &op->before;
-	const unsigned want[] = {d->vendor,           d->device,     d->subsystem_vendor,
-	                         d->subsystem_device, d->class_code, d->revision};
-	char buf[32], expect[32];
+	struct bb_device now;
 	int r;
 
 	if (op->changed)
@@ -172,15 +163,13 @@ static int check_same_device(struct op *op)
 			goto changed;
 		}
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
-		r = bb_read_attr_at(op->devfd, ids[i].name, buf, sizeof(buf));
-		if (r < 0)
-			goto changed;
-		snprintf(expect, sizeof(expect), "0x%0*x", ids[i].width, want[i]);
-		if (strcasecmp(buf, expect) != 0) {
-			r = -ENODEV;
-			goto changed;
-		}
+	/* The ids, class and revision through the pinned directory: uevent and revision. */
+	r = bb_device_read_ids_at(op->devfd, &op->res->address, &now);
+	if (r < 0)
+		goto changed;
+	if (!bb_device_same_identity(d, &now)) {
+		r = -ENODEV;
+		goto changed;
 	}
 	return 0;
 changed:

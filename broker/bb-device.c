@@ -79,10 +79,9 @@ static int read_driver_link(int dfd, const bb_address *a, int depth, char *buf, 
 	return 0;
 }
 
-/* The ids, class and revision: what tells one device from another at the same address. */
-static int read_ids_at(int dfd, const bb_address *a, struct bb_device *d)
+int bb_device_read_ids_at(int dfd, const bb_address *a, struct bb_device *d)
 {
-	char text[BB_UEVENT_MAX];
+	char text[BB_UEVENT_MAX], rev[32];
 	uint32_t v;
 	int r;
 
@@ -93,13 +92,27 @@ static int read_ids_at(int dfd, const bb_address *a, struct bb_device *d)
 	 */
 	r = bb_read_attr_at(dfd, "uevent", text, sizeof(text));
 	if (r < 0)
-		return log_error_errno(r, "%s: cannot read uevent: %m", a->s);
+		return r;
 	r = bb_parse_pci_uevent(text, a, d);
 	if (r < 0)
-		return log_error_errno(r, "%s: uevent is not a PCI device's: %m", a->s);
-	if ((r = read_hex(dfd, a, "revision", 2, &v)) < 0)
+		return r;
+	r = bb_read_attr_at(dfd, "revision", rev, sizeof(rev));
+	if (r < 0)
+		return r;
+	r = parse_hex_attr(rev, 2, &v);
+	if (r < 0)
 		return r;
 	d->revision = (uint8_t)v;
+	return 0;
+}
+
+/* The ids, class and revision: what tells one device from another at the same address. */
+static int read_ids_at(int dfd, const bb_address *a, struct bb_device *d)
+{
+	int r = bb_device_read_ids_at(dfd, a, d);
+
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot read its ids (uevent, revision): %m", a->s);
 	return 0;
 }
 
