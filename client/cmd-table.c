@@ -227,10 +227,17 @@ static int table_verify(const Client *c, const char *file, const char *pubkey)
 	bb_keyid_hex(pk.keyid, id);
 
 	if (c->json) {
-		struct json_object *o = json_object_new_object(), *drv = json_object_new_array();
+		struct json_object *o = json_object_new_object(), *drv = json_object_new_array(),
+		                   *vendors = json_object_new_array();
 		char vendor[8];
 
 		snprintf(vendor, sizeof(vendor), "%04x", t->vendor);
+		for (size_t i = 0; i < t->n_vendors; i++) {
+			char v[8];
+
+			snprintf(v, sizeof(v), "%04x", t->vendors[i]);
+			json_object_array_add(vendors, json_object_new_string(v));
+		}
 
 		for (size_t i = 0; i < t->n_drivers; i++)
 			json_object_array_add(drv, json_object_new_string(t->drivers[i]));
@@ -238,7 +245,8 @@ static int table_verify(const Client *c, const char *file, const char *pubkey)
 		json_object_object_add(o, "file", json_object_new_string(file));
 		json_object_object_add(o, "name", json_object_new_string(t->name));
 		json_object_object_add(o, "signer", json_object_new_string(id));
-		json_object_object_add(o, "vendor", json_object_new_string(vendor));
+		json_object_object_add(o, "vendor", json_object_new_string(vendor)); /* the first */
+		json_object_object_add(o, "vendors", vendors);
 		json_object_object_add(o, "drivers", drv);
 		json_object_object_add(o, "serial", json_object_new_uint64(t->serial));
 		add_time(o, "issued", t->issued);
@@ -253,8 +261,13 @@ static int table_verify(const Client *c, const char *file, const char *pubkey)
 
 		bb_time_format(t->issued, issued);
 		bb_time_format(t->expires, expires);
-		printf("valid: %s (table %s, vendor %04x, serial %llu, %zu entries, drivers", file,
-		       t->name, t->vendor, (unsigned long long)t->serial, t->n_entries);
+		printf("valid: %s (table %s, vendor", file, t->name);
+		if (t->n_vendors > 1)
+			printf("s %04x and %zu more", t->vendors[0], t->n_vendors - 1);
+		else
+			printf(" %04x", t->vendor);
+		printf(", serial %llu, %zu entries, drivers", (unsigned long long)t->serial,
+		       t->n_entries);
 		for (size_t i = 0; i < t->n_drivers; i++)
 			printf(" %s", t->drivers[i]);
 		printf(")\n  signed by key id %s; issued %s, expires %s\n", id, issued, expires);

@@ -106,7 +106,8 @@ static int parse_args(int argc, char **argv, BbDaemonOptions *o)
 				fprintf(stderr, "bindbrokerd: --limit %s: %s\n", optarg,
 				        c == -ENOENT ? "no such limit (max-clients, "
 				                       "max-clients-per-uid, max-requests-per-uid, "
-				                       "workers, idle-timeout-ms, io-timeout-ms)"
+				                       "workers, read-workers, idle-timeout-ms, "
+				                       "io-timeout-ms, check-cache-ms)"
 				                     : "value out of range");
 				return -EINVAL;
 			}
