@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bb-fileio.h"
 #include "bb-macro.h"
 #include "proc-facts.h"
 
@@ -152,27 +153,14 @@ int bb_read_proc_file(int proc_fd, const char *name, char **ret)
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
+	int r;
 
 	fd = openat(proc_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return negative_errno();
-	buf = malloc(BB_PROC_FILE_MAX + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, BB_PROC_FILE_MAX + 1 - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > BB_PROC_FILE_MAX)
-			return -EFBIG;
-	}
-	buf[len] = '\0';
+	r = bb_read_fd(fd, BB_PROC_FILE_MAX, &buf, &len);
+	if (r < 0)
+		return r;
 	if (memchr(buf, '\0', len))
 		return -EBADMSG;
 	*ret = TAKE_PTR(buf);

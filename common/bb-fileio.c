@@ -127,9 +127,7 @@ fail:
 int bb_read_file_at(int dirfd, const char *name, size_t max, char **ret_data, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *data = NULL;
 	struct stat st;
-	size_t len = 0;
 
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
@@ -140,11 +138,19 @@ int bb_read_file_at(int dirfd, const char *name, size_t max, char **ret_data, si
 		return -EBADF;
 	if ((size_t)st.st_size > max)
 		return -EFBIG;
-	data = malloc(max + 1);
+	return bb_read_fd(fd, max, ret_data, ret_len);
+}
+
+int bb_read_fd(int fd, size_t max, char **ret_data, size_t *ret_len)
+{
+	_cleanup_free_ char *data = malloc(max + 1);
+	size_t len = 0;
+
 	if (!data)
 		return -ENOMEM;
+	/* One byte past MAX is asked for, so a file over the limit (or growing) is refused. */
 	for (;;) {
-		ssize_t n = read(fd, data + len, max + 1 - len);
+		ssize_t n = pread(fd, data + len, max + 1 - len, (off_t)len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -154,7 +160,7 @@ int bb_read_file_at(int dirfd, const char *name, size_t max, char **ret_data, si
 			break;
 		len += (size_t)n;
 		if (len > max)
-			return -EFBIG; /* grew while we read it */
+			return -EFBIG;
 	}
 	data[len] = '\0';
 	*ret_data = TAKE_PTR(data);

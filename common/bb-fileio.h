@@ -43,3 +43,10 @@ int bb_write_file_atomic_at(int dirfd, const char *name, const void *data, size_
 
 /* Reads a whole regular file of at most MAX bytes into a new NUL-terminated buffer. */
 int bb_read_file_at(int dirfd, const char *name, size_t max, char **ret_data, size_t *ret_len);
+
+/*
+ * Reads all of the open file FD from its start (pread: its offset is neither used nor
+ * moved) into a new NUL-terminated buffer; -EFBIG when it holds more than MAX bytes.
+ * RET_LEN may be NULL.
+ */
+int bb_read_fd(int fd, size_t max, char **ret_data, size_t *ret_len);

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bb-fileio.h"
 #include "daemon.h"
 
 #define CONFIG_FILE     "bindbroker.conf"
@@ -238,34 +239,6 @@ int bb_config_open_checked(int dfd, const char *name, const char *path, bool dir
 	return TAKE_FD(fd);
 }
 
-/* The whole of FD (a checked regular file) if it is at most MAX bytes. */
-static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
-{
-	_cleanup_free_ char *data = malloc(max + 1);
-	size_t len = 0;
-
-	if (!data)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = read(fd, data + len, max + 1 - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > max)
-			return -EFBIG;
-	}
-	data[len] = '\0';
-	*ret = TAKE_PTR(data);
-	*ret_len = len;
-	return 0;
-}
-
 int bb_config_load(const char *dir, BbConfig *ret, char *err, size_t errsz)
 {
 	_cleanup_close_ int dfd = -1, fd = -1;
@@ -294,7 +267,7 @@ int bb_config_load(const char *dir, BbConfig *ret, char *err, size_t errsz)
 	}
 	if (fd < 0)
 		return fd;
-	r = read_fd(fd, CONFIG_SIZE_MAX, &text, &len);
+	r = bb_read_fd(fd, CONFIG_SIZE_MAX, &text, &len);
 	if (r < 0) {
 		snprintf(err, errsz, "%s: %s", path,
 		         r == -EFBIG ? "larger than 64 KiB" : strerror(-r));

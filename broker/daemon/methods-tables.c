@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bb-fileio.h"
 #include "daemon-glue.h"
 #include "daemon.h"
 
@@ -39,6 +40,7 @@ static int read_passed_file(int fd, size_t max, char **ret, size_t *ret_len, cha
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	size_t len = 0;
+	int r;
 
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errsz, "not a regular file");
@@ -48,32 +50,20 @@ static int read_passed_file(int fd, size_t max, char **ret, size_t *ret_len, cha
 		snprintf(err, errsz, "larger than %zu bytes", max);
 		return -EFBIG;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	/* Up to the size fstat saw plus one byte, so a file still growing is noticed. */
-	for (;;) {
-		ssize_t n = pread(fd, buf + len, (size_t)st.st_size + 1 - len, (off_t)len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errsz, "read failed: %s", strerror(errno));
-			return negative_errno();
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > (size_t)st.st_size) {
-			snprintf(err, errsz, "changed while it was read");
-			return -EINVAL;
-		}
+	/* Up to MAX: a file that grew since fstat still stops at the limit. */
+	r = bb_read_fd(fd, max, &buf, &len);
+	if (r == -EFBIG) {
+		snprintf(err, errsz, "larger than %zu bytes", max);
+		return r;
+	}
+	if (r < 0) {
+		snprintf(err, errsz, "read failed: %s", strerror(-r));
+		return r;
 	}
 	if (memchr(buf, '\0', len)) {
 		snprintf(err, errsz, "contains a NUL byte; not a text file");
 		return -EINVAL;
 	}
-	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;
 	return 0;
