@@ -310,13 +310,13 @@ int bb_sandbox_daemon(const char *config_dir)
 	r = bb_sandbox_check_config_files(config_dir, geteuid(), err, sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "config dir %s: %s", config_dir, err);
-	if (BB_SANITIZED) {
-		log_warning("sanitizer build: capabilities bounded, no seccomp filter");
-		return geteuid() == 0 ? bound_capabilities() : 0;
-	}
 	if (mode && streq(mode, "off")) {
 		log_warning("BINDBROKERD_SANDBOX=off: no capability bounding, no seccomp filter");
 		return 0;
+	}
+	if (BB_SANITIZED) {
+		log_warning("sanitizer build: capabilities bounded, no seccomp filter");
+		return geteuid() == 0 ? bound_capabilities() : 0;
 	}
 	if (geteuid() != 0) {
 		/* An unprivileged run (tests, development) has nothing to bound; seccomp still. */
