@@ -240,6 +240,17 @@ PY
 }
 
 # InstallTable with the bytes of FILE and FILE.minisig, as the client sends them.
+# A trusted signer "mlx" scoped to vendor 15b3 and mlx5_vfio_pci: its public key in
+# CONFIG/keys.d (KEYS), its secret key at $TMP/vendor/mlx.key. Needs BB_TABLES_TOOL.
+trust_mlx_signer() {
+	KEYS=$TMP/config/keys.d
+	mkdir -p "$KEYS" "$TMP/vendor"
+	chmod 755 "$TMP/config"
+	"$BB_TABLES_TOOL" keygen "$KEYS/mlx.pub" "$TMP/vendor/mlx.key" ||
+		{ echo "FATAL: keygen"; exit 1; }
+	printf 'vendor 15b3\ndriver mlx5_vfio_pci\n' >"$KEYS/mlx.scope"
+}
+
 install_table() { # FILE
 	params=$(python3 -c '
 import json, os, sys

@@ -13,11 +13,7 @@ TOOL=${BB_TABLES_TOOL:-}
 mount_simsys gpu-server
 MODDIR=$(make_modules) || { echo "FATAL: modules fixture"; exit 1; }
 VF=0000:87:00.2
-KEYS=$TMP/config/keys.d
-mkdir -p "$KEYS" "$TMP/vendor"
-chmod 755 "$TMP/config"
-"$TOOL" keygen "$KEYS/mlx.pub" "$TMP/vendor/mlx.key" || { echo "FATAL: keygen"; exit 1; }
-printf 'vendor 15b3\ndriver mlx5_vfio_pci\n' >"$KEYS/mlx.scope"
+trust_mlx_signer
 
 # 6,000 devices of one vendor (about 250 KiB), the VF's 15b3:101e among them.
 TABLE=$TMP/vendor/mlx5-vfio.table

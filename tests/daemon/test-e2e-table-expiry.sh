@@ -12,11 +12,7 @@ TOOL=${BB_TABLES_TOOL:-}
 mount_simsys gpu-server
 MODDIR=$(make_modules) || { echo "FATAL: modules fixture"; exit 1; }
 VF=0000:87:00.2
-KEYS=$TMP/config/keys.d
-mkdir -p "$KEYS" "$TMP/vendor"
-chmod 755 "$TMP/config"
-"$TOOL" keygen "$KEYS/mlx.pub" "$TMP/vendor/mlx.key" || { echo "FATAL: keygen"; exit 1; }
-printf 'vendor 15b3\ndriver mlx5_vfio_pci\n' >"$KEYS/mlx.scope"
+trust_mlx_signer
 
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 SOON=$(date -u -d '+4 seconds' +%Y-%m-%dT%H:%M:%SZ)

@@ -14,11 +14,7 @@ mount_simsys gpu-server
 MODDIR=$(make_modules) || { echo "FATAL: modules fixture"; exit 1; }
 VF=0000:87:00.2
 NOW=2026-11-20T00:00:00Z
-KEYS=$TMP/config/keys.d
-mkdir -p "$KEYS" "$TMP/vendor"
-chmod 755 "$TMP/config"
-"$TOOL" keygen "$KEYS/mlx.pub" "$TMP/vendor/mlx.key" || { echo "FATAL: keygen"; exit 1; }
-printf 'vendor 15b3\ndriver mlx5_vfio_pci\n' >"$KEYS/mlx.scope"
+trust_mlx_signer
 "$TOOL" keygen "$TMP/vendor/rogue.pub" "$TMP/vendor/rogue.key" || { echo "FATAL: keygen"; exit 1; }
 
 table() { # FILE SERIAL VENDOR DEVICE_LINE
