@@ -52,9 +52,23 @@ BbAuthzConfig daemon_authz_config(BbDaemon *d);
 int bb_daemon_reload_all(BbDaemon *d, char *err, size_t errsz);
 
 /*
- * journal-glue.c: open and close. Opening recovers: each intent without result gets its
- * outcome-unknown record, then start-up recovery journals the device found on its new or old
- * state, or restores the old one (a recovery intent and result each); only a failed restore
+ * crash-recovery.c: the intents a crash left without result. recovery_read_state is the
+ * journal's read_state callback while it opens (USERDATA a struct recovery, which collects
+ * them); recovery_finish then journals each device found on its new or old state, or
+ * restores the old one (a recovery intent and result each), and lists what it could not
+ * restore as outcome-unknown for status.
+ */
+struct crashed;
+struct recovery {
+	BbDaemon *d;
+	size_t n;
+	struct crashed *list;
+};
+int recovery_read_state(const struct bb_record *intent, char *driver, size_t size, void *userdata);
+void recovery_finish(struct recovery *rec);
+
+/*
+ * journal-glue.c: open and close. Opening recovers (crash-recovery.c); only a failed restore
  * stays outcome-unknown in status. Needs d->sysfs, d->modules, d->config and the audit glue.
  */
 int daemon_journal_init(BbDaemon *d);
