@@ -273,6 +273,9 @@ int bb_journal_foreach(int dirfd, const char *path, const struct bb_journal_filt
 
 /* One JSON object (no newline) for R, through json-c. Caller frees. */
 int bb_record_to_json(const struct bb_record *r, char **ret);
+/* The same as a json-c object (struct json_object; the caller puts it). */
+struct json_object;
+int bb_record_to_json_object(const struct bb_record *r, struct json_object **ret);
 /* One human line (no newline): "2024-11-22T02:46:15.123456Z #7 intent device=... op=bind". */
 int bb_record_to_text(const struct bb_record *r, char *buf, size_t size);
 

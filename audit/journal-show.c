@@ -52,12 +52,10 @@ int bb_record_to_text(const struct bb_record *r, char *buf, size_t size)
 	return (int)pos;
 }
 
-int bb_record_to_json(const struct bb_record *r, char **ret)
+int bb_record_to_json_object(const struct bb_record *r, struct json_object **ret)
 {
 	struct json_object *o = json_object_new_object();
 	char when[48], chain[HEX_HASH + 1];
-	const char *s;
-	int k = -ENOMEM;
 
 	if (!o)
 		return -ENOMEM;
@@ -71,18 +69,31 @@ int bb_record_to_json(const struct bb_record *r, char **ret)
 	    json_object_object_add(o, "time", json_object_new_string(when)) < 0 ||
 	    json_object_object_add(o, "type",
 	                           json_object_new_string(bb_record_type_name(r->type))) < 0)
-		goto out;
+		goto fail;
 	for (size_t i = 0; i < r->n_fields; i++)
 		if (json_object_object_add(o, r->fields[i].key,
 		                           json_object_new_string(r->fields[i].value)) < 0)
-			goto out;
+			goto fail;
 	if (json_object_object_add(o, "chain", json_object_new_string(chain)) < 0)
-		goto out;
+		goto fail;
+	*ret = o;
+	return 0;
+fail:
+	json_object_put(o);
+	return -ENOMEM;
+}
+
+int bb_record_to_json(const struct bb_record *r, char **ret)
+{
+	struct json_object *o;
+	const char *s;
+	int k = bb_record_to_json_object(r, &o);
+
+	if (k < 0)
+		return k;
 	s = json_object_to_json_string_ext(o,
 	                                   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (s && (*ret = strdup(s)))
-		k = 0;
-out:
+	k = s && (*ret = strdup(s)) ? 0 : -ENOMEM;
 	json_object_put(o);
 	return k;
 }

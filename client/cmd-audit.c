@@ -194,15 +194,11 @@ static int audit_verify(const Client *c, const char *journal, const char *key)
 static int collect_record(const struct bb_record *r, void *userdata)
 {
 	struct json_object *arr = userdata, *o;
-	_cleanup_free_ char *text = NULL;
 	int k;
 
-	k = bb_record_to_json(r, &text);
+	k = bb_record_to_json_object(r, &o);
 	if (k < 0)
 		return k;
-	o = json_tokener_parse(text);
-	if (!o)
-		return -ENOMEM;
 	json_object_array_add(arr, o);
 	return 0;
 }

@@ -16,16 +16,12 @@ struct show_ctx {
 static int collect(const struct bb_record *r, void *userdata)
 {
 	struct show_ctx *c = userdata;
-	_cleanup_free_ char *text = NULL;
 	struct json_object *o;
 	int k;
 
-	k = bb_record_to_json(r, &text);
+	k = bb_record_to_json_object(r, &o);
 	if (k < 0)
 		return k;
-	o = json_tokener_parse(text);
-	if (!o)
-		return -ENOMEM;
 	json_object_put(c->ring[c->n % AUDIT_SHOW_MAX]);
 	c->ring[c->n % AUDIT_SHOW_MAX] = o;
 	c->n++;
