@@ -12,6 +12,7 @@
 #include "bb-fileio.h"
 #include "bb-log.h"
 #include "bb-macro.h"
+#include "pinned-device.h"
 #include "sysfs-path.h"
 
 struct bb_binder {
@@ -26,16 +27,17 @@ struct op {
 	struct bb_bind_result *res;
 	struct bb_device before;
 	char override_path[BB_SYSFS_PATH_MAX];
-	int devfd;    /* the device's directory, opened once: stale when the device goes */
-	bool touched; /* some write happened: a failure needs a rollback */
+	struct bb_pinned_device pin; /* held from the start: stale when the device goes */
+	bool revision_read;          /* the held device's revision was compared once */
+	bool touched;                /* some write happened: a failure needs a rollback */
 	bool changed; /* another device sits at the address: nothing more is written */
 };
 
+#define OP_INIT {.pin = BB_PINNED_DEVICE_INIT}
+
 static void op_done(struct op *op)
 {
-	if (op->devfd >= 0)
-		close(op->devfd);
-	op->devfd = -1;
+	bb_pinned_device_close(&op->pin);
 }
 
 int bb_binder_new(bb_sysfs *s, bb_modules *m, const struct bb_binder_options *opts, bb_binder **ret)
@@ -121,7 +123,7 @@ static int fail_write(struct op *op, bool refused, bb_failure f, const char *ste
 		return fail(op, BB_FAIL_OBSERVER, step, err);
 	if (op->changed)
 		return fail(op, BB_FAIL_DEVICE_CHANGED, step, err);
-	if (bb_device_read_driver(op->b->sysfs, &op->res->address, drv, sizeof(drv)) == -ENODEV)
+	if (bb_pinned_device_read_driver(&op->pin, drv, sizeof(drv), NULL) == -ENODEV)
 		return fail(op, BB_FAIL_DEVICE_CHANGED, step, err);
 	return fail(op, f, step, err);
 }
@@ -140,46 +142,73 @@ static long long now_ms(void)
 }
 
 /*
- * The device the operation started with still sits at its address. Every write
- * of the binder names the device by its address (driver_override under its
- * path, unbind and drivers_probe take the address), so a device hot-swapped in
- * at that address would get them. The ids are read through the directory fd
- * opened at the start: once that device is removed the fd is stale (reads give
- * ENODEV, lookups ENOENT, on sysfs as on simsys), and a newcomer has other ids.
+ * NOW (read through the held device) is still the device the operation started
+ * with: the same ids, class and revision. The revision is read once; after that
+ * the held uevent answering at all proves the node is the same one.
+ */
+static int compare_identity(struct op *op, struct bb_device *now)
+{
+	int r;
+
+	if (op->revision_read)
+		now->revision = op->before.revision;
+	else {
+		r = bb_pinned_device_read_revision(&op->pin, now);
+		if (r < 0)
+			return r;
+		op->revision_read = true;
+	}
+	return bb_device_same_identity(&op->before, now) ? 0 : -ENODEV;
+}
+
+/* Marks the operation changed: nothing more is written to the address. Returns -ENODEV. */
+static int device_changed(struct op *op, int err)
+{
+	op->changed = true;
+	log_warning_errno(err,
+	                  "%s: the device %04x:%04x the operation started with is no longer at "
+	                  "this address (%m); nothing more is written to it",
+	                  op->res->address.s, op->before.vendor, op->before.device);
+	return -ENODEV;
+}
+
+/*
+ * The device the operation started with still sits at its address. The unbind
+ * and drivers_probe writes name the device by its address, so a device
+ * hot-swapped in at that address would get them. The ids are read through the
+ * uevent held since the start: once that device is removed the file is stale
+ * (reads give ENODEV, on sysfs as on simsys), and a newcomer has other ids.
  * Returns 0, or -ENODEV (and marks the operation changed) when it is not the same.
  */
 static int check_same_device(struct op *op)
 {
-	const struct bb_device *d = &op->before;
 	struct bb_device now;
 	int r;
 
 	if (op->changed)
 		return -ENODEV;
-	if (op->devfd < 0) {
-		r = bb_sysfs_open_device(op->b->sysfs, &op->res->address, &op->devfd);
-		if (r < 0) {
-			op->devfd = -1;
-			goto changed;
-		}
+	if (op->pin.dirfd < 0) {
+		r = bb_pinned_device_open(op->b->sysfs, &op->res->address, &op->pin);
+		if (r < 0)
+			return device_changed(op, r);
 	}
-	/* The ids, class and revision through the pinned directory: uevent and revision. */
-	r = bb_device_read_ids_at(op->devfd, &op->res->address, &now);
-	if (r < 0)
-		goto changed;
-	if (!bb_device_same_identity(d, &now)) {
-		r = -ENODEV;
-		goto changed;
-	}
-	return 0;
-changed:
-	op->changed = true;
-	log_warning_errno(r,
-	                  "%s: the device %04x:%04x the operation started with is no longer at "
-	                  "this address (%m); nothing more is written to it",
-	                  op->res->address.s, d->vendor, d->device);
-	return -ENODEV;
+	r = bb_pinned_device_read_ids(&op->pin, &now);
+	if (r >= 0)
+		r = compare_identity(op, &now);
+	return r < 0 ? device_changed(op, r) : 0;
 }
+
+/*
+ * The override is written through the held directory: no walk from the root,
+ * and never to a newcomer at the address. The other steps name bus files.
+ */
+static int write_step(struct op *op, const char *path, const char *value)
+{
+	if (streq(path, op->override_path))
+		return bb_write_attr_at(op->pin.dirfd, "driver_override", value);
+	return bb_sysfs_write(op->b->sysfs, path, value);
+}
+
 
 /* Calls the observer, then writes. Returns the observer's or the write's error. */
 static int step(struct op *op, const char *name, const char *path, const char *value, bool rollback,
@@ -210,7 +239,7 @@ static int step(struct op *op, const char *name, const char *path, const char *v
 	if (r < 0)
 		return r;
 	op->touched = true;
-	r = bb_sysfs_write(b->sysfs, path, value);
+	r = write_step(op, path, value);
 	if (r < 0)
 		log_debug_errno(r, "%s: %s: writing %s failed: %m", op->res->address.s, name, path);
 	return r;
@@ -230,7 +259,7 @@ static int wait_driver(struct op *op, enum wait_for what, const char *name, char
 	int r;
 
 	for (;;) {
-		r = bb_device_read_driver(b->sysfs, &op->res->address, buf, size);
+		r = bb_pinned_device_read_driver(&op->pin, buf, size, NULL);
 		if (r < 0)
 			return r;
 		switch (what) {
@@ -257,12 +286,10 @@ static int wait_driver(struct op *op, enum wait_for what, const char *name, char
 static int begin(bb_binder *b, struct op *op, const char *address, const struct bb_device *known,
                  struct bb_bind_result *res)
 {
-	char path[BB_SYSFS_PATH_MAX];
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	memset(op, 0, sizeof(*op));
-	op->devfd = -1;
+	*op = (struct op)OP_INIT;
 	op->b = b;
 	op->res = res;
 	res->rollback_ok = true;
@@ -270,28 +297,25 @@ static int begin(bb_binder *b, struct op *op, const char *address, const struct 
 		set_message(res, "invalid device address (want DDDD:BB:DD.F)");
 		return fail(op, BB_FAIL_INVALID, NULL, -EINVAL);
 	}
-	if (known && streq(known->address.s, res->address.s)) {
+	/* Held from here on: every later read and check goes through it. */
+	r = bb_pinned_device_open(b->sysfs, &res->address, &op->pin);
+	if (r >= 0 && known && streq(known->address.s, res->address.s)) {
 		/* The basic facts only: what bb_device_read_basic fills. */
 		memcpy(&op->before, known, offsetof(struct bb_device, n_group));
 		op->before.n_group = op->before.n_net = op->before.n_block = 0;
-	} else {
-		r = bb_device_read_basic(b->sysfs, &res->address, &op->before);
-		if (r < 0) {
-			set_message(res, "%s: cannot read the device: %s", res->address.s,
-			            strerror(-r));
-			return fail(op, r == -ENODEV ? BB_FAIL_NO_DEVICE : BB_FAIL_INVALID, NULL,
-			            r);
-		}
+	} else if (r >= 0)
+		r = bb_device_read_basic_at(op->pin.dirfd, op->pin.depth, &res->address,
+		                            &op->before);
+	if (r < 0) {
+		set_message(res, "%s: cannot read the device: %s", res->address.s, strerror(-r));
+		return fail(op, r == -ENODEV ? BB_FAIL_NO_DEVICE : BB_FAIL_INVALID, NULL, r);
 	}
-	r = bb_sysfs_device_path(b->sysfs, &res->address, path, sizeof(path));
-	if (r < 0)
-		return fail(op, BB_FAIL_NO_DEVICE, NULL, r);
-	if (snprintf(op->override_path, sizeof(op->override_path), "%s/driver_override", path) >=
-	    (int)sizeof(op->override_path))
+	if (snprintf(op->override_path, sizeof(op->override_path), "%s/driver_override",
+	             op->pin.path) >= (int)sizeof(op->override_path))
 		return fail(op, BB_FAIL_INVALID, NULL, -ENAMETOOLONG);
 	strcpy(res->old_driver, op->before.driver);
 	strcpy(res->new_driver, op->before.driver);
-	/* The fd every later check reads through, checked against the facts just read. */
+	/* The held device, checked against the facts the operation starts from. */
 	r = check_same_device(op);
 	if (r < 0) {
 		set_message(res,
@@ -341,7 +365,7 @@ static void rollback(struct op *op)
 	r = step(op, "restore-override", op->override_path, original_override(op), true, NULL);
 	if (r < 0)
 		goto out;
-	r = bb_device_read_driver(op->b->sysfs, &res->address, cur, sizeof(cur));
+	r = bb_pinned_device_read_driver(&op->pin, cur, sizeof(cur), NULL);
 	if (r < 0)
 		goto out;
 	if (cur[0] && !streq(cur, want)) {
@@ -358,7 +382,7 @@ static void rollback(struct op *op)
 	if (r < 0)
 		goto out;
 	strcpy(res->new_driver, cur);
-	r = bb_device_read_basic(op->b->sysfs, &res->address, &now);
+	r = bb_device_read_basic_at(op->pin.dirfd, op->pin.depth, &res->address, &now);
 	if (r < 0)
 		goto out;
 	if (!streq(now.driver_override, op->before.driver_override) || now.override_unusual) {
@@ -421,30 +445,28 @@ static int verify_bound(struct op *op, const char *driver)
 	struct bb_device after;
 	int r;
 
-	/* A twin swapped in during the probe has the same ids: only the stale fd tells. */
-	if (check_same_device(op) < 0)
-		return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", -ENODEV);
 	/*
-	 * One read of the device answers both questions (which driver, same device)
-	 * when the probe finished inside its write, as it does on sysfs; only a
-	 * probe still running sends us to the bounded wait and a second read.
+	 * The driver link, then the held uevent: one pass answers both questions
+	 * (which driver, same device) when the probe finished inside its write, as it
+	 * does on sysfs; only a probe still running sends us to the bounded wait and
+	 * a second pass. A twin swapped in during the probe has the same ids: the
+	 * stale uevent tells it apart.
 	 */
-	r = bb_device_read_identity(op->b->sysfs, &res->address, &after);
+	r = bb_pinned_device_read_driver(&op->pin, cur, sizeof(cur), &after);
 	if (r < 0)
 		return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", r);
-	strcpy(cur, after.driver);
 	if (cur[0] == '\0') {
 		r = wait_driver(op, WAIT_NAME, driver, cur, sizeof(cur));
 		if (r == -ENODEV)
 			return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", r);
 		if (r < 0)
 			return fail(op, BB_FAIL_NOT_BOUND, "verify", r);
-		r = bb_device_read_identity(op->b->sysfs, &res->address, &after);
+		r = bb_pinned_device_read_driver(&op->pin, cur, sizeof(cur), &after);
 		if (r < 0)
 			return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", r);
 	}
 	strcpy(res->new_driver, cur);
-	if (!bb_device_same_identity(&op->before, &after))
+	if (compare_identity(op, &after) < 0)
 		return fail(op, BB_FAIL_DEVICE_CHANGED, "verify", -ENODEV);
 	if (cur[0] == '\0')
 		return fail(op, BB_FAIL_NOT_BOUND, "verify", -ENODEV);
@@ -456,7 +478,7 @@ static int verify_bound(struct op *op, const char *driver)
 static int bind_one(bb_binder *b, const char *address, const struct bb_device *known,
                     const char *driver, struct bb_bind_result *res)
 {
-	_cleanup_(op_done) struct op op = {.devfd = -1};
+	_cleanup_(op_done) struct op op = OP_INIT;
 	bool refused;
 	int r;
 
@@ -537,7 +559,7 @@ int bb_binder_bind_known(bb_binder *b, const struct bb_device *before, const cha
 int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *res)
 {
 	char cur[BB_DRIVER_NAME_MAX + 1];
-	_cleanup_(op_done) struct op op = {.devfd = -1};
+	_cleanup_(op_done) struct op op = OP_INIT;
 	bool refused;
 	int r;
 
@@ -585,7 +607,7 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 {
 	char cur[BB_DRIVER_NAME_MAX + 1];
 	struct bb_device after;
-	_cleanup_(op_done) struct op op = {.devfd = -1};
+	_cleanup_(op_done) struct op op = OP_INIT;
 	bool refused;
 	int r;
 
@@ -616,8 +638,8 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 		return finish_failure(&op, "quarantine");
 	}
 	strcpy(res->new_driver, cur);
-	r = bb_device_read_basic(b->sysfs, &res->address, &after);
-	if (r < 0 || !bb_device_same_identity(&op.before, &after)) {
+	r = bb_pinned_device_read_ids(&op.pin, &after);
+	if (r < 0 || compare_identity(&op, &after) < 0) {
 		fail(&op, BB_FAIL_DEVICE_CHANGED, "verify", r < 0 ? r : -ENODEV);
 		return finish_failure(&op, "quarantine");
 	}
@@ -633,7 +655,7 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 int bb_binder_restore(bb_binder *b, const char *address, const char *old_driver,
                       const char *old_override, struct bb_bind_result *res)
 {
-	_cleanup_(op_done) struct op op = {.devfd = -1};
+	_cleanup_(op_done) struct op op = OP_INIT;
 	int r;
 
 	r = begin(b, &op, address, NULL, res);
@@ -669,13 +691,12 @@ int bb_binder_restore(bb_binder *b, const char *address, const char *old_driver,
 static void rollback_member(bb_binder *b, struct bb_bind_result *res,
                             const struct bb_device *before)
 {
-	char path[BB_SYSFS_PATH_MAX];
 	_cleanup_(op_done) struct op op = {
-	    .b = b, .res = res, .before = *before, .devfd = -1, .touched = true};
+	    .b = b, .res = res, .before = *before, .pin = BB_PINNED_DEVICE_INIT, .touched = true};
 
-	if (bb_sysfs_device_path(b->sysfs, &res->address, path, sizeof(path)) < 0 ||
-	    snprintf(op.override_path, sizeof(op.override_path), "%s/driver_override", path) >=
-	        (int)sizeof(op.override_path)) {
+	if (bb_pinned_device_open(b->sysfs, &res->address, &op.pin) < 0 ||
+	    snprintf(op.override_path, sizeof(op.override_path), "%s/driver_override",
+	             op.pin.path) >= (int)sizeof(op.override_path)) {
 		res->rollback_attempted = true;
 		res->rollback_ok = false;
 		res->rollback_error = -ENODEV;

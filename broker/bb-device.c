@@ -11,15 +11,6 @@
 #include "children.h"
 #include "sysfs-path.h"
 
-static int path_depth(const char *path)
-{
-	int depth = 1;
-	for (; *path; path++)
-		if (*path == '/')
-			depth++;
-	return depth;
-}
-
 /* Parses "0x" followed by exactly WIDTH hex digits. */
 static int parse_hex_attr(const char *s, unsigned width, uint32_t *ret)
 {
@@ -46,7 +37,7 @@ static int read_hex(int dfd, const bb_address *a, const char *name, unsigned wid
 	char buf[32];
 	int r;
 
-	r = bb_read_attr_at(dfd, name, buf, sizeof(buf));
+	r = bb_sysfs_read_attr_at(dfd, name, buf, sizeof(buf));
 	if (r >= 0)
 		r = parse_hex_attr(buf, width, ret);
 	if (r < 0)
@@ -54,8 +45,7 @@ static int read_hex(int dfd, const bb_address *a, const char *name, unsigned wid
 	return 0;
 }
 
-/* Reads the `driver` link of the device at DEPTH levels below the root. */
-static int read_driver_link(int dfd, const bb_address *a, int depth, char *buf, size_t size)
+int bb_device_read_driver_at(int dfd, const bb_address *a, int depth, char *buf, size_t size)
 {
 	char link[BB_SYSFS_PATH_MAX], path[BB_SYSFS_PATH_MAX];
 	const char *name;
@@ -70,7 +60,7 @@ static int read_driver_link(int dfd, const bb_address *a, int depth, char *buf, 
 		return log_error_errno(r, "%s: cannot read the driver link: %m", a->s);
 	r = bb_link_below_root(link, (unsigned)depth, "bus/pci/drivers/", NULL, path, sizeof(path));
 	name = r < 0 ? "" : bb_path_basename(path);
-	if (r < 0 || path_depth(path) != 4 || !bb_valid_driver_name(name))
+	if (r < 0 || bb_path_depth(path) != 4 || !bb_valid_driver_name(name))
 		return log_error_errno(EBADMSG, "%s: driver link has an unexpected shape: %s", a->s,
 		                       link);
 	if (strlen(name) >= size)
@@ -82,7 +72,6 @@ static int read_driver_link(int dfd, const bb_address *a, int depth, char *buf, 
 int bb_device_read_ids_at(int dfd, const bb_address *a, struct bb_device *d)
 {
 	char text[BB_UEVENT_MAX], rev[32];
-	uint32_t v;
 	int r;
 
 	d->address = *a;
@@ -90,19 +79,26 @@ int bb_device_read_ids_at(int dfd, const bb_address *a, struct bb_device *d)
 	 * One read of uevent gives the ids, class and modalias together (the kernel formats
 	 * them from the same device in one call), where six reads did before.
 	 */
-	r = bb_read_attr_at(dfd, "uevent", text, sizeof(text));
+	r = bb_sysfs_read_attr_at(dfd, "uevent", text, sizeof(text));
 	if (r < 0)
 		return r;
 	r = bb_parse_pci_uevent(text, a, d);
 	if (r < 0)
 		return r;
-	r = bb_read_attr_at(dfd, "revision", rev, sizeof(rev));
+	r = bb_sysfs_read_attr_at(dfd, "revision", rev, sizeof(rev));
 	if (r < 0)
 		return r;
-	r = parse_hex_attr(rev, 2, &v);
+	return bb_parse_revision(rev, &d->revision);
+}
+
+int bb_parse_revision(const char *text, uint8_t *ret)
+{
+	uint32_t v;
+	int r = parse_hex_attr(text, 2, &v);
+
 	if (r < 0)
 		return r;
-	d->revision = (uint8_t)v;
+	*ret = (uint8_t)v;
 	return 0;
 }
 
@@ -217,7 +213,7 @@ int bb_parse_pci_uevent(char *text, const bb_address *a, struct bb_device *d)
 	return 0;
 }
 
-static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a, struct bb_device *d)
+static int read_basic_at(int dfd, int depth, const bb_address *a, struct bb_device *d)
 {
 	char buf[BB_ATTR_MAX];
 	int r;
@@ -225,7 +221,7 @@ static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a, s
 	if ((r = read_ids_at(dfd, a, d)) < 0)
 		return r;
 
-	r = bb_read_attr_at(dfd, "driver_override", buf, sizeof(buf));
+	r = bb_sysfs_read_attr_at(dfd, "driver_override", buf, sizeof(buf));
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot read driver_override: %m", a->s);
 	d->override_unusual = false;
@@ -238,28 +234,33 @@ static int read_basic_at(bb_sysfs *s, int dfd, int depth, const bb_address *a, s
 		d->override_unusual = true;
 	}
 
-	(void)s;
-	return read_driver_link(dfd, a, depth, d->driver, sizeof(d->driver));
+	return bb_device_read_driver_at(dfd, a, depth, d->driver, sizeof(d->driver));
 }
 
-/* Clears RET as "no group, no boot_vga attribute" and opens the device's directory. */
+/* RET as "no group, no boot_vga attribute", nothing read yet. */
+static void clear_device(const bb_address *address, struct bb_device *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->iommu_group = -1;
+	ret->boot_vga = -1;
+	ret->address = *address;
+}
+
+/* Clears RET and opens the device's directory. */
 static int open_device(bb_sysfs *s, const bb_address *address, struct bb_device *ret,
                        int *ret_depth)
 {
 	char path[BB_SYSFS_PATH_MAX];
 	int dfd, r;
 
-	memset(ret, 0, sizeof(*ret));
-	ret->iommu_group = -1;
-	ret->boot_vga = -1;
-	ret->address = *address;
+	clear_device(address, ret);
 	r = bb_sysfs_device_path(s, address, path, sizeof(path));
 	if (r < 0)
 		return r;
 	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
 	if (dfd < 0)
 		return dfd == -ENOENT ? -ENODEV : dfd;
-	*ret_depth = path_depth(path);
+	*ret_depth = bb_path_depth(path);
 	return dfd;
 }
 
@@ -271,20 +272,13 @@ int bb_device_read_basic(bb_sysfs *s, const bb_address *address, struct bb_devic
 	dfd = open_device(s, address, ret, &depth);
 	if (dfd < 0)
 		return dfd;
-	return read_basic_at(s, dfd, depth, address, ret);
+	return read_basic_at(dfd, depth, address, ret);
 }
 
-int bb_device_read_identity(bb_sysfs *s, const bb_address *address, struct bb_device *ret)
+int bb_device_read_basic_at(int dfd, int depth, const bb_address *address, struct bb_device *ret)
 {
-	_cleanup_close_ int dfd = -1;
-	int depth = 0, r;
-
-	dfd = open_device(s, address, ret, &depth);
-	if (dfd < 0)
-		return dfd;
-	if ((r = read_ids_at(dfd, address, ret)) < 0)
-		return r;
-	return read_driver_link(dfd, address, depth, ret->driver, sizeof(ret->driver));
+	clear_device(address, ret);
+	return read_basic_at(dfd, depth, address, ret);
 }
 
 int bb_device_read_driver(bb_sysfs *s, const bb_address *address, char *buf, size_t size)
@@ -299,7 +293,7 @@ int bb_device_read_driver(bb_sysfs *s, const bb_address *address, char *buf, siz
 	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
 	if (dfd < 0)
 		return dfd == -ENOENT ? -ENODEV : dfd;
-	return read_driver_link(dfd, address, path_depth(path), buf, size);
+	return bb_device_read_driver_at(dfd, address, bb_path_depth(path), buf, size);
 }
 
 bool bb_class_is_bridge(uint32_t class_code)
@@ -341,7 +335,7 @@ static int read_member(bb_sysfs *s, const bb_address *a, struct bb_device *m)
 	r = read_hex(dfd, a, "class", 6, &m->class_code);
 	if (r < 0)
 		return r;
-	return read_driver_link(dfd, a, path_depth(path), m->driver, sizeof(m->driver));
+	return bb_device_read_driver_at(dfd, a, bb_path_depth(path), m->driver, sizeof(m->driver));
 }
 
 static int member_cmp(const void *a, const void *b)
@@ -373,7 +367,7 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 	num = bb_path_basename(path);
 	errno = 0;
 	n = strtol(num, &end, 10);
-	if (r < 0 || path_depth(path) != 3 || *num == '\0' || *end != '\0' || errno != 0 || n < 0 ||
+	if (r < 0 || bb_path_depth(path) != 3 || *num == '\0' || *end != '\0' || errno != 0 || n < 0 ||
 	    n > 1000000 || (num[0] == '0' && num[1] != '\0'))
 		return log_error_errno(EBADMSG, "%s: iommu_group link has an unexpected shape: %s",
 		                       d->address.s, link);
@@ -445,12 +439,12 @@ int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret)
 	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
 	if (dfd < 0)
 		return dfd == -ENOENT ? -ENODEV : dfd;
-	depth = path_depth(path);
+	depth = bb_path_depth(path);
 
-	r = read_basic_at(s, dfd, depth, &a, ret);
+	r = read_basic_at(dfd, depth, &a, ret);
 	if (r < 0)
 		return r;
-	r = bb_read_attr_at(dfd, "boot_vga", buf, sizeof(buf));
+	r = bb_sysfs_read_attr_at(dfd, "boot_vga", buf, sizeof(buf));
 	if (r >= 0) {
 		if (!streq(buf, "0") && !streq(buf, "1"))
 			return log_error_errno(EBADMSG, "%s: boot_vga is neither 0 nor 1", a.s);

@@ -71,6 +71,9 @@ struct bb_device {
  */
 int bb_parse_pci_uevent(char *text, const bb_address *address, struct bb_device *ret);
 
+/* Parses a revision attribute ("0xNN") into RET. 0 or -EBADMSG. */
+int bb_parse_revision(const char *text, uint8_t *ret);
+
 /*
  * The ids, class, revision and modalias of the device whose directory DFD is (uevent and
  * revision: two reads), quietly: a device that went away gives the read's error.
@@ -83,11 +86,15 @@ int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret);
 /* Reads only ids, class, revision, modalias, driver and override (no group, no children). */
 int bb_device_read_basic(bb_sysfs *s, const bb_address *address, struct bb_device *ret);
 
+/* The same through the device's directory DFD, DEPTH components below the root. */
+int bb_device_read_basic_at(int dfd, int depth, const bb_address *address, struct bb_device *ret);
+
 /*
- * The identity (the ids, class, revision: what bb_device_same_identity compares) and the
- * driver, nothing else: the read after a bind, where modalias and override are known.
+ * Reads the `driver` link of the device whose directory is DFD, DEPTH levels below the
+ * root (the link's shape is checked against that depth): the name, or "" when unbound.
  */
-int bb_device_read_identity(bb_sysfs *s, const bb_address *address, struct bb_device *ret);
+int bb_device_read_driver_at(int dfd, const bb_address *address, int depth, char *buf,
+                             size_t size);
 
 /* Reads the current driver's name into BUF ("" when unbound). */
 int bb_device_read_driver(bb_sysfs *s, const bb_address *address, char *buf, size_t size);

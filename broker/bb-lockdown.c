@@ -82,7 +82,7 @@ int bb_lockdown_read(bb_sysfs *s, bb_lockdown *ret)
 
 	fd = bb_open_anchor_at(bb_sysfs_root_fd(s), "kernel/security");
 	if (fd >= 0)
-		r = bb_read_attr_at(fd, "lockdown", buf, sizeof(buf));
+		r = bb_sysfs_read_attr_at(fd, "lockdown", buf, sizeof(buf));
 	else
 		r = fd;
 	if (r == -ENOENT) {

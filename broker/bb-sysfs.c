@@ -17,6 +17,7 @@ struct bb_sysfs {
 	int proc_fd;
 	int devices_fd; /* O_PATH bus/pci/devices, kept: every request resolves a device there */
 	int bus_pci_fd; /* O_PATH bus/pci, kept: drivers and drivers_probe are below it */
+	int drivers_fd; /* O_PATH bus/pci/drivers, kept: driver checks and unbind files */
 	bool simsys;
 	char *root_path;
 };
@@ -64,6 +65,7 @@ int bb_sysfs_open(const char *root, const char *proc_root, bb_sysfs **ret)
 		return -ENOMEM;
 	s->devices_fd = bb_open_anchor_at(root_fd, "bus/pci/devices");
 	s->bus_pci_fd = bb_open_anchor_at(root_fd, "bus/pci");
+	s->drivers_fd = bb_open_anchor_at(root_fd, "bus/pci/drivers");
 	s->root_fd = TAKE_FD(root_fd);
 	s->proc_fd = TAKE_FD(proc_fd);
 	*ret = TAKE_PTR(s);
@@ -80,6 +82,8 @@ bb_sysfs *bb_sysfs_free(bb_sysfs *s)
 		closep(&s->devices_fd);
 	if (s->bus_pci_fd >= 0)
 		closep(&s->bus_pci_fd);
+	if (s->drivers_fd >= 0)
+		closep(&s->drivers_fd);
 	free(s->root_path);
 	free(s);
 	return NULL;
@@ -199,7 +203,7 @@ int bb_sysfs_open_device(bb_sysfs *s, const bb_address *address, int *ret_fd)
 	r = bb_sysfs_device_path(s, address, path, sizeof(path));
 	if (r < 0)
 		return r;
-	fd = bb_open_path_at(s->root_fd, path);
+	fd = bb_open_anchor_at(s->root_fd, path);
 	if (fd == -ENOENT)
 		return -ENODEV;
 	if (fd < 0)
@@ -266,11 +270,13 @@ bool bb_sysfs_driver_present(bb_sysfs *s, const char *name)
 
 	if (!bb_valid_driver_name(name))
 		return false;
-	drivers_fd = s->bus_pci_fd >= 0 ? bb_open_anchor_at(s->bus_pci_fd, "drivers")
-	                                : bb_open_anchor_at(s->root_fd, "bus/pci/drivers");
-	if (drivers_fd < 0)
-		return false;
-	fd = openat(drivers_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (s->drivers_fd < 0) {
+		drivers_fd = bb_open_anchor_at(s->root_fd, "bus/pci/drivers");
+		if (drivers_fd < 0)
+			return false;
+	}
+	fd = openat(s->drivers_fd >= 0 ? s->drivers_fd : drivers_fd, name,
+	            O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	return fd >= 0;
 }
 
@@ -289,11 +295,44 @@ int bb_sysfs_write(bb_sysfs *s, const char *path, const char *value)
 	/* drivers_probe and the drivers' unbind files: start from the kept bus/pci. */
 	if (s->bus_pci_fd >= 0 && streq(dir, "bus/pci"))
 		return bb_write_attr_at(s->bus_pci_fd, slash + 1, value);
-	if (s->bus_pci_fd >= 0 && strncmp(dir, "bus/pci/", 8) == 0)
+	if (s->drivers_fd >= 0 && strncmp(dir, "bus/pci/drivers/", 16) == 0)
+		fd = bb_open_anchor_at(s->drivers_fd, dir + 16);
+	else if (s->bus_pci_fd >= 0 && strncmp(dir, "bus/pci/", 8) == 0)
 		fd = bb_open_anchor_at(s->bus_pci_fd, dir + 8);
 	else
 		fd = bb_open_anchor_at(s->root_fd, dir);
 	if (fd < 0)
 		return fd;
 	return bb_write_attr_at(fd, slash + 1, value);
+}
+
+int bb_sysfs_read_attr_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	if (size < 2)
+		return -EINVAL;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	do
+		n = pread(fd, buf, size, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return negative_errno();
+	return bb_sysfs_attr_text(buf, (size_t)n, size);
+}
+
+int bb_sysfs_attr_text(char *buf, size_t len, size_t size)
+{
+	/* A full buffer may be a cut value: refuse it rather than judge half of it. */
+	if (len >= size)
+		return -EFBIG;
+	buf[len] = '\0';
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	if (memchr(buf, '\0', len))
+		return -EBADMSG;
+	return (int)len;
 }

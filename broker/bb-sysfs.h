@@ -54,7 +54,8 @@ int bb_address_parse(const char *address, bb_address *ret);
 /*
  * Opens the device directory of a valid ADDRESS: reads bus/pci/devices/BDF,
  * checks the link points into devices/ and ends in BDF, then opens that path
- * under the root without following links. -ENODEV when there is no such device.
+ * under the root without following links, as an O_PATH handle (a dirfd for
+ * *at() calls). -ENODEV when there is no such device.
  */
 int bb_sysfs_open_device(bb_sysfs *s, const bb_address *address, int *ret_fd);
 
@@ -78,3 +79,15 @@ bool bb_sysfs_driver_present(bb_sysfs *s, const char *name);
  * unbind, ...). The binder's only way to change sysfs besides driver_override.
  */
 int bb_sysfs_write(bb_sysfs *s, const char *path, const char *value);
+
+/*
+ * Reads the sysfs attribute NAME under DIRFD with one read: the kernel formats an
+ * attribute whole (at most a page) and hands it out in a single read, so a short
+ * read is the end and no second read is needed to see EOF (each read is a round
+ * trip on FUSE). Trailing newline stripped. Returns the length, -EFBIG when the
+ * value fills BUF (SIZE bytes; it may be cut), -EBADMSG on a NUL inside.
+ */
+int bb_sysfs_read_attr_at(int dirfd, const char *name, char *buf, size_t size);
+
+/* The same checks on LEN bytes already read into BUF (SIZE bytes): NUL-ends and trims it. */
+int bb_sysfs_attr_text(char *buf, size_t len, size_t size);

@@ -14,7 +14,9 @@
 #define NVME_SUBSYS_DIR "devices/virtual/nvme-subsystem/"
 #define HOLDER_DEPTH    4
 
+/* The /proc texts, each read once and only when a child needs it (most devices have none). */
 struct proc_texts {
+	bool route_read, block_read;
 	char *route, *mounts, *swaps;
 };
 
@@ -156,7 +158,7 @@ static void block_usage(bb_sysfs *s, const struct proc_texts *t, const char *pat
 		/* device-mapper publishes the /dev/mapper name in dm/name. */
 		if (snprintf(sub, sizeof(sub), "%s/dm", hpath) < (int)sizeof(sub)) {
 			dmfd = bb_open_anchor_at(bb_sysfs_root_fd(s), sub);
-			if (dmfd >= 0 && bb_read_attr_at(dmfd, "name", dmname, sizeof(dmname)) > 0)
+			if (dmfd >= 0 && bb_sysfs_read_attr_at(dmfd, "name", dmname, sizeof(dmname)) > 0)
 				usage_by_name(t, dmname, c);
 			closep(&dmfd);
 			dmfd = -1;
@@ -166,8 +168,24 @@ static void block_usage(bb_sysfs *s, const struct proc_texts *t, const char *pat
 	closedir(dir);
 }
 
-static int read_class(bb_sysfs *s, const char *devpath, const char *klass,
-                      const struct proc_texts *t, struct bb_device *d)
+static void need_route(bb_sysfs *s, struct proc_texts *t)
+{
+	if (!t->route_read)
+		t->route = read_proc(s, "net/route");
+	t->route_read = true;
+}
+
+static void need_block_usage(bb_sysfs *s, struct proc_texts *t)
+{
+	if (!t->block_read) {
+		t->mounts = read_proc(s, "mounts");
+		t->swaps = read_proc(s, "swaps");
+	}
+	t->block_read = true;
+}
+
+static int read_class(bb_sysfs *s, const char *devpath, const char *klass, struct proc_texts *t,
+                      struct bb_device *d)
 {
 	char cpath[64], path[BB_SYSFS_PATH_MAX];
 	bool block = streq(klass, "block");
@@ -207,11 +225,13 @@ static int read_class(bb_sysfs *s, const char *devpath, const char *klass,
 
 			memset(c, 0, sizeof(*c));
 			strcpy(c->name, name);
+			need_block_usage(s, t);
 			block_usage(s, t, path, name, 0, c);
 		} else {
 			struct bb_net_child *c = &d->net[d->n_net++];
 
 			strcpy(c->name, name);
+			need_route(s, t);
 			c->default_route = t->route && bb_route_text_has_default(t->route, name);
 		}
 	}
@@ -221,11 +241,7 @@ static int read_class(bb_sysfs *s, const char *devpath, const char *klass,
 
 int bb_read_children(bb_sysfs *s, const char *devpath, struct bb_device *d)
 {
-	struct proc_texts t = {
-	    .route = read_proc(s, "net/route"),
-	    .mounts = read_proc(s, "mounts"),
-	    .swaps = read_proc(s, "swaps"),
-	};
+	struct proc_texts t = {0};
 	int r;
 
 	r = read_class(s, devpath, "net", &t, d);

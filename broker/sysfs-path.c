@@ -26,6 +26,16 @@ int bb_path_is_clean(const char *path)
 	}
 }
 
+int bb_path_depth(const char *path)
+{
+	int depth = 1;
+
+	for (; *path; path++)
+		if (*path == '/')
+			depth++;
+	return depth;
+}
+
 int bb_link_below_root(const char *link, unsigned up, const char *prefix, const char *tail,
                        char *buf, size_t size)
 {

@@ -7,6 +7,9 @@
 #define BB_SYSFS_PATH_MAX  1024
 #define BB_SYSFS_DEPTH_MAX 32
 
+/* How many components PATH ("a/b/c": 3) has: its depth below the root. */
+int bb_path_depth(const char *path);
+
 /*
  * LINK is relative ("../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0").
  * Checks it climbs exactly UP levels (to the sysfs root), then starts with
