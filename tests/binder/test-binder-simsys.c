@@ -25,6 +25,7 @@
 
 #include "bb-log.h"
 #include "broker.h"
+#include "pinned-device.h"
 #include "simsys-env.h"
 
 /* --- tests --- */
@@ -240,6 +241,42 @@ static void test_twin_swapped_before_unbind(void **state)
 	/* Our one override write went to the first card, which is gone; the twin got none. */
 	assert_newcomer_untouched(e, from, "0000:01:00.0", "e1000e", 1, 0);
 	assert_int_equal(sim_writes_to(e, from, "unbind"), 0);
+}
+
+static void test_pinned_device_goes_stale(void **state)
+{
+	struct env *e = *state;
+	struct bb_pinned_device pin = BB_PINNED_DEVICE_INIT, again = BB_PINNED_DEVICE_INIT;
+	struct bb_device ids;
+	char drv[BB_DRIVER_NAME_MAX + 1];
+	bb_address a;
+
+	assert_int_equal(bb_address_parse("0000:01:00.0", &a), 0);
+	assert_int_equal(bb_pinned_device_open(e->s, &a, &pin), 0);
+	assert_string_equal(pin.path, "devices/pci0000:00/0000:00:01.0/0000:01:00.0");
+	assert_int_equal(bb_pinned_device_read_ids(&pin, &ids), 0);
+	assert_int_equal(ids.vendor, 0x8086);
+	assert_int_equal(ids.device, 0x10d3);
+	assert_int_equal(bb_pinned_device_read_revision(&pin, &ids), 0);
+	assert_int_equal(bb_pinned_device_read_driver(&pin, drv, sizeof(drv), NULL), 0);
+	assert_string_equal(drv, "e1000e");
+
+	/* An identical card replaces it: the held one answers nothing any more, not even
+	 * "no driver"; a fresh open finds the twin. */
+	sim_control(e, "remove-device 0000:01:00.0");
+	sim_control(e, "add-device " TWIN);
+	assert_int_equal(bb_pinned_device_read_ids(&pin, &ids), -ENODEV);
+	assert_int_equal(bb_pinned_device_read_driver(&pin, drv, sizeof(drv), &ids), -ENODEV);
+	assert_true(bb_pinned_device_read_revision(&pin, &ids) < 0);
+	assert_int_equal(bb_pinned_device_open(e->s, &a, &again), 0);
+	assert_int_equal(bb_pinned_device_read_ids(&again, &ids), 0);
+	assert_int_equal(ids.device, 0x10d3);
+	bb_pinned_device_close(&again);
+	bb_pinned_device_close(&pin);
+	bb_pinned_device_close(&pin); /* twice is harmless */
+
+	assert_int_equal(bb_address_parse("0000:09:00.0", &a), 0);
+	assert_int_equal(bb_pinned_device_open(e->s, &a, &pin), -ENODEV);
 }
 
 static void test_vanished_mid_bind(void **state)
@@ -599,6 +636,7 @@ int main(int argc, char **argv)
 	    T(test_swapped_mid_bind),
 	    T(test_swapped_before_override),
 	    T(test_twin_swapped_before_unbind),
+	    T(test_pinned_device_goes_stale),
 	    T(test_vanished_mid_bind),
 	    T(test_racing_override),
 	    T(test_module_missing),
