@@ -28,6 +28,7 @@ struct op {
 	struct bb_device before;
 	char override_path[BB_SYSFS_PATH_MAX];
 	struct bb_pinned_device pin; /* held from the start: stale when the device goes */
+	bool pin_borrowed;           /* the caller's: closed by the caller */
 	bool revision_read;          /* the held device's revision was compared once */
 	bool touched;                /* some write happened: a failure needs a rollback */
 	bool changed; /* another device sits at the address: nothing more is written */
@@ -37,7 +38,8 @@ struct op {
 
 static void op_done(struct op *op)
 {
-	bb_pinned_device_close(&op->pin);
+	if (!op->pin_borrowed)
+		bb_pinned_device_close(&op->pin);
 }
 
 int bb_binder_new(bb_sysfs *s, bb_modules *m, const struct bb_binder_options *opts, bb_binder **ret)
@@ -282,9 +284,12 @@ static int wait_driver(struct op *op, enum wait_for what, const char *name, char
 	}
 }
 
-/* KNOWN: the caller's read of the device (its basic facts), NULL = read them now. */
-static int begin(bb_binder *b, struct op *op, const char *address, const struct bb_device *known,
-                 struct bb_bind_result *res)
+/*
+ * KNOWN: the caller's read of the device (its basic facts), NULL = read them now;
+ * PIN: the device as the caller held it for that read, NULL = hold it here.
+ */
+static int begin(bb_binder *b, struct op *op, const char *address, struct bb_pinned_device *pin,
+                 const struct bb_device *known, struct bb_bind_result *res)
 {
 	int r;
 
@@ -298,7 +303,13 @@ static int begin(bb_binder *b, struct op *op, const char *address, const struct 
 		return fail(op, BB_FAIL_INVALID, NULL, -EINVAL);
 	}
 	/* Held from here on: every later read and check goes through it. */
-	r = bb_pinned_device_open(b->sysfs, &res->address, &op->pin);
+	if (pin && known && streq(pin->address.s, res->address.s)) {
+		op->pin = *pin;
+		op->pin_borrowed = true;
+		op->revision_read = true; /* KNOWN was read through this very device */
+		r = 0;
+	} else
+		r = bb_pinned_device_open(b->sysfs, &res->address, &op->pin);
 	if (r >= 0 && known && streq(known->address.s, res->address.s)) {
 		/* The basic facts only: what bb_device_read_basic fills. */
 		memcpy(&op->before, known, offsetof(struct bb_device, n_group));
@@ -475,14 +486,15 @@ static int verify_bound(struct op *op, const char *driver)
 	return 0;
 }
 
-static int bind_one(bb_binder *b, const char *address, const struct bb_device *known,
-                    const char *driver, struct bb_bind_result *res)
+static int bind_one(bb_binder *b, const char *address, struct bb_pinned_device *pin,
+                    const struct bb_device *known, const char *driver,
+                    struct bb_bind_result *res)
 {
 	_cleanup_(op_done) struct op op = OP_INIT;
 	bool refused;
 	int r;
 
-	r = begin(b, &op, address, known, res);
+	r = begin(b, &op, address, pin, known, res);
 	if (r < 0)
 		return r;
 	if (!bb_valid_driver_name(driver) || streq(driver, BB_QUARANTINE_OVERRIDE)) {
@@ -547,13 +559,14 @@ static int bind_one(bb_binder *b, const char *address, const struct bb_device *k
 int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
                    struct bb_bind_result *res)
 {
-	return bind_one(b, address, NULL, driver, res);
+	return bind_one(b, address, NULL, NULL, driver, res);
 }
 
-int bb_binder_bind_known(bb_binder *b, const struct bb_device *before, const char *driver,
+int bb_binder_bind_known(bb_binder *b, struct bb_pinned_device *pin,
+                         const struct bb_device *before, const char *driver,
                          struct bb_bind_result *res)
 {
-	return bind_one(b, before->address.s, before, driver, res);
+	return bind_one(b, before->address.s, pin, before, driver, res);
 }
 
 int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *res)
@@ -563,7 +576,7 @@ int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *
 	bool refused;
 	int r;
 
-	r = begin(b, &op, address, NULL, res);
+	r = begin(b, &op, address, NULL, NULL, res);
 	if (r < 0)
 		return r;
 	/* Already with the host: no override and a host driver (vfio is never the host's choice).
@@ -611,7 +624,7 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 	bool refused;
 	int r;
 
-	r = begin(b, &op, address, NULL, res);
+	r = begin(b, &op, address, NULL, NULL, res);
 	if (r < 0)
 		return r;
 	/* The ABI keeps a device driverless only while no driver has the override's name. */
@@ -658,7 +671,7 @@ int bb_binder_restore(bb_binder *b, const char *address, const char *old_driver,
 	_cleanup_(op_done) struct op op = OP_INIT;
 	int r;
 
-	r = begin(b, &op, address, NULL, res);
+	r = begin(b, &op, address, NULL, NULL, res);
 	if (r < 0)
 		return r;
 	if ((old_driver[0] && !bb_valid_driver_name(old_driver)) ||

@@ -100,10 +100,14 @@ int bb_binder_bind(bb_binder *b, const char *address, const char *driver,
  * The same for a device the caller has just read (bb_device_read or
  * bb_device_read_basic, under the same serialization): BEFORE's address, ids,
  * driver and override are taken as the state to bind from and to roll back
- * to, instead of a read of its own. The writes, the read-back and the identity
- * check after the probe are the same as bb_binder_bind's.
+ * to, instead of a read of its own. PIN (may be NULL) is the device as the
+ * caller held it for that read (bb_device_read_pinned): the binder works
+ * through it, and the caller closes it after. The writes, the read-back and
+ * the identity check after the probe are the same as bb_binder_bind's.
  */
-int bb_binder_bind_known(bb_binder *b, const struct bb_device *before, const char *driver,
+struct bb_pinned_device;
+int bb_binder_bind_known(bb_binder *b, struct bb_pinned_device *pin,
+                         const struct bb_device *before, const char *driver,
                          struct bb_bind_result *ret);
 
 /*

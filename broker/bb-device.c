@@ -9,6 +9,7 @@
 #include "bb-log.h"
 #include "bb-macro.h"
 #include "children.h"
+#include "pinned-device.h"
 #include "sysfs-path.h"
 
 /* Parses "0x" followed by exactly WIDTH hex digits. */
@@ -213,13 +214,11 @@ int bb_parse_pci_uevent(char *text, const bb_address *a, struct bb_device *d)
 	return 0;
 }
 
-static int read_basic_at(int dfd, int depth, const bb_address *a, struct bb_device *d)
+/* The override and the driver link: what the basic facts add to the identity. */
+static int read_binding_at(int dfd, int depth, const bb_address *a, struct bb_device *d)
 {
 	char buf[BB_ATTR_MAX];
 	int r;
-
-	if ((r = read_ids_at(dfd, a, d)) < 0)
-		return r;
 
 	r = bb_sysfs_read_attr_at(dfd, "driver_override", buf, sizeof(buf));
 	if (r < 0)
@@ -235,6 +234,13 @@ static int read_basic_at(int dfd, int depth, const bb_address *a, struct bb_devi
 	}
 
 	return bb_device_read_driver_at(dfd, a, depth, d->driver, sizeof(d->driver));
+}
+
+static int read_basic_at(int dfd, int depth, const bb_address *a, struct bb_device *d)
+{
+	int r = read_ids_at(dfd, a, d);
+
+	return r < 0 ? r : read_binding_at(dfd, depth, a, d);
 }
 
 /* RET as "no group, no boot_vga attribute", nothing read yet. */
@@ -421,41 +427,49 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 	return r;
 }
 
-int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret)
+int bb_device_read_pinned(bb_sysfs *s, struct bb_pinned_device *pin, struct bb_device *ret)
 {
-	char path[BB_SYSFS_PATH_MAX], buf[16];
-	_cleanup_close_ int dfd = -1;
-	bb_address a;
-	int depth, r;
+	const bb_address *a = &pin->address;
+	char buf[16];
+	int r;
 
-	memset(ret, 0, sizeof(*ret));
-	ret->iommu_group = -1;
-	ret->boot_vga = -1;
-	if (bb_address_parse(address, &a) < 0)
-		return log_error_errno(EINVAL, "Invalid device address (want DDDD:BB:DD.F)");
-	r = bb_sysfs_device_path(s, &a, path, sizeof(path));
+	clear_device(a, ret);
+	r = bb_pinned_device_read_ids(pin, ret);
+	if (r >= 0)
+		r = bb_pinned_device_read_revision(pin, ret);
+	if (r < 0)
+		return log_error_errno(r, "%s: cannot read its ids (uevent, revision): %m", a->s);
+	r = read_binding_at(pin->dirfd, pin->depth, a, ret);
 	if (r < 0)
 		return r;
-	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
-	if (dfd < 0)
-		return dfd == -ENOENT ? -ENODEV : dfd;
-	depth = bb_path_depth(path);
-
-	r = read_basic_at(dfd, depth, &a, ret);
-	if (r < 0)
-		return r;
-	r = bb_sysfs_read_attr_at(dfd, "boot_vga", buf, sizeof(buf));
+	r = bb_sysfs_read_attr_at(pin->dirfd, "boot_vga", buf, sizeof(buf));
 	if (r >= 0) {
 		if (!streq(buf, "0") && !streq(buf, "1"))
-			return log_error_errno(EBADMSG, "%s: boot_vga is neither 0 nor 1", a.s);
+			return log_error_errno(EBADMSG, "%s: boot_vga is neither 0 nor 1", a->s);
 		ret->boot_vga = buf[0] == '1';
 	} else if (r != -ENOENT)
-		return log_error_errno(r, "%s: cannot read boot_vga: %m", a.s);
+		return log_error_errno(r, "%s: cannot read boot_vga: %m", a->s);
 
-	r = read_group(s, dfd, depth, ret);
+	r = read_group(s, pin->dirfd, pin->depth, ret);
 	if (r < 0)
 		return r;
 
-	r = bb_read_children(s, path, ret);
+	r = bb_read_children(s, pin->path, ret);
 	return r < 0 ? r : 0;
+}
+
+int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret)
+{
+	struct bb_pinned_device pin = BB_PINNED_DEVICE_INIT;
+	bb_address a = {{0}};
+	int r;
+
+	clear_device(&a, ret);
+	if (bb_address_parse(address, &a) < 0)
+		return log_error_errno(EINVAL, "Invalid device address (want DDDD:BB:DD.F)");
+	r = bb_pinned_device_open(s, &a, &pin);
+	if (r >= 0)
+		r = bb_device_read_pinned(s, &pin, ret);
+	bb_pinned_device_close(&pin);
+	return r;
 }

@@ -83,6 +83,13 @@ int bb_device_read_ids_at(int dfd, const bb_address *address, struct bb_device *
 /* Reads every fact of the device at ADDRESS into RET (validated first; -ENODEV if absent). */
 int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret);
 
+/*
+ * The same through a device already held (pinned-device.h), so that what is read and
+ * what is acted on later are one device; -ENODEV once it went away.
+ */
+struct bb_pinned_device;
+int bb_device_read_pinned(bb_sysfs *s, struct bb_pinned_device *pin, struct bb_device *ret);
+
 /* Reads only ids, class, revision, modalias, driver and override (no group, no children). */
 int bb_device_read_basic(bb_sysfs *s, const bb_address *address, struct bb_device *ret);
 

@@ -11,4 +11,5 @@
 #include "bb-lockdown.h"  /* kernel/security/lockdown */
 #include "bb-modules.h"   /* libkmod: module of a driver, load, best vfio variant */
 #include "bb-binder.h"    /* bind / release / quarantine / group bind with rollback */
+#include "pinned-device.h" /* a device held for one operation: its directory and uevent */
 #include "bb-overrides.h" /* state dir `overrides`: load, save, apply */

@@ -210,6 +210,13 @@ int method_apply(BbDaemon *d, const BbPeer *peer, struct json_object *params, Bb
 
 /* device-args.c: the "device" / "driver" parameters, validated, and the device's facts. */
 int request_device(BbDaemon *d, struct json_object *params, struct bb_device *ret, BbReply *reply);
+
+/*
+ * The same, holding the device in PIN (closed by the caller, also on failure): the
+ * binder then acts on the device that was read.
+ */
+int request_device_pinned(BbDaemon *d, struct json_object *params, struct bb_pinned_device *pin,
+                          struct bb_device *ret, BbReply *reply);
 int request_driver(struct json_object *params, const char **ret, BbReply *reply);
 /*
  * The same for Check, with the lockdown posture: from a snapshot when check-cache-ms allows,

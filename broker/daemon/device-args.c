@@ -150,11 +150,18 @@ static int parse_device(struct json_object *params, bb_address *ret, BbReply *re
 	return r;
 }
 
-static int read_device(BbDaemon *d, const bb_address *address, struct bb_device *ret,
-                       BbReply *reply)
+/* PIN: when not NULL, the device is held there for the caller's later acts. */
+static int read_device(BbDaemon *d, const bb_address *address, struct bb_pinned_device *pin,
+                       struct bb_device *ret, BbReply *reply)
 {
-	int r = bb_device_read(d->sysfs, address->s, ret);
+	int r;
 
+	if (pin) {
+		r = bb_pinned_device_open(d->sysfs, address, pin);
+		if (r >= 0)
+			r = bb_device_read_pinned(d->sysfs, pin, ret);
+	} else
+		r = bb_device_read(d->sysfs, address->s, ret);
 	if (r == -ENODEV || r == -ENOENT) {
 		struct json_object *o = json_object_new_object();
 
@@ -175,7 +182,16 @@ int request_device(BbDaemon *d, struct json_object *params, struct bb_device *re
 	bb_address address;
 	int r = parse_device(params, &address, reply);
 
-	return r < 0 ? r : read_device(d, &address, ret, reply);
+	return r < 0 ? r : read_device(d, &address, NULL, ret, reply);
+}
+
+int request_device_pinned(BbDaemon *d, struct json_object *params, struct bb_pinned_device *pin,
+                          struct bb_device *ret, BbReply *reply)
+{
+	bb_address address;
+	int r = parse_device(params, &address, reply);
+
+	return r < 0 ? r : read_device(d, &address, pin, ret, reply);
 }
 
 int request_device_for_check(BbDaemon *d, struct json_object *params, struct bb_device *ret,
@@ -192,7 +208,7 @@ int request_device_for_check(BbDaemon *d, struct json_object *params, struct bb_
 		return r;
 	if (ttl && snapshot_get(&address, ttl, ret, lockdown, facts_json))
 		return 0;
-	r = read_device(d, &address, ret, reply);
+	r = read_device(d, &address, NULL, ret, reply);
 	if (r < 0)
 		return r;
 	r = bb_lockdown_read(d->sysfs, lockdown);

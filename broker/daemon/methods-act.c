@@ -137,6 +137,7 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 	_cleanup_free_ struct bb_device *dev = malloc(sizeof(*dev));
 	_cleanup_free_ struct bb_group_result *gr = NULL;
 	_cleanup_free_ struct act_ctx *act = malloc(sizeof(*act));
+	_cleanup_(bb_pinned_device_close) struct bb_pinned_device pin = BB_PINNED_DEVICE_INIT;
 	struct bb_bind_result single;
 	const struct bb_bind_result *results;
 	size_t n_results;
@@ -150,7 +151,8 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 
 	if (!dev || !act)
 		return -ENOMEM;
-	if (request_driver(params, &driver, reply) < 0 || request_device(d, params, dev, reply) < 0)
+	if (request_driver(params, &driver, reply) < 0 ||
+	    request_device_pinned(d, params, &pin, dev, reply) < 0)
 		return 0;
 	if (journal_ready(d, reply) < 0)
 		return 0;
@@ -183,7 +185,7 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 		ok = gr->failure == BB_FAIL_NONE;
 		message = gr->message;
 	} else {
-		(void)bb_binder_bind_known(bb_daemon_binder(d), dev, e.driver, &single);
+		(void)bb_binder_bind_known(bb_daemon_binder(d), &pin, dev, e.driver, &single);
 		results = &single;
 		n_results = 1;
 		ok = single.failure == BB_FAIL_NONE;

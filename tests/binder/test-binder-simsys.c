@@ -594,7 +594,7 @@ static void test_bind_known(void **state)
 
 	assert_non_null(dev);
 	assert_int_equal(bb_device_read(e->s, "0000:01:00.0", dev), 0);
-	assert_int_equal(bb_binder_bind_known(e->b, dev, "vfio-pci", &r), 0);
+	assert_int_equal(bb_binder_bind_known(e->b, NULL, dev, "vfio-pci", &r), 0);
 	assert_int_equal(r.failure, BB_FAIL_NONE);
 	assert_string_equal(r.old_driver, "e1000e");
 	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "vfio-pci");
@@ -608,7 +608,7 @@ static void test_bind_known(void **state)
 	from = sim_log_len(e);
 	assert_int_equal(bb_device_read(e->s, "0000:01:00.0", dev), 0);
 	sim_control(e, "fail-probe vfio-pci");
-	assert_true(bb_binder_bind_known(e->b, dev, "vfio-pci", &r) < 0);
+	assert_true(bb_binder_bind_known(e->b, NULL, dev, "vfio-pci", &r) < 0);
 	assert_int_equal(r.failure, BB_FAIL_NOT_BOUND);
 	sim_assert_restored(e, &r, "0000:01:00.0", "e1000e");
 	sim_assert_only_allowed_writes(e, from);
@@ -618,9 +618,51 @@ static void test_bind_known(void **state)
 	from = sim_log_len(e);
 	assert_int_equal(bb_device_read(e->s, "0000:01:00.0", dev), 0);
 	sim_control(e, "swap-on-unbind 0000:01:00.0 " NEWCOMER);
-	assert_true(bb_binder_bind_known(e->b, dev, "vfio-pci", &r) < 0);
+	assert_true(bb_binder_bind_known(e->b, NULL, dev, "vfio-pci", &r) < 0);
 	assert_stopped_by_swap(&r, "probe");
 	assert_newcomer_untouched(e, from, "0000:01:00.0", "e1000e", 1, 0);
+	free(dev);
+}
+
+/*
+ * Facts read through a held device, then bound through it: a twin swapped in between the
+ * read and the bind (the same ids, so a fresh lookup would take it for the device that was
+ * judged) gets no write at all.
+ */
+static void test_bind_pinned(void **state)
+{
+	struct env *e = *state;
+	struct bb_device *dev = malloc(sizeof(*dev));
+	struct bb_pinned_device pin = BB_PINNED_DEVICE_INIT;
+	struct bb_bind_result r;
+	bb_address a;
+	size_t from = sim_log_len(e);
+
+	assert_non_null(dev);
+	assert_int_equal(bb_address_parse("0000:01:00.0", &a), 0);
+	assert_int_equal(bb_pinned_device_open(e->s, &a, &pin), 0);
+	assert_int_equal(bb_device_read_pinned(e->s, &pin, dev), 0);
+	assert_string_equal(dev->driver, "e1000e");
+	assert_int_equal(bb_binder_bind_known(e->b, &pin, dev, "vfio-pci", &r), 0);
+	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "vfio-pci");
+	assert_true(pin.dirfd >= 0); /* still the caller's to close */
+	bb_pinned_device_close(&pin);
+	assert_int_equal(bb_binder_release(e->b, "0000:01:00.0", &r), 0);
+
+	from = sim_log_len(e);
+	e->steps[0] = '\0';
+	assert_int_equal(bb_pinned_device_open(e->s, &a, &pin), 0);
+	assert_int_equal(bb_device_read_pinned(e->s, &pin, dev), 0);
+	sim_control(e, "remove-device 0000:01:00.0");
+	sim_control(e, "add-device " TWIN);
+	assert_true(bb_binder_bind_known(e->b, &pin, dev, "vfio-pci", &r) < 0);
+	assert_int_equal(r.failure, BB_FAIL_DEVICE_CHANGED);
+	assert_non_null(strstr(r.message, "nothing was changed"));
+	assert_string_equal(e->steps, "");
+	assert_int_equal(sim_writes_to(e, from, "driver_override"), 0);
+	assert_int_equal(sim_writes_to(e, from, "unbind"), 0);
+	assert_int_equal(sim_writes_to(e, from, "drivers_probe"), 0);
+	bb_pinned_device_close(&pin);
 	free(dev);
 }
 
@@ -650,6 +692,7 @@ int main(int argc, char **argv)
 	    T(test_quarantine),
 	    T(test_persist_and_apply),
 	    T(test_bind_known),
+	    T(test_bind_pinned),
 	};
 	int r = sim_init(argc, argv);
 
