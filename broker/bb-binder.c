@@ -569,14 +569,15 @@ int bb_binder_bind_known(bb_binder *b, struct bb_pinned_device *pin,
 	return bind_one(b, before->address.s, pin, before, driver, res);
 }
 
-int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *res)
+static int release_one(bb_binder *b, const char *address, struct bb_pinned_device *pin,
+                       const struct bb_device *known, struct bb_bind_result *res)
 {
 	char cur[BB_DRIVER_NAME_MAX + 1];
 	_cleanup_(op_done) struct op op = OP_INIT;
 	bool refused;
 	int r;
 
-	r = begin(b, &op, address, NULL, NULL, res);
+	r = begin(b, &op, address, pin, known, res);
 	if (r < 0)
 		return r;
 	/* Already with the host: no override and a host driver (vfio is never the host's choice).
@@ -616,7 +617,19 @@ int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *
 	return 0;
 }
 
-int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_result *res)
+int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *res)
+{
+	return release_one(b, address, NULL, NULL, res);
+}
+
+int bb_binder_release_known(bb_binder *b, struct bb_pinned_device *pin,
+                            const struct bb_device *before, struct bb_bind_result *res)
+{
+	return release_one(b, before->address.s, pin, before, res);
+}
+
+static int quarantine_one(bb_binder *b, const char *address, struct bb_pinned_device *pin,
+                          const struct bb_device *known, struct bb_bind_result *res)
 {
 	char cur[BB_DRIVER_NAME_MAX + 1];
 	struct bb_device after;
@@ -624,7 +637,7 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 	bool refused;
 	int r;
 
-	r = begin(b, &op, address, NULL, NULL, res);
+	r = begin(b, &op, address, pin, known, res);
 	if (r < 0)
 		return r;
 	/* The ABI keeps a device driverless only while no driver has the override's name. */
@@ -663,6 +676,17 @@ int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_resul
 	set_message(res, "%s quarantined (was %s); no driver holds it", res->address.s,
 	            res->old_driver[0] ? res->old_driver : "(none)");
 	return 0;
+}
+
+int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_result *res)
+{
+	return quarantine_one(b, address, NULL, NULL, res);
+}
+
+int bb_binder_quarantine_known(bb_binder *b, struct bb_pinned_device *pin,
+                               const struct bb_device *before, struct bb_bind_result *res)
+{
+	return quarantine_one(b, before->address.s, pin, before, res);
 }
 
 int bb_binder_restore(bb_binder *b, const char *address, const char *old_driver,

@@ -117,8 +117,16 @@ int bb_binder_bind_known(bb_binder *b, struct bb_pinned_device *pin,
  */
 int bb_binder_release(bb_binder *b, const char *address, struct bb_bind_result *ret);
 
+/* Release from the caller's read of the device, as bb_binder_bind_known. */
+int bb_binder_release_known(bb_binder *b, struct bb_pinned_device *pin,
+                            const struct bb_device *before, struct bb_bind_result *ret);
+
 /* Overrides to BB_QUARANTINE_OVERRIDE, unbinds, verifies no driver holds the device. */
 int bb_binder_quarantine(bb_binder *b, const char *address, struct bb_bind_result *ret);
+
+/* Quarantine from the caller's read of the device, as bb_binder_bind_known. */
+int bb_binder_quarantine_known(bb_binder *b, struct bb_pinned_device *pin,
+                               const struct bb_device *before, struct bb_bind_result *ret);
 
 /*
  * Puts ADDRESS back to a state recorded earlier (crash recovery from a journal

@@ -247,7 +247,8 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 	return reply_ok(reply, o);
 }
 
-typedef int (*unbinding_op)(bb_binder *b, const char *address, struct bb_bind_result *ret);
+typedef int (*unbinding_op)(bb_binder *b, struct bb_pinned_device *pin,
+                            const struct bb_device *before, struct bb_bind_result *ret);
 
 /* Release and quarantine: one device, no target, and the persisted binding goes. */
 static int release_or_quarantine(BbDaemon *d, const BbPeer *peer, struct json_object *params,
@@ -255,6 +256,7 @@ static int release_or_quarantine(BbDaemon *d, const BbPeer *peer, struct json_ob
 {
 	_cleanup_free_ struct bb_device *dev = malloc(sizeof(*dev));
 	_cleanup_free_ struct act_ctx *act = malloc(sizeof(*act));
+	_cleanup_(bb_pinned_device_close) struct bb_pinned_device pin = BB_PINNED_DEVICE_INIT;
 	const char *name = bb_action_to_string(action);
 	struct bb_bind_result res;
 	struct bb_requester rq;
@@ -265,7 +267,7 @@ static int release_or_quarantine(BbDaemon *d, const BbPeer *peer, struct json_ob
 
 	if (!dev || !act)
 		return -ENOMEM;
-	if (request_device(d, params, dev, reply) < 0)
+	if (request_device_pinned(d, params, &pin, dev, reply) < 0)
 		return 0;
 	if (journal_ready(d, reply) < 0)
 		return 0;
@@ -280,7 +282,7 @@ static int release_or_quarantine(BbDaemon *d, const BbPeer *peer, struct json_ob
 	act_begin(act, d, name, &rq, e.decision.rule,
 	          action == BB_ACTION_QUARANTINE ? BB_QUARANTINE_OVERRIDE : NULL, NULL);
 	act->known = dev;
-	(void)op(bb_daemon_binder(d), dev->address.s, &res);
+	(void)op(bb_daemon_binder(d), &pin, dev, &res);
 	jr = act_finish(act, &res, 1, &seq);
 	if (act->n > 0 || res.failure != BB_FAIL_NONE)
 		daemon_audit_result(d, &rq, name, &res, dev, NULL, e.decision.rule);
@@ -317,13 +319,14 @@ static int release_or_quarantine(BbDaemon *d, const BbPeer *peer, struct json_ob
 
 int method_release(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply)
 {
-	return release_or_quarantine(d, peer, params, reply, BB_ACTION_RELEASE, bb_binder_release);
+	return release_or_quarantine(d, peer, params, reply, BB_ACTION_RELEASE,
+	                             bb_binder_release_known);
 }
 
 int method_quarantine(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbReply *reply)
 {
 	return release_or_quarantine(d, peer, params, reply, BB_ACTION_QUARANTINE,
-	                             bb_binder_quarantine);
+	                             bb_binder_quarantine_known);
 }
 
 struct apply_context {

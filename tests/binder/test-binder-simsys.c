@@ -647,7 +647,21 @@ static void test_bind_pinned(void **state)
 	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "vfio-pci");
 	assert_true(pin.dirfd >= 0); /* still the caller's to close */
 	bb_pinned_device_close(&pin);
+
+	/* Release and quarantine from a held read, too. */
+	assert_int_equal(bb_pinned_device_open(e->s, &a, &pin), 0);
+	assert_int_equal(bb_device_read_pinned(e->s, &pin, dev), 0);
+	assert_int_equal(bb_binder_release_known(e->b, &pin, dev, &r), 0);
+	assert_string_equal(r.old_driver, "vfio-pci");
+	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "e1000e");
+	bb_pinned_device_close(&pin);
+	assert_int_equal(bb_pinned_device_open(e->s, &a, &pin), 0);
+	assert_int_equal(bb_device_read_pinned(e->s, &pin, dev), 0);
+	assert_int_equal(bb_binder_quarantine_known(e->b, &pin, dev, &r), 0);
+	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "");
+	bb_pinned_device_close(&pin);
 	assert_int_equal(bb_binder_release(e->b, "0000:01:00.0", &r), 0);
+	assert_string_equal(sim_link_driver(e, "0000:01:00.0"), "e1000e");
 
 	from = sim_log_len(e);
 	e->steps[0] = '\0';
