@@ -380,7 +380,7 @@ static int read_group(bb_sysfs *s, int dfd, int depth, struct bb_device *d)
 	d->iommu_group = (int)n;
 
 	strncat(path, "/devices", sizeof(path) - strlen(path) - 1);
-	gfd = bb_open_path_at(bb_sysfs_root_fd(s), path);
+	gfd = bb_sysfs_open_dir(s, path);
 	if (gfd < 0)
 		return log_error_errno(gfd, "%s: cannot open %s: %m", d->address.s, path);
 	dir = fdopendir(gfd);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bb-fileio.h"
 #include "bb-lockdown.h"
@@ -78,13 +80,23 @@ int bb_lockdown_read(bb_sysfs *s, bb_lockdown *ret)
 {
 	char buf[128];
 	_cleanup_close_ int fd = -1;
-	int r;
+	int r, held = bb_sysfs_lockdown_fd(s);
 
-	fd = bb_open_anchor_at(bb_sysfs_root_fd(s), "kernel/security");
-	if (fd >= 0)
-		r = bb_sysfs_read_attr_at(fd, "lockdown", buf, sizeof(buf));
-	else
-		r = fd;
+	if (held >= 0) {
+		/* The file opened at start: one read, no lookups. */
+		ssize_t n;
+
+		do
+			n = pread(held, buf, sizeof(buf), 0);
+		while (n < 0 && errno == EINTR);
+		r = n < 0 ? negative_errno() : bb_sysfs_attr_text(buf, (size_t)n, sizeof(buf));
+	} else {
+		fd = bb_open_anchor_at(bb_sysfs_root_fd(s), "kernel/security");
+		if (fd >= 0)
+			r = bb_sysfs_read_attr_at(fd, "lockdown", buf, sizeof(buf));
+		else
+			r = fd;
+	}
 	if (r == -ENOENT) {
 		*ret = BB_LOCKDOWN_UNSUPPORTED;
 		return 0;

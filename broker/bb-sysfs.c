@@ -12,12 +12,26 @@
 #include "bb-sysfs.h"
 #include "sysfs-path.h"
 
+/*
+ * Directories every request passes through, opened once (O_PATH) so that a
+ * path below one starts there: each component is a lookup (on FUSE a round
+ * trip), and these never go away while sysfs is mounted.
+ */
+enum kept_dir { KEPT_DEVICES, KEPT_DRIVERS, KEPT_BUS_PCI, KEPT_CLASS, KEPT_IOMMU_GROUPS, KEPT_MAX };
+
+static const char *const kept_paths[KEPT_MAX] = {
+    [KEPT_DEVICES] = "bus/pci/devices",
+    [KEPT_DRIVERS] = "bus/pci/drivers",
+    [KEPT_BUS_PCI] = "bus/pci",
+    [KEPT_CLASS] = "class",
+    [KEPT_IOMMU_GROUPS] = "kernel/iommu_groups",
+};
+
 struct bb_sysfs {
 	int root_fd;
 	int proc_fd;
-	int devices_fd; /* O_PATH bus/pci/devices, kept: every request resolves a device there */
-	int bus_pci_fd; /* O_PATH bus/pci, kept: drivers and drivers_probe are below it */
-	int drivers_fd; /* O_PATH bus/pci/drivers, kept: driver checks and unbind files */
+	int kept[KEPT_MAX]; /* -1 when absent at open time (looked up each time then) */
+	int lockdown_fd;    /* kernel/security/lockdown, open for reading, or -1 */
 	bool simsys;
 	char *root_path;
 };
@@ -32,6 +46,18 @@ static bool detect_simsys(int root_fd)
 	if (dfd < 0)
 		return false;
 	return fstatat(dfd, SIMSYS_CONTROL, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+/* securityfs regenerates the file on each read from its start: one open serves them all. */
+static int open_lockdown(int root_fd)
+{
+	_cleanup_close_ int dfd = bb_open_anchor_at(root_fd, "kernel/security");
+	int fd;
+
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, "lockdown", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	return fd < 0 ? -1 : fd;
 }
 
 int bb_sysfs_open(const char *root, const char *proc_root, bb_sysfs **ret)
@@ -63,9 +89,12 @@ int bb_sysfs_open(const char *root, const char *proc_root, bb_sysfs **ret)
 	s->root_path = strdup(root);
 	if (!s->root_path)
 		return -ENOMEM;
-	s->devices_fd = bb_open_anchor_at(root_fd, "bus/pci/devices");
-	s->bus_pci_fd = bb_open_anchor_at(root_fd, "bus/pci");
-	s->drivers_fd = bb_open_anchor_at(root_fd, "bus/pci/drivers");
+	for (size_t i = 0; i < KEPT_MAX; i++) {
+		int fd = bb_open_anchor_at(root_fd, kept_paths[i]);
+
+		s->kept[i] = fd < 0 ? -1 : fd;
+	}
+	s->lockdown_fd = open_lockdown(root_fd);
 	s->root_fd = TAKE_FD(root_fd);
 	s->proc_fd = TAKE_FD(proc_fd);
 	*ret = TAKE_PTR(s);
@@ -78,12 +107,11 @@ bb_sysfs *bb_sysfs_free(bb_sysfs *s)
 		return NULL;
 	closep(&s->root_fd);
 	closep(&s->proc_fd);
-	if (s->devices_fd >= 0)
-		closep(&s->devices_fd);
-	if (s->bus_pci_fd >= 0)
-		closep(&s->bus_pci_fd);
-	if (s->drivers_fd >= 0)
-		closep(&s->drivers_fd);
+	for (size_t i = 0; i < KEPT_MAX; i++)
+		if (s->kept[i] >= 0)
+			closep(&s->kept[i]);
+	if (s->lockdown_fd >= 0)
+		closep(&s->lockdown_fd);
 	free(s->root_path);
 	free(s);
 	return NULL;
@@ -172,17 +200,16 @@ int bb_open_anchor_at(int dirfd, const char *path)
 int bb_sysfs_device_path(bb_sysfs *s, const bb_address *address, char *buf, size_t size)
 {
 	char link[BB_SYSFS_PATH_MAX];
-	_cleanup_close_ int devices_fd = -1;
-	int r;
+	_cleanup_close_ int looked_up = -1;
+	int devices_fd = s->kept[KEPT_DEVICES], r;
 
-	if (s->devices_fd < 0) {
+	if (devices_fd < 0) {
 		/* Not there at open time (a tree still being built): look it up each time. */
-		devices_fd = bb_open_anchor_at(s->root_fd, "bus/pci/devices");
+		devices_fd = looked_up = bb_open_anchor_at(s->root_fd, "bus/pci/devices");
 		if (devices_fd < 0)
 			return devices_fd;
 	}
-	r = bb_readlink_at(s->devices_fd >= 0 ? s->devices_fd : devices_fd, address->s, link,
-	                   sizeof(link));
+	r = bb_readlink_at(devices_fd, address->s, link, sizeof(link));
 	if (r == -ENOENT)
 		return -ENODEV;
 	if (r < 0)
@@ -266,17 +293,17 @@ int bb_sysfs_list_devices(bb_sysfs *s, bb_address **ret, size_t *ret_n)
 
 bool bb_sysfs_driver_present(bb_sysfs *s, const char *name)
 {
-	_cleanup_close_ int drivers_fd = -1, fd = -1;
+	_cleanup_close_ int looked_up = -1, fd = -1;
+	int drivers_fd = s->kept[KEPT_DRIVERS];
 
 	if (!bb_valid_driver_name(name))
 		return false;
-	if (s->drivers_fd < 0) {
-		drivers_fd = bb_open_anchor_at(s->root_fd, "bus/pci/drivers");
+	if (drivers_fd < 0) {
+		drivers_fd = looked_up = bb_open_anchor_at(s->root_fd, "bus/pci/drivers");
 		if (drivers_fd < 0)
 			return false;
 	}
-	fd = openat(s->drivers_fd >= 0 ? s->drivers_fd : drivers_fd, name,
-	            O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(drivers_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	return fd >= 0;
 }
 
@@ -292,18 +319,60 @@ int bb_sysfs_write(bb_sysfs *s, const char *path, const char *value)
 	if (!slash)
 		return bb_write_attr_at(s->root_fd, path, value);
 	*slash = '\0';
-	/* drivers_probe and the drivers' unbind files: start from the kept bus/pci. */
-	if (s->bus_pci_fd >= 0 && streq(dir, "bus/pci"))
-		return bb_write_attr_at(s->bus_pci_fd, slash + 1, value);
-	if (s->drivers_fd >= 0 && strncmp(dir, "bus/pci/drivers/", 16) == 0)
-		fd = bb_open_anchor_at(s->drivers_fd, dir + 16);
-	else if (s->bus_pci_fd >= 0 && strncmp(dir, "bus/pci/", 8) == 0)
-		fd = bb_open_anchor_at(s->bus_pci_fd, dir + 8);
-	else
-		fd = bb_open_anchor_at(s->root_fd, dir);
+	/* drivers_probe and the drivers' unbind files: from the kept bus/pci and its drivers. */
+	if (streq(dir, "bus/pci") && s->kept[KEPT_BUS_PCI] >= 0)
+		return bb_write_attr_at(s->kept[KEPT_BUS_PCI], slash + 1, value);
+	fd = bb_sysfs_open_anchor(s, dir);
 	if (fd < 0)
 		return fd;
 	return bb_write_attr_at(fd, slash + 1, value);
+}
+
+/*
+ * The kept directory PATH lies in or below, with the rest of PATH after it ("" when
+ * PATH is that directory), or -1 when none.
+ */
+static int kept_below(const bb_sysfs *s, const char *path, const char **rest)
+{
+	for (size_t i = 0; i < KEPT_MAX; i++) {
+		size_t n = strlen(kept_paths[i]);
+
+		if (s->kept[i] < 0 || strncmp(path, kept_paths[i], n) != 0 ||
+		    (path[n] != '\0' && path[n] != '/'))
+			continue;
+		*rest = path[n] == '/' ? path + n + 1 : "";
+		return s->kept[i];
+	}
+	return -1;
+}
+
+static int open_below(bb_sysfs *s, const char *path, bool anchor)
+{
+	const char *rest;
+	int dfd = kept_below(s, path, &rest), fd;
+
+	if (dfd < 0)
+		return anchor ? bb_open_anchor_at(s->root_fd, path) : bb_open_path_at(s->root_fd, path);
+	if (*rest)
+		return anchor ? bb_open_anchor_at(dfd, rest) : bb_open_path_at(dfd, rest);
+	/* The kept directory itself: a handle of our own (the caller closes it). */
+	fd = anchor ? fcntl(dfd, F_DUPFD_CLOEXEC, 3) : openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? negative_errno() : fd;
+}
+
+int bb_sysfs_open_dir(bb_sysfs *s, const char *path)
+{
+	return open_below(s, path, false);
+}
+
+int bb_sysfs_open_anchor(bb_sysfs *s, const char *path)
+{
+	return open_below(s, path, true);
+}
+
+int bb_sysfs_lockdown_fd(const bb_sysfs *s)
+{
+	return s->lockdown_fd;
 }
 
 int bb_sysfs_read_attr_at(int dirfd, const char *name, char *buf, size_t size)

@@ -68,6 +68,20 @@ int bb_open_path_at(int dirfd, const char *path);
 /* The same walk, but the result is an O_PATH handle: a dirfd for *at() calls only. */
 int bb_open_anchor_at(int dirfd, const char *path);
 
+/*
+ * The same walks for PATH below the sysfs root, started from a directory the context
+ * keeps open when PATH lies below one (bus/pci/devices, bus/pci/drivers, bus/pci, class,
+ * kernel/iommu_groups): fewer lookups. The caller closes the result.
+ */
+int bb_sysfs_open_dir(bb_sysfs *s, const char *path);
+int bb_sysfs_open_anchor(bb_sysfs *s, const char *path);
+
+/*
+ * kernel/security/lockdown, opened once for reading (owned by the context; read it
+ * with pread from offset 0), or -1 when it was not there at open time.
+ */
+int bb_sysfs_lockdown_fd(const bb_sysfs *s);
+
 /* Lists every PCI device (bus/pci/devices), sorted; the caller frees *RET. */
 int bb_sysfs_list_devices(bb_sysfs *s, bb_address **ret, size_t *ret_n);
 

@@ -194,7 +194,7 @@ static int read_class(bb_sysfs *s, const char *devpath, const char *klass, struc
 	int fd, r = 0;
 
 	snprintf(cpath, sizeof(cpath), "class/%s", klass);
-	fd = bb_open_path_at(bb_sysfs_root_fd(s), cpath);
+	fd = bb_sysfs_open_dir(s, cpath);
 	if (fd == -ENOENT)
 		return 0;
 	if (fd < 0)

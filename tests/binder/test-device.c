@@ -389,6 +389,7 @@ static void test_bad_driver_link(void **state)
 
 static void test_list_and_lockdown(void **state)
 {
+	bb_sysfs *other = NULL;
 	bb_address *list = NULL;
 	bb_lockdown l;
 	size_t n = 0;
@@ -404,13 +405,23 @@ static void test_list_and_lockdown(void **state)
 
 	assert_int_equal(bb_lockdown_read(s, &l), 0);
 	assert_int_equal(l, BB_LOCKDOWN_INTEGRITY);
+	/* The file is held from bb_sysfs_open on: a level raised later is read through it. */
+	put("kernel/security/lockdown", "none integrity [confidentiality]\n");
+	assert_int_equal(bb_lockdown_read(s, &l), 0);
+	assert_int_equal(l, BB_LOCKDOWN_CONFIDENTIALITY);
+
+	/* A kernel without the lockdown LSM has no file when the context opens. */
 	snprintf(path, sizeof(path), "%s/kernel/security/lockdown", root);
 	unlink(path);
-	assert_int_equal(bb_lockdown_read(s, &l), 0);
+	assert_int_equal(bb_sysfs_open(root, proc, &other), 0);
+	assert_int_equal(bb_lockdown_read(other, &l), 0);
 	assert_int_equal(l, BB_LOCKDOWN_UNSUPPORTED);
+	other = bb_sysfs_free(other);
 	put("kernel/security/lockdown", "[none] integrity confidentiality\n");
-	assert_int_equal(bb_lockdown_read(s, &l), 0);
+	assert_int_equal(bb_sysfs_open(root, proc, &other), 0);
+	assert_int_equal(bb_lockdown_read(other, &l), 0);
 	assert_int_equal(l, BB_LOCKDOWN_NONE);
+	bb_sysfs_free(other);
 }
 
 int main(void)
