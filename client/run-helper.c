@@ -61,5 +61,5 @@ int run_helper(const Client *c, const CommandArgs *a)
 fail:
 	err = errno;
 	return client_fail(c, EXIT_FAILED, BB_CLIENT_ERROR_FAILED, NULL,
-	                   "%s needs %s, which cannot be run: %s", a->name, path, strerror(err));
+	                   "cannot run the helper %s: %s", path, strerror(err));
 }
