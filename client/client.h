@@ -48,6 +48,9 @@ typedef struct Client {
 	bool json;
 } Client;
 
+/* The most words a command takes after its name. */
+#define MAX_ARGS 16
+
 /* Positional arguments and flags after the command name. */
 typedef struct CommandArgs {
 	const char *name;
@@ -96,6 +99,7 @@ int parse_subargs(const Client *c, const char *synopsis, int n, char **argv, con
 const char *jstr(struct json_object *o, const char *key); /* "" when absent or null */
 bool jbool(struct json_object *o, const char *key);
 int jint(struct json_object *o, const char *key, int def);
+const char *jnum(struct json_object *o, const char *key); /* a number as its text; "?" if absent */
 struct json_object *jarray(struct json_object *o, const char *key); /* NULL unless an array */
 size_t jlen(struct json_object *arr);
 void print_safe(FILE *f, const char *s);
@@ -111,7 +115,20 @@ int cmd_release(const Client *c, const CommandArgs *a);
 int cmd_quarantine(const Client *c, const CommandArgs *a);
 int cmd_apply(const Client *c, const CommandArgs *a);
 
-/* cmd-keygen.c, cmd-table.c, cmd-audit.c: they parse their own options (subargs.c). */
-int cmd_keygen(const Client *c, const CommandArgs *a);
+/* cmd-table.c, cmd-audit.c: they parse their own options (subargs.c). */
 int cmd_table(const Client *c, const CommandArgs *a);
 int cmd_audit(const Client *c, const CommandArgs *a);
+
+/*
+ * run-helper.c: keygen, table install | verify | sign and audit verify | export need OpenSSL
+ * (libbb_tables, libbb_audit), which the other commands must not pay for at start-up: they
+ * run in the private program bindbroker-crypto (helper/), which this execs. It is looked for
+ * beside the running client (the build tree), then in BB_HELPER_DIR (where it is installed).
+ * Returns only on failure (exit status 3).
+ *
+ * The private command line: bindbroker-crypto BB_HELPER_TAG SOCKET --json|--human COMMAND WORD...
+ * with COMMAND and WORDs as the client's parser left them (CommandArgs), arity already checked.
+ */
+#define BB_HELPER_NAME "bindbroker-crypto"
+#define BB_HELPER_TAG  "--bindbroker-helper-1" /* bumped when that command line changes */
+int run_helper(const Client *c, const CommandArgs *a);

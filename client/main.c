@@ -9,8 +9,6 @@
 #define BB_VERSION "unknown"
 #endif
 
-#define MAX_ARGS 16
-
 typedef struct Command {
 	const char *name;
 	int min_args, max_args;
@@ -31,7 +29,7 @@ static const Command commands[] = {
     {"apply", 0, 1, false, false, false, cmd_apply, "apply [DEV]"},
     {"table", 1, MAX_ARGS, false, false, true, cmd_table,
      "table install FILE | list | verify FILE --key PUB | sign FILE --key SECKEY"},
-    {"keygen", 0, MAX_ARGS, false, false, true, cmd_keygen, "keygen [--output-dir DIR]"},
+    {"keygen", 0, MAX_ARGS, false, false, true, run_helper, "keygen [--output-dir DIR]"},
     {"audit", 1, MAX_ARGS, false, false, true, cmd_audit,
      "audit show [--device DEV] [--since TIME] | verify [--journal DIR] [--key PUB] |"
      " export [--journal DIR]"},

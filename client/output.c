@@ -31,6 +31,15 @@ int jint(struct json_object *o, const char *key, int def)
 	return json_object_get_int(v);
 }
 
+const char *jnum(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return "?";
+	return json_object_get_string(v);
+}
+
 struct json_object *jarray(struct json_object *o, const char *key)
 {
 	struct json_object *v;

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "bb-tables.h"
-#include "client.h"
+#include "helper.h"
 
 #define KEYGEN_SYNOPSIS "keygen [--output-dir DIR]"
 #define PUB_NAME        "bindbroker.pub"
