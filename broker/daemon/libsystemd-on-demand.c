@@ -67,29 +67,29 @@ int sd_is_socket_unix(int fd, int type, int listening, const char *path, size_t 
 /* ---- sd-bus: loaded on the first polkit question, kept ---- */
 
 /* X(name) for each sd-bus function the daemon calls, plus the v-forms of the variadic ones. */
-#define SD_BUS_FUNCTIONS(X)                                                                    \
-	X(sd_bus_new)                                                                          \
-	X(sd_bus_set_address)                                                                  \
-	X(sd_bus_set_bus_client)                                                               \
-	X(sd_bus_negotiate_fds)                                                                \
-	X(sd_bus_start)                                                                        \
-	X(sd_bus_process)                                                                      \
-	X(sd_bus_wait)                                                                         \
-	X(sd_bus_flush_close_unref)                                                            \
-	X(sd_bus_call_async)                                                                   \
-	X(sd_bus_slot_unref)                                                                   \
-	X(sd_bus_message_new_method_call)                                                      \
-	X(sd_bus_message_ref)                                                                  \
-	X(sd_bus_message_unref)                                                                \
-	X(sd_bus_message_appendv)                                                              \
-	X(sd_bus_message_readv)                                                                \
-	X(sd_bus_message_open_container)                                                       \
-	X(sd_bus_message_close_container)                                                      \
-	X(sd_bus_message_enter_container)                                                      \
-	X(sd_bus_message_exit_container)                                                       \
-	X(sd_bus_message_is_method_error)                                                      \
-	X(sd_bus_message_get_error)                                                            \
-	X(sd_bus_error_has_name)                                                               \
+#define SD_BUS_FUNCTIONS(X)                                                                        \
+	X(sd_bus_new)                                                                              \
+	X(sd_bus_set_address)                                                                      \
+	X(sd_bus_set_bus_client)                                                                   \
+	X(sd_bus_negotiate_fds)                                                                    \
+	X(sd_bus_start)                                                                            \
+	X(sd_bus_process)                                                                          \
+	X(sd_bus_wait)                                                                             \
+	X(sd_bus_flush_close_unref)                                                                \
+	X(sd_bus_call_async)                                                                       \
+	X(sd_bus_slot_unref)                                                                       \
+	X(sd_bus_message_new_method_call)                                                          \
+	X(sd_bus_message_ref)                                                                      \
+	X(sd_bus_message_unref)                                                                    \
+	X(sd_bus_message_appendv)                                                                  \
+	X(sd_bus_message_readv)                                                                    \
+	X(sd_bus_message_open_container)                                                           \
+	X(sd_bus_message_close_container)                                                          \
+	X(sd_bus_message_enter_container)                                                          \
+	X(sd_bus_message_exit_container)                                                           \
+	X(sd_bus_message_is_method_error)                                                          \
+	X(sd_bus_message_get_error)                                                                \
+	X(sd_bus_error_has_name)                                                                   \
 	X(sd_bus_error_get_errno)
 
 static struct {
@@ -108,12 +108,12 @@ static void bus_load(void)
 		log_error("cannot load " LIBSYSTEMD ", polkit cannot be asked: %s", dlerror());
 		return;
 	}
-#define LOOKUP(name)                                                                           \
-	sym.name = (__typeof__(name) *)dlsym(h, #name);                                        \
-	if (!sym.name) {                                                                       \
-		log_error(LIBSYSTEMD " has no " #name ", polkit cannot be asked");            \
-		dlclose(h);                                                                    \
-		return;                                                                        \
+#define LOOKUP(name)                                                                               \
+	sym.name = (__typeof__(name) *)dlsym(h, #name);                                            \
+	if (!sym.name) {                                                                           \
+		log_error(LIBSYSTEMD " has no " #name ", polkit cannot be asked");                 \
+		dlclose(h);                                                                        \
+		return;                                                                            \
 	}
 	SD_BUS_FUNCTIONS(LOOKUP)
 #undef LOOKUP
@@ -128,21 +128,21 @@ static int bus_ready(void)
 }
 
 /* An object to unref was made by the library, so it is loaded; NULL needs nothing. */
-#define UNREF(name, type)                                                                      \
-	type *name(type *p)                                                                    \
-	{                                                                                      \
-		return p && bus_ready() == 0 ? sym.name(p) : NULL;                             \
+#define UNREF(name, type)                                                                          \
+	type *name(type *p)                                                                        \
+	{                                                                                          \
+		return p && bus_ready() == 0 ? sym.name(p) : NULL;                                 \
 	}
 
 /* Functions that return a negative errno: the load error when the library is missing. */
-#define FORWARD(name, params, args)                                                            \
-	int name params                                                                        \
-	{                                                                                      \
-		int r_ = bus_ready();                                                          \
-		return r_ < 0 ? r_ : sym.name args;                                            \
+#define FORWARD(name, params, args)                                                                \
+	int name params                                                                            \
+	{                                                                                          \
+		int r_ = bus_ready();                                                              \
+		return r_ < 0 ? r_ : sym.name args;                                                \
 	}
 
-FORWARD(sd_bus_new, (sd_bus **ret), (ret))
+FORWARD(sd_bus_new, (sd_bus * *ret), (ret))
 FORWARD(sd_bus_set_address, (sd_bus * bus, const char *address), (bus, address))
 FORWARD(sd_bus_set_bus_client, (sd_bus * bus, int b), (bus, b))
 FORWARD(sd_bus_negotiate_fds, (sd_bus * bus, int b), (bus, b))

@@ -280,13 +280,6 @@ int main(int argc, char **argv)
 	 * would stay resident). The system's openssl.cnf is still read, as by default.
 	 */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
-	/*
-	 * glibc's default threshold, fixed: left dynamic, the first free of a mapped block (the
-	 * journal check's 256 KiB read buffer at start) raises it, and from then on such
-	 * buffers come from the heap and their pages stay resident after free (252 KiB at idle
-	 * after a restart with a 340 KiB journal). Fixed, they are mapped and unmapped.
-	 */
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	r = parse_args(argc, argv, &d.opts);
 	if (r != 0)
 		return r > 0 ? 0 : 2;

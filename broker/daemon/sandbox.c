@@ -182,11 +182,11 @@ static int seccomp_lib_open(struct seccomp_lib *L)
 	L->seccomp = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
 	if (!L->seccomp)
 		return log_error_errno(ELIBACC, "cannot load libseccomp.so.2: %s", dlerror());
-#define LOOKUP(name)                                                                           \
-	if (!(L->name = (__typeof__(name) *)dlsym(L->seccomp, #name))) {                       \
-		log_error("cannot find %s: %s", #name, dlerror());                            \
-		seccomp_lib_close(L);                                                         \
-		return -ELIBBAD;                                                               \
+#define LOOKUP(name)                                                                               \
+	if (!(L->name = (__typeof__(name) *)dlsym(L->seccomp, #name))) {                           \
+		log_error("cannot find %s: %s", #name, dlerror());                                 \
+		seccomp_lib_close(L);                                                              \
+		return -ELIBBAD;                                                                   \
 	}
 	LOOKUP(seccomp_init)
 	LOOKUP(seccomp_attr_set)
