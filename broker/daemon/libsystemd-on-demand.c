@@ -12,7 +12,9 @@
  *  - socket activation opens the library, asks, and closes it again (it is unmapped);
  *  - the first polkit question opens it for good (dlopen is allowed by the seccomp filter:
  *    it is openat, mmap and mprotect).
- * A function the daemon starts to use must be added here: the link fails until it is.
+ * A function the daemon starts to use must be added here: the link fails until it is. The
+ * executable does not export these definitions (no -rdynamic), so they never stand in for
+ * libsystemd's own in a library that links it (a PAM module, say).
  */
 #include <dlfcn.h>
 #include <errno.h>
