@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -235,6 +236,33 @@ static int format_key(const char *name, const uint8_t hash[4], const uint8_t key
 	return r;
 }
 
+/*
+ * An Ed25519 private key is 32 random bytes (RFC 8032, 5.1.5): they come from the kernel's
+ * generator, blocking until it is seeded, and OpenSSL derives the public half from them.
+ * EVP_PKEY_Q_keygen would draw them from OpenSSL's DRBG instead, whose set-up (an AES-CTR
+ * DRBG, and with it every cipher of the default provider) then stays in the daemon's heap
+ * for good: ~150 KiB, for one key in the broker's lifetime.
+ */
+static EVP_PKEY *ed25519_generate(void)
+{
+	uint8_t seed[RAW_KEY_LEN];
+	EVP_PKEY *pkey = NULL;
+	size_t got = 0;
+
+	while (got < sizeof(seed)) {
+		ssize_t n = getrandom(seed + got, sizeof(seed) - got, 0);
+
+		if (n < 0 && errno != EINTR)
+			goto out;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, sizeof(seed));
+out:
+	explicit_bzero(seed, sizeof(seed));
+	return pkey;
+}
+
 int bb_journal_keygen(int dirfd, const char *path, const char *name)
 {
 	uint8_t seed[RAW_KEY_LEN], pub[RAW_KEY_LEN], hash[4];
@@ -253,7 +281,7 @@ int bb_journal_keygen(int dirfd, const char *path, const char *name)
 	if (r < 0 || (size_t)r >= sizeof(pubpath))
 		return -ENAMETOOLONG;
 
-	pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	pkey = ed25519_generate();
 	if (!pkey)
 		return log_error_errno(EIO, "cannot generate an Ed25519 key");
 	r = -EIO;

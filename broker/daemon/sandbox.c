@@ -22,6 +22,7 @@
 
 #include <cap-ng.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <seccomp.h>
 
 #include "bb-log.h"
@@ -150,6 +151,53 @@ int bb_sandbox_check_config_files(const char *config_dir, uid_t owner, char *err
 	return check_keys_dir(kfd, owner, err, errsz);
 }
 
+/* ---- libseccomp, open only while the filter is built ---- */
+
+/*
+ * libseccomp is used once: the kernel keeps the filter it builds. It is opened for that and
+ * closed after (unmapped), so the daemon does not keep it for its whole life (116 KiB of its
+ * idle RSS). The soname is that of the header compiled against. (libcap-ng is linked as
+ * usual: libaudit needs it, so it stays mapped anyway.)
+ */
+struct seccomp_lib {
+	void *seccomp;
+	__typeof__(seccomp_init) *seccomp_init;
+	__typeof__(seccomp_attr_set) *seccomp_attr_set;
+	__typeof__(seccomp_syscall_resolve_name) *seccomp_syscall_resolve_name;
+	__typeof__(seccomp_rule_add_array) *seccomp_rule_add_array;
+	__typeof__(seccomp_load) *seccomp_load;
+	__typeof__(seccomp_release) *seccomp_release;
+};
+
+static void seccomp_lib_close(struct seccomp_lib *L)
+{
+	if (L->seccomp)
+		dlclose(L->seccomp);
+	*L = (struct seccomp_lib){0};
+}
+
+static int seccomp_lib_open(struct seccomp_lib *L)
+{
+	*L = (struct seccomp_lib){0};
+	L->seccomp = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!L->seccomp)
+		return log_error_errno(ELIBACC, "cannot load libseccomp.so.2: %s", dlerror());
+#define LOOKUP(name)                                                                               \
+	if (!(L->name = (__typeof__(name) *)dlsym(L->seccomp, #name))) {                           \
+		log_error("cannot find %s: %s", #name, dlerror());                                 \
+		seccomp_lib_close(L);                                                              \
+		return -ELIBBAD;                                                                   \
+	}
+	LOOKUP(seccomp_init)
+	LOOKUP(seccomp_attr_set)
+	LOOKUP(seccomp_syscall_resolve_name)
+	LOOKUP(seccomp_rule_add_array)
+	LOOKUP(seccomp_load)
+	LOOKUP(seccomp_release)
+#undef LOOKUP
+	return 0;
+}
+
 /* ---- capabilities ---- */
 
 /*
@@ -221,17 +269,17 @@ static const char *const killed_syscalls[] = {
 };
 /* clang-format on */
 
-static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
-                    const struct scmp_arg_cmp *args)
+static int add_rule(const struct seccomp_lib *L, scmp_filter_ctx ctx, uint32_t action,
+                    const char *name, unsigned n, const struct scmp_arg_cmp *args)
 {
-	int nr = seccomp_syscall_resolve_name(name);
+	int nr = L->seccomp_syscall_resolve_name(name);
 
 	if (nr == __NR_SCMP_ERROR)
 		return 0; /* not on this architecture */
-	return seccomp_rule_add_array(ctx, action, nr, n, args);
+	return L->seccomp_rule_add_array(ctx, action, nr, n, args);
 }
 
-static int build_filter(scmp_filter_ctx ctx)
+static int build_filter(const struct seccomp_lib *L, scmp_filter_ctx ctx)
 {
 	const struct scmp_arg_cmp unix_sock[] = {SCMP_A0(SCMP_CMP_EQ, AF_UNIX)};
 	const struct scmp_arg_cmp audit_sock[] = {SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
@@ -241,64 +289,78 @@ static int build_filter(scmp_filter_ctx ctx)
 	int r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(allowed_syscalls); i++) {
-		r = add_rule(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0, NULL);
+		r = add_rule(L, ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0, NULL);
 		if (r < 0)
 			return log_error_errno(r, "seccomp: cannot allow %s: %m",
 			                       allowed_syscalls[i]);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(killed_syscalls); i++) {
-		r = add_rule(ctx, SCMP_ACT_KILL_PROCESS, killed_syscalls[i], 0, NULL);
+		r = add_rule(L, ctx, SCMP_ACT_KILL_PROCESS, killed_syscalls[i], 0, NULL);
 		if (r < 0)
 			return log_error_errno(r, "seccomp: cannot forbid %s: %m",
 			                       killed_syscalls[i]);
 	}
 	/* Local sockets (sd-bus to polkit, journald) and the audit netlink socket only. */
-	r = add_rule(ctx, SCMP_ACT_ALLOW, "socket", 1, unix_sock);
+	r = add_rule(L, ctx, SCMP_ACT_ALLOW, "socket", 1, unix_sock);
 	if (r >= 0)
-		r = add_rule(ctx, SCMP_ACT_ALLOW, "socket", 2, audit_sock);
+		r = add_rule(L, ctx, SCMP_ACT_ALLOW, "socket", 2, audit_sock);
 	if (r >= 0)
-		r = add_rule(ctx, SCMP_ACT_ALLOW, "socketpair", 1, unix_sock);
+		r = add_rule(L, ctx, SCMP_ACT_ALLOW, "socketpair", 1, unix_sock);
 	/* Threads yes, new processes no. clone3's flags live in memory seccomp cannot read:
 	 * ENOSYS makes glibc fall back to clone, whose flags it can. */
 	if (r >= 0)
-		r = add_rule(ctx, SCMP_ACT_ALLOW, "clone", 1, thread);
+		r = add_rule(L, ctx, SCMP_ACT_ALLOW, "clone", 1, thread);
 	if (r >= 0)
-		r = add_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+		r = add_rule(L, ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
 	if (r < 0)
 		return log_error_errno(r, "seccomp: cannot add argument rules: %m");
 	return 0;
 }
 
-static int install_seccomp(void)
+static int install_seccomp(const struct seccomp_lib *L)
 {
 	scmp_filter_ctx ctx;
 	int r;
 
-	ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	ctx = L->seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!ctx)
 		return log_error_errno(ENOMEM, "seccomp: cannot create a filter");
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	r = L->seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (r >= 0)
-		r = build_filter(ctx);
+		r = build_filter(L, ctx);
 	if (r >= 0) {
-		r = seccomp_load(ctx);
+		r = L->seccomp_load(ctx);
 		if (r < 0)
 			log_error_errno(r, "seccomp: cannot load the filter: %m");
 	}
-	seccomp_release(ctx);
+	L->seccomp_release(ctx);
 	return r < 0 ? r : 0;
+}
+
+/* The three ways in: (CAPS, SECCOMP) = both, caps only (sanitizer), seccomp only (no root). */
+static int confine(bool caps, bool seccomp)
+{
+	struct seccomp_lib L = {0};
+	int r = 0;
+
+	if (seccomp) {
+		r = seccomp_lib_open(&L);
+		if (r < 0)
+			return r;
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			r = log_error_errno(errno, "cannot set no_new_privs: %m");
+	}
+	if (r >= 0 && caps)
+		r = bound_capabilities();
+	if (r >= 0 && seccomp)
+		r = install_seccomp(&L);
+	seccomp_lib_close(&L);
+	return r;
 }
 
 int bb_sandbox_enter(void)
 {
-	int r;
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return log_error_errno(errno, "cannot set no_new_privs: %m");
-	r = bound_capabilities();
-	if (r < 0)
-		return r;
-	return install_seccomp();
+	return confine(true, true);
 }
 
 int bb_sandbox_daemon(const char *config_dir)
@@ -316,13 +378,8 @@ int bb_sandbox_daemon(const char *config_dir)
 	}
 	if (BB_SANITIZED) {
 		log_warning("sanitizer build: capabilities bounded, no seccomp filter");
-		return geteuid() == 0 ? bound_capabilities() : 0;
+		return geteuid() == 0 ? confine(true, false) : 0;
 	}
-	if (geteuid() != 0) {
-		/* An unprivileged run (tests, development) has nothing to bound; seccomp still. */
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			return log_error_errno(errno, "cannot set no_new_privs: %m");
-		return install_seccomp();
-	}
-	return bb_sandbox_enter();
+	/* An unprivileged run (tests, development) has nothing to bound; seccomp still. */
+	return confine(geteuid() == 0, true);
 }
