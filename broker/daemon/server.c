@@ -65,6 +65,7 @@ struct Job {
 typedef struct Pool {
 	pthread_cond_t work;
 	Job *todo_head, *todo_tail; /* waiting for a worker */
+	size_t idle;                /* workers waiting on work: only they need a signal */
 	struct Worker *workers;
 	size_t n_workers, size;
 } Pool;
@@ -321,10 +322,14 @@ static void *worker_main(void *arg)
 	this_worker = w;
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
+		bool wake;
 		Job *job;
 
-		while (!p->todo_head && !s->stopping)
+		while (!p->todo_head && !s->stopping) {
+			p->idle++;
 			pthread_cond_wait(&p->work, &s->lock);
+			p->idle--;
+		}
 		if (!p->todo_head)
 			break;
 		job = p->todo_head;
@@ -342,10 +347,17 @@ static void *worker_main(void *arg)
 			job->out_r = reply_serialize(&job->call, &reply, &job->out, &job->out_len);
 		}
 
+		/* The loop takes the whole list when woken: only the first job of a list wakes it,
+		 * and not while holding the lock the loop and the other workers wait for. */
 		pthread_mutex_lock(&s->lock);
+		wake = !s->done;
 		job->next = s->done;
 		s->done = job;
-		(void)eventfd_write(s->wake_fd, 1);
+		if (wake) {
+			pthread_mutex_unlock(&s->lock);
+			(void)eventfd_write(s->wake_fd, 1);
+			pthread_mutex_lock(&s->lock);
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
@@ -561,6 +573,7 @@ static unsigned requests_in_flight(const Server *s, uid_t uid)
 static int conn_enqueue(Server *s, Pool *p, Conn *c, BbVarlinkCall *call)
 {
 	Job *job = calloc(1, sizeof(*job));
+	bool signal;
 
 	if (!job) {
 		bb_varlink_call_done(call);
@@ -577,8 +590,11 @@ static int conn_enqueue(Server *s, Pool *p, Conn *c, BbVarlinkCall *call)
 	else
 		p->todo_head = job;
 	p->todo_tail = job;
-	pthread_cond_signal(&p->work);
+	/* A busy worker looks at the queue before it waits again: only an idle one needs waking. */
+	signal = p->idle > 0;
 	pthread_mutex_unlock(&s->lock);
+	if (signal)
+		pthread_cond_signal(&p->work);
 	return 0;
 }
 
