@@ -77,6 +77,21 @@ static int coverage_cb(const char *driver, char *table, size_t size, void *userd
 	return r;
 }
 
+/* Appending to a fixed buffer, cut as snprintf cuts (a sentence per decision, no formats). */
+struct text {
+	char *buf;
+	size_t size, used; /* used < size */
+};
+
+static void text_add(struct text *t, const char *s)
+{
+	size_t n = strnlen(s, t->size - 1 - t->used);
+
+	memcpy(t->buf + t->used, s, n);
+	t->used += n;
+	t->buf[t->used] = '\0';
+}
+
 static void verdict(struct bb_decision *ret, bool allowed, const char *rule, const char *fmt, ...)
     _printf_(4, 5);
 
@@ -192,22 +207,27 @@ int decide(const struct bb_decide_input *in, struct bb_decision *ret)
 		snprintf(ret->rule, sizeof(ret->rule), "%s:%u", pd->file, pd->line);
 		break;
 	case BB_POLICY_SOURCE_BUILTIN:
-		snprintf(ret->rule, sizeof(ret->rule), "%s", pd->builtin);
+		text_add(&(struct text){ret->rule, sizeof(ret->rule), 0}, pd->builtin);
 		break;
 	case BB_POLICY_SOURCE_NO_MATCH:
-		snprintf(ret->rule, sizeof(ret->rule), "no-match");
+		text_add(&(struct text){ret->rule, sizeof(ret->rule), 0}, "no-match");
 		break;
 	}
 	/* The device, what decided, and the facts that rule looked at: one sentence. */
 	{
-		size_t used = (size_t)snprintf(ret->reason, sizeof(ret->reason), "%s: %s",
-		                               dev->address.s, pd->reason);
+		struct text t = {ret->reason, sizeof(ret->reason), 0};
 
-		for (size_t i = 0; i < pd->n_facts && used < sizeof(ret->reason); i++)
-			used +=
-			    (size_t)snprintf(ret->reason + used, sizeof(ret->reason) - used,
-			                     "%s%s=%s%s", i == 0 ? " (" : "; ", pd->facts[i].name,
-			                     pd->facts[i].value, i + 1 == pd->n_facts ? ")" : "");
+		text_add(&t, dev->address.s);
+		text_add(&t, ": ");
+		text_add(&t, pd->reason);
+		for (size_t i = 0; i < pd->n_facts; i++) {
+			text_add(&t, i == 0 ? " (" : "; ");
+			text_add(&t, pd->facts[i].name);
+			text_add(&t, "=");
+			text_add(&t, pd->facts[i].value);
+			if (i + 1 == pd->n_facts)
+				text_add(&t, ")");
+		}
 	}
 	if (!ret->allowed || pd->source != BB_POLICY_SOURCE_RULE)
 		ret->table[0] = '\0';
