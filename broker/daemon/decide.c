@@ -7,6 +7,7 @@
 
 #include "bb-macro.h"
 #include "decide.h"
+#include "json-text.h"
 
 #ifndef MIN
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -104,6 +105,22 @@ static void verdict(struct bb_decision *ret, bool allowed, const char *rule, con
 	va_start(ap, fmt);
 	vsnprintf(ret->reason, sizeof(ret->reason), fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * A reply carries the policy's explanation twice (decision and members) and
+ * a denied bind once more: printed by json-c once, then kept with the object,
+ * which nobody changes after decide(). Out of memory: printed each time.
+ */
+static void policy_text_keep(struct json_object *policy)
+{
+	const char *s = json_object_to_json_string_ext(
+	    policy, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *copy = s ? strdup(s) : NULL;
+
+	if (copy)
+		json_object_set_serializer(policy, json_object_userdata_to_json_string, copy,
+		                           json_object_free_userdata);
 }
 
 int decide(const struct bb_decide_input *in, struct bb_decision *ret)
@@ -234,6 +251,7 @@ int decide(const struct bb_decide_input *in, struct bb_decision *ret)
 	ret->policy = bb_policy_decision_to_json(pd);
 	if (!ret->policy)
 		return -ENOMEM;
+	policy_text_keep(ret->policy);
 	return 0;
 }
 
@@ -260,4 +278,22 @@ struct json_object *decision_to_json(const struct bb_decision *d)
 	if (d->policy)
 		json_object_object_add(o, "policy", json_object_get(d->policy));
 	return o;
+}
+
+void decision_to_json_text(JsonText *t, const struct bb_decision *d)
+{
+	const char *policy = d->policy ? json_object_get_userdata(d->policy) : NULL;
+
+	json_text_lit(t, d->allowed ? "{\"allowed\":true,\"rule\":" : "{\"allowed\":false,\"rule\":");
+	json_text_string(t, d->rule);
+	json_text_lit(t, ",\"reason\":");
+	json_text_string(t, d->reason);
+	if (d->policy) {
+		json_text_lit(t, ",\"policy\":");
+		if (policy)
+			json_text_lit(t, policy);
+		else
+			json_text_object(t, d->policy);
+	}
+	json_text_lit(t, "}");
 }

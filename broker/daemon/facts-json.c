@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "json-text.h"
 
 static struct json_object *hex(unsigned value, int width)
 {
@@ -75,6 +76,96 @@ struct json_object *device_to_json(const struct bb_device *dev)
 	json_object_object_add(o, "net", net);
 	json_object_object_add(o, "block", block);
 	return o;
+}
+
+/* The same as text; keep the two in step (test-json-text compares them). */
+static void hex_text(JsonText *t, unsigned value, int width)
+{
+	static const char digits[] = "0123456789abcdef";
+	char buf[10];
+
+	buf[0] = '"';
+	for (int i = 0; i < width; i++)
+		buf[1 + i] = digits[(value >> (4 * (width - 1 - i))) & 0xf];
+	buf[1 + width] = '"';
+	if (width > 8 || value >> (4 * width) != 0) { /* wider than the field: as printf has it */
+		char wide[16];
+
+		snprintf(wide, sizeof(wide), "%0*x", width, value);
+		json_text_string(t, wide);
+		return;
+	}
+	json_text_raw(t, buf, (size_t)width + 2);
+}
+
+void device_to_json_text(JsonText *t, const struct bb_device *dev)
+{
+	json_text_lit(t, "{\"address\":");
+	json_text_string(t, dev->address.s);
+	json_text_lit(t, ",\"vendor\":");
+	hex_text(t, dev->vendor, 4);
+	json_text_lit(t, ",\"device\":");
+	hex_text(t, dev->device, 4);
+	json_text_lit(t, ",\"subsystem_vendor\":");
+	hex_text(t, dev->subsystem_vendor, 4);
+	json_text_lit(t, ",\"subsystem_device\":");
+	hex_text(t, dev->subsystem_device, 4);
+	json_text_lit(t, ",\"class\":");
+	hex_text(t, dev->class_code, 6);
+	json_text_lit(t, ",\"revision\":");
+	hex_text(t, dev->revision, 2);
+	json_text_lit(t, ",\"modalias\":");
+	json_text_string(t, dev->modalias);
+	json_text_lit(t, ",\"driver\":");
+	json_text_string_or_null(t, dev->driver);
+	json_text_lit(t, ",\"driver_override\":");
+	if (dev->override_unusual)
+		json_text_string(t, "(unusual)");
+	else
+		json_text_string_or_null(t, dev->driver_override);
+	json_text_lit(t, ",\"boot_vga\":");
+	if (dev->boot_vga < 0)
+		json_text_lit(t, "null");
+	else
+		json_text_bool(t, dev->boot_vga);
+	json_text_lit(t, ",\"iommu_group\":");
+	if (dev->iommu_group < 0)
+		json_text_lit(t, "null");
+	else
+		json_text_int(t, dev->iommu_group);
+	json_text_lit(t, ",\"group\":[");
+	for (size_t i = 0; i < dev->n_group && i < BB_MAX_GROUP_MEMBERS; i++) {
+		const struct bb_group_member *m = &dev->group[i];
+
+		json_text_lit(t, i ? ",{\"address\":" : "{\"address\":");
+		json_text_string(t, m->address.s);
+		json_text_lit(t, ",\"driver\":");
+		json_text_string_or_null(t, m->driver);
+		json_text_lit(t, ",\"class\":");
+		hex_text(t, m->class_code, 6);
+		json_text_lit(t, ",\"bridge\":");
+		json_text_bool(t, m->bridge);
+		json_text_lit(t, "}");
+	}
+	json_text_lit(t, "],\"net\":[");
+	for (size_t i = 0; i < dev->n_net && i < BB_MAX_CHILDREN; i++) {
+		json_text_lit(t, i ? ",{\"name\":" : "{\"name\":");
+		json_text_string(t, dev->net[i].name);
+		json_text_lit(t, ",\"default_route\":");
+		json_text_bool(t, dev->net[i].default_route);
+		json_text_lit(t, "}");
+	}
+	json_text_lit(t, "],\"block\":[");
+	for (size_t i = 0; i < dev->n_block && i < BB_MAX_CHILDREN; i++) {
+		json_text_lit(t, i ? ",{\"name\":" : "{\"name\":");
+		json_text_string(t, dev->block[i].name);
+		json_text_lit(t, ",\"mounted\":");
+		json_text_bool(t, dev->block[i].mounted);
+		json_text_lit(t, ",\"swap\":");
+		json_text_bool(t, dev->block[i].swap);
+		json_text_lit(t, "}");
+	}
+	json_text_lit(t, "]}");
 }
 
 struct json_object *outcome_to_json(const struct bb_bind_result *r)
