@@ -109,18 +109,20 @@ static void verdict(struct bb_decision *ret, bool allowed, const char *rule, con
 
 /*
  * A reply carries the policy's explanation twice (decision and members) and
- * a denied bind once more: printed by json-c once, then kept with the object,
- * which nobody changes after decide(). Out of memory: printed each time.
+ * a denied bind once more: printed once, then kept with the object, which
+ * nobody changes after decide(). Out of memory: printed each time by json-c.
  */
 static void policy_text_keep(struct json_object *policy)
 {
-	const char *s = json_object_to_json_string_ext(
-	    policy, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	char *copy = s ? strdup(s) : NULL;
+	JsonText t = {0};
 
-	if (copy)
-		json_object_set_serializer(policy, json_object_userdata_to_json_string, copy,
-		                           json_object_free_userdata);
+	json_text_object(&t, policy);
+	if (t.oom || !t.buf) {
+		json_text_done(&t);
+		return;
+	}
+	json_object_set_serializer(policy, json_object_userdata_to_json_string, t.buf,
+	                           json_object_free_userdata);
 }
 
 int decide(const struct bb_decide_input *in, struct bb_decision *ret)
@@ -282,18 +284,13 @@ struct json_object *decision_to_json(const struct bb_decision *d)
 
 void decision_to_json_text(JsonText *t, const struct bb_decision *d)
 {
-	const char *policy = d->policy ? json_object_get_userdata(d->policy) : NULL;
-
 	json_text_lit(t, d->allowed ? "{\"allowed\":true,\"rule\":" : "{\"allowed\":false,\"rule\":");
 	json_text_string(t, d->rule);
 	json_text_lit(t, ",\"reason\":");
 	json_text_string(t, d->reason);
 	if (d->policy) {
 		json_text_lit(t, ",\"policy\":");
-		if (policy)
-			json_text_lit(t, policy);
-		else
-			json_text_object(t, d->policy);
+		json_text_object(t, d->policy);
 	}
 	json_text_lit(t, "}");
 }

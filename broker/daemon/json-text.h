@@ -30,7 +30,8 @@ void json_text_string(JsonText *t, const char *s);        /* "S", escaped as jso
 void json_text_string_or_null(JsonText *t, const char *s); /* NULL and "" as null */
 void json_text_bool(JsonText *t, bool b);
 void json_text_int(JsonText *t, int64_t v);
-void json_text_object(JsonText *t, struct json_object *o); /* o printed by json-c; NULL: null */
+/* O as json-c prints it (NULL: null); an object with userdata prints as that text. */
+void json_text_object(JsonText *t, struct json_object *o);
 void json_text_done(JsonText *t);
 
 /*

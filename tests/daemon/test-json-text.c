@@ -46,6 +46,18 @@ static void every_byte_in_a_string(void **state)
 		json_text_string(&t, s);
 		assert_same(&t, json_object_new_string(s));
 	}
+	/* Long strings go eight bytes at a time: the byte at every offset of two words. */
+	for (int c = 1; c < 256; c++)
+		for (size_t at = 0; at < 20; at++) {
+			char l[21];
+			JsonText t = {0};
+
+			memset(l, 'x', 20);
+			l[20] = '\0';
+			l[at] = (char)c;
+			json_text_string(&t, l);
+			assert_same(&t, json_object_new_string(l));
+		}
 }
 
 static void strings_and_scalars(void **state)
@@ -90,6 +102,35 @@ static void strings_and_scalars(void **state)
 		json_object_array_add(a, NULL);
 		assert_same(&t, a);
 	}
+}
+
+/* A tree of every kind of value, printed by the walk and by json-c. */
+static void trees(void **state)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	struct json_object *inner = json_object_new_object();
+	JsonText t = {0};
+	(void)state;
+
+	json_object_object_add(inner, "line", json_object_new_int64(12));
+	json_object_object_add(inner, "big", json_object_new_int64(-9007199254740993LL));
+	json_object_object_add(inner, "u", json_object_new_uint64(18446744073709551615ULL));
+	json_object_object_add(inner, "d", json_object_new_double(0.5));
+	json_object_object_add(inner, "empty", json_object_new_object());
+	json_object_array_add(a, json_object_new_string_len("nul\0inside", 10));
+	json_object_array_add(a, NULL);
+	json_object_array_add(a, json_object_new_boolean(1));
+	json_object_array_add(a, json_object_new_array());
+	json_object_array_add(a, inner);
+	json_object_object_add(o, "k\"ey/\x01", a);
+	json_object_object_add(o, "null", NULL);
+	json_object_object_add(o, "s", json_object_new_string("caf\xc3\xa9"));
+	json_text_object(&t, o);
+	assert_same(&t, o);
+
+	json_text_object(&t, NULL);
+	assert_string_equal(t.buf, "null");
+	json_text_done(&t);
 }
 
 static void fill_device(struct bb_device *dev, int variant)
@@ -176,6 +217,38 @@ static void decisions(void **state)
 	assert_same(&t, decision_to_json(&d));
 	json_object_put(d.policy);
 
+	/* As decide() leaves it: its text printed once and kept with the object. */
+	{
+		struct bb_decide_input in = {.action = BB_ACTION_BIND, .driver = "vfio-pci"};
+		struct bb_device *dev = malloc(sizeof(*dev));
+		struct json_object *members = json_object_new_array(), *m;
+		struct bb_decision kept;
+		char *before;
+
+		assert_non_null(dev);
+		fill_device(dev, 2);
+		in.device = dev;
+		assert_int_equal(decide(&in, &kept), 0);
+		assert_non_null(kept.policy);
+		assert_non_null(json_object_get_userdata(kept.policy));
+		m = decision_to_json(&kept);
+		json_object_object_add(m, "device", json_object_new_string(dev->address.s));
+		json_object_array_add(members, m);
+		/* json-c's print of the same tree without the kept text */
+		before = strdup(json_object_get_userdata(kept.policy));
+		json_text_object(&t, members);
+		assert_non_null(strstr(t.buf, before));
+		json_text_done(&t);
+		json_text_object(&t, kept.policy);
+		json_object_set_serializer(kept.policy, NULL, NULL, NULL); /* json-c's own again */
+		assert_same(&t, json_object_get(kept.policy));
+		json_text_object(&t, members);
+		assert_same(&t, members);
+		free(before);
+		decision_done(&kept);
+		free(dev);
+	}
+
 	d.allowed = true;
 	pd.verdict = BB_POLICY_ALLOW;
 	pd.source = BB_POLICY_SOURCE_RULE;
@@ -193,6 +266,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_byte_in_a_string),
 	    cmocka_unit_test(strings_and_scalars),
+	    cmocka_unit_test(trees),
 	    cmocka_unit_test(device_facts),
 	    cmocka_unit_test(decisions),
 	};
