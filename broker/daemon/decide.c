@@ -270,15 +270,22 @@ void decision_move(struct bb_decision *dst, struct bb_decision *src)
 	src->policy = NULL;
 }
 
+/* KEY is a literal not yet in O: neither copied nor looked up. */
+static void add_new(struct json_object *o, const char *key, struct json_object *value)
+{
+	json_object_object_add_ex(o, key, value,
+	                          JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY);
+}
+
 struct json_object *decision_to_json(const struct bb_decision *d)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "allowed", json_object_new_boolean(d->allowed));
-	json_object_object_add(o, "rule", json_object_new_string(d->rule));
-	json_object_object_add(o, "reason", json_object_new_string(d->reason));
+	add_new(o, "allowed", json_object_new_boolean(d->allowed));
+	add_new(o, "rule", json_object_new_string(d->rule));
+	add_new(o, "reason", json_object_new_string(d->reason));
 	if (d->policy)
-		json_object_object_add(o, "policy", json_object_get(d->policy));
+		add_new(o, "policy", json_object_get(d->policy));
 	return o;
 }
 
