@@ -87,6 +87,9 @@ static void string_n(JsonText *t, const char *s, size_t n)
 		/* Eight bytes at a time while none needs an escape: most of a reply. */
 		while (n - i >= 8 && !word_needs_escape(s + i))
 			i += 8;
+		/* The last few bytes as the (overlapping) last word of the string. */
+		if (n - i < 8 && n >= 8 && !word_needs_escape(s + n - 8))
+			i = n;
 		if (i == n)
 			break;
 		c = (unsigned char)s[i];
@@ -263,4 +266,10 @@ struct json_object *json_text_to_object(JsonText *t)
 	                           json_object_free_userdata);
 	*t = (JsonText){0};
 	return o;
+}
+
+const char *json_text_of(struct json_object *o)
+{
+	/* Only text objects carry userdata in the daemon (see tree() above). */
+	return o && json_object_is_type(o, json_type_object) ? json_object_get_userdata(o) : NULL;
 }

@@ -40,6 +40,9 @@ void json_text_done(JsonText *t);
  */
 struct json_object *json_text_to_object(JsonText *t);
 
+/* The text an object of json_text_to_object() prints; NULL for any other object. */
+const char *json_text_of(struct json_object *o);
+
 /* facts-json.c: device_to_json(DEV) as text. */
 void device_to_json_text(JsonText *t, const struct bb_device *dev);
 

@@ -31,6 +31,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "json-text.h"
 
 #define MAX_CONNECTIONS_CAP 1024
 #define MAX_WORKERS_CAP     64
@@ -295,16 +296,54 @@ static int message_serialize(struct json_object *msg, char **ret, size_t *ret_le
 	return r;
 }
 
+/*
+ * {"parameters":TEXT} and its NUL, as bb_varlink_serialize would print the
+ * reply around a text object (json-text.h), without printing it through json-c.
+ * 0: not such a reply, or too large (the json-c path answers that).
+ */
+static int reply_text(struct json_object *params, char **ret, size_t *ret_len)
+{
+	static const char head[] = "{\"parameters\":";
+	const char *text = json_text_of(params);
+	size_t n, len;
+	char *buf;
+
+	if (!text)
+		return 0;
+	n = strlen(text);
+	len = sizeof(head) - 1 + n + 1; /* without the NUL */
+	if (len > BB_VARLINK_REPLY_MAX)
+		return 0;
+	buf = malloc(len + 1);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, head, sizeof(head) - 1);
+	memcpy(buf + sizeof(head) - 1, text, n);
+	buf[len - 1] = '}';
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len + 1;
+	return 1;
+}
+
 /* The reply of CALL (NULL for a oneway call), taking REPLY's parameters; any thread. */
 static int reply_serialize(const BbVarlinkCall *call, BbReply *reply, char **ret, size_t *ret_len)
 {
 	struct json_object *params = TAKE_PTR(reply->parameters);
+	int r;
 
 	*ret = NULL;
 	*ret_len = 0;
 	if (call->oneway) {
 		json_object_put(params);
 		return 0;
+	}
+	if (!reply->error) {
+		r = reply_text(params, ret, ret_len);
+		if (r != 0) {
+			json_object_put(params);
+			return r < 0 ? r : 0;
+		}
 	}
 	if (reply->error)
 		return message_serialize(bb_varlink_error_new(reply->error, params), ret, ret_len);
