@@ -30,7 +30,7 @@ static void refuse(struct bb_policy_decision *d, const char *check)
 {
 	d->verdict = BB_POLICY_DENY;
 	d->source = BB_POLICY_SOURCE_BUILTIN;
-	snprintf(d->builtin, sizeof(d->builtin), "%s", check);
+	policy_copy(d->builtin, sizeof(d->builtin), check);
 }
 
 static bool check_denylist(const struct bb_policy_facts *f, struct bb_policy_decision *d)

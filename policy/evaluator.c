@@ -24,9 +24,15 @@ void eval_record_fact(struct eval_ctx *ctx, const char *name, const char *fmt, .
 	if (d->n_facts >= BB_POLICY_MAX_FACTS_USED)
 		return;
 	fact = &d->facts[d->n_facts++];
-	snprintf(fact->name, sizeof(fact->name), "%s", name);
+	policy_copy(fact->name, sizeof(fact->name), name);
 	va_start(ap, fmt);
-	vsnprintf(fact->value, sizeof(fact->value), fmt, ap);
+	if (streq(fmt, "%s")) { /* most facts: a string as it is (NULL as glibc prints it) */
+		const char *v = va_arg(ap, const char *);
+
+		policy_copy(fact->value, sizeof(fact->value), v ? v : "(null)");
+	} else {
+		vsnprintf(fact->value, sizeof(fact->value), fmt, ap);
+	}
 	va_end(ap);
 }
 
@@ -43,7 +49,7 @@ static const char *str_or_none(const char *s)
 void policy_driver_normalize(const char *s, char *buf, size_t size)
 {
 	/* modprobe's rule: "vfio-pci" and "vfio_pci" name the same thing. */
-	snprintf(buf, size, "%s", s);
+	policy_copy(buf, size, s);
 	for (char *c = buf; *c; c++)
 		if (*c == '-')
 			*c = '_';
@@ -303,8 +309,8 @@ static void decision_init(struct bb_policy_decision *d, const struct bb_policy_f
 {
 	memset(d, 0, offsetof(struct bb_policy_decision, facts));
 	d->verdict = BB_POLICY_DENY;
-	snprintf(d->device, sizeof(d->device), "%s", f->address);
-	snprintf(d->driver, sizeof(d->driver), "%s", f->driver);
+	policy_copy(d->device, sizeof(d->device), f->address);
+	policy_copy(d->driver, sizeof(d->driver), f->driver);
 }
 
 int bb_policy_evaluate(const struct bb_policy *p, const struct bb_policy_facts *f,
@@ -336,8 +342,8 @@ int bb_policy_evaluate(const struct bb_policy *p, const struct bb_policy_facts *
 		d->verdict = rule->verdict;
 		d->source = BB_POLICY_SOURCE_RULE;
 		d->line = rule->line;
-		snprintf(d->file, sizeof(d->file), "%s", p->files[rule->file]);
-		snprintf(d->rule_text, sizeof(d->rule_text), "%s", rule->text);
+		policy_copy(d->file, sizeof(d->file), p->files[rule->file]);
+		policy_copy(d->rule_text, sizeof(d->rule_text), rule->text);
 		snprintf(d->reason, sizeof(d->reason), "%s by %s:%u: %.200s",
 		         rule->verdict == BB_POLICY_ALLOW ? "allowed" : "denied", d->file, d->line,
 		         d->rule_text);

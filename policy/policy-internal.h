@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include "bb-macro.h"
 #include "bb-policy.h"
@@ -163,6 +164,18 @@ bool policy_builtin_checks(const struct bb_policy_facts *f, struct bb_policy_dec
 
 /* fnmatch on driver names with '-' and '_' taken as the same character. */
 bool policy_driver_match(const char *pattern, const char *driver);
+
+/* snprintf(BUF, SIZE, "%s", S) without the cost of a format: as much of S as fits, NUL-ended. */
+static inline void policy_copy(char *buf, size_t size, const char *s)
+{
+	size_t n;
+
+	if (size == 0)
+		return;
+	n = strnlen(s, size - 1);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
 
 /* Copies driver name or pattern S to BUF (SIZE bytes) with every '-' as '_'. */
 void policy_driver_normalize(const char *s, char *buf, size_t size);

@@ -68,20 +68,28 @@ int bb_policy_decision_format(const struct bb_policy_decision *d, char **ret)
 	return 0;
 }
 
-static int add_string(struct json_object *o, const char *key, const char *value)
+/* Keys of the fixed shape are literals added once: neither copied nor looked up. */
+#define LITERAL_KEY (JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
+
+static int add_string_ex(struct json_object *o, const char *key, const char *value, unsigned opts)
 {
 	struct json_object *s = json_object_new_string(value);
 
-	if (!s || json_object_object_add(o, key, s) < 0) {
+	if (!s || json_object_object_add_ex(o, key, s, opts) < 0) {
 		json_object_put(s);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
+static int add_string(struct json_object *o, const char *key, const char *value)
+{
+	return add_string_ex(o, key, value, LITERAL_KEY);
+}
+
 static int add_object(struct json_object *o, const char *key, struct json_object *value)
 {
-	if (!value || json_object_object_add(o, key, value) < 0) {
+	if (!value || json_object_object_add_ex(o, key, value, LITERAL_KEY) < 0) {
 		json_object_put(value);
 		return -ENOMEM;
 	}
@@ -114,7 +122,7 @@ struct json_object *bb_policy_decision_to_json(const struct bb_policy_decision *
 	}
 	facts = json_object_new_object();
 	for (size_t i = 0; facts && i < d->n_facts; i++)
-		r |= add_string(facts, d->facts[i].name, d->facts[i].value);
+		r |= add_string_ex(facts, d->facts[i].name, d->facts[i].value, 0); /* copied */
 	r |= add_object(o, "facts", facts);
 	if (r) {
 		json_object_put(o);

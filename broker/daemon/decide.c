@@ -7,6 +7,7 @@
 
 #include "bb-macro.h"
 #include "decide.h"
+#include "json-text.h"
 
 #ifndef MIN
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -77,6 +78,21 @@ static int coverage_cb(const char *driver, char *table, size_t size, void *userd
 	return r;
 }
 
+/* Appending to a fixed buffer, cut as snprintf cuts (a sentence per decision, no formats). */
+struct text {
+	char *buf;
+	size_t size, used; /* used < size */
+};
+
+static void text_add(struct text *t, const char *s)
+{
+	size_t n = strnlen(s, t->size - 1 - t->used);
+
+	memcpy(t->buf + t->used, s, n);
+	t->used += n;
+	t->buf[t->used] = '\0';
+}
+
 static void verdict(struct bb_decision *ret, bool allowed, const char *rule, const char *fmt, ...)
     _printf_(4, 5);
 
@@ -89,6 +105,24 @@ static void verdict(struct bb_decision *ret, bool allowed, const char *rule, con
 	va_start(ap, fmt);
 	vsnprintf(ret->reason, sizeof(ret->reason), fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * A reply carries the policy's explanation twice (decision and members) and
+ * a denied bind once more: printed once, then kept with the object, which
+ * nobody changes after decide(). Out of memory: printed each time by json-c.
+ */
+static void policy_text_keep(struct json_object *policy)
+{
+	JsonText t = {0};
+
+	json_text_object(&t, policy);
+	if (t.oom || !t.buf) {
+		json_text_done(&t);
+		return;
+	}
+	json_object_set_serializer(policy, json_object_userdata_to_json_string, t.buf,
+	                           json_object_free_userdata);
 }
 
 int decide(const struct bb_decide_input *in, struct bb_decision *ret)
@@ -192,28 +226,34 @@ int decide(const struct bb_decide_input *in, struct bb_decision *ret)
 		snprintf(ret->rule, sizeof(ret->rule), "%s:%u", pd->file, pd->line);
 		break;
 	case BB_POLICY_SOURCE_BUILTIN:
-		snprintf(ret->rule, sizeof(ret->rule), "%s", pd->builtin);
+		text_add(&(struct text){ret->rule, sizeof(ret->rule), 0}, pd->builtin);
 		break;
 	case BB_POLICY_SOURCE_NO_MATCH:
-		snprintf(ret->rule, sizeof(ret->rule), "no-match");
+		text_add(&(struct text){ret->rule, sizeof(ret->rule), 0}, "no-match");
 		break;
 	}
 	/* The device, what decided, and the facts that rule looked at: one sentence. */
 	{
-		size_t used = (size_t)snprintf(ret->reason, sizeof(ret->reason), "%s: %s",
-		                               dev->address.s, pd->reason);
+		struct text t = {ret->reason, sizeof(ret->reason), 0};
 
-		for (size_t i = 0; i < pd->n_facts && used < sizeof(ret->reason); i++)
-			used +=
-			    (size_t)snprintf(ret->reason + used, sizeof(ret->reason) - used,
-			                     "%s%s=%s%s", i == 0 ? " (" : "; ", pd->facts[i].name,
-			                     pd->facts[i].value, i + 1 == pd->n_facts ? ")" : "");
+		text_add(&t, dev->address.s);
+		text_add(&t, ": ");
+		text_add(&t, pd->reason);
+		for (size_t i = 0; i < pd->n_facts; i++) {
+			text_add(&t, i == 0 ? " (" : "; ");
+			text_add(&t, pd->facts[i].name);
+			text_add(&t, "=");
+			text_add(&t, pd->facts[i].value);
+			if (i + 1 == pd->n_facts)
+				text_add(&t, ")");
+		}
 	}
 	if (!ret->allowed || pd->source != BB_POLICY_SOURCE_RULE)
 		ret->table[0] = '\0';
 	ret->policy = bb_policy_decision_to_json(pd);
 	if (!ret->policy)
 		return -ENOMEM;
+	policy_text_keep(ret->policy);
 	return 0;
 }
 
@@ -230,14 +270,34 @@ void decision_move(struct bb_decision *dst, struct bb_decision *src)
 	src->policy = NULL;
 }
 
+/* KEY is a literal not yet in O: neither copied nor looked up. */
+static void add_new(struct json_object *o, const char *key, struct json_object *value)
+{
+	json_object_object_add_ex(o, key, value,
+	                          JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY);
+}
+
 struct json_object *decision_to_json(const struct bb_decision *d)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "allowed", json_object_new_boolean(d->allowed));
-	json_object_object_add(o, "rule", json_object_new_string(d->rule));
-	json_object_object_add(o, "reason", json_object_new_string(d->reason));
+	add_new(o, "allowed", json_object_new_boolean(d->allowed));
+	add_new(o, "rule", json_object_new_string(d->rule));
+	add_new(o, "reason", json_object_new_string(d->reason));
 	if (d->policy)
-		json_object_object_add(o, "policy", json_object_get(d->policy));
+		add_new(o, "policy", json_object_get(d->policy));
 	return o;
+}
+
+void decision_to_json_text(JsonText *t, const struct bb_decision *d)
+{
+	json_text_lit(t, d->allowed ? "{\"allowed\":true,\"rule\":" : "{\"allowed\":false,\"rule\":");
+	json_text_string(t, d->rule);
+	json_text_lit(t, ",\"reason\":");
+	json_text_string(t, d->reason);
+	if (d->policy) {
+		json_text_lit(t, ",\"policy\":");
+		json_text_object(t, d->policy);
+	}
+	json_text_lit(t, "}");
 }

@@ -31,6 +31,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "json-text.h"
 
 #define MAX_CONNECTIONS_CAP 1024
 #define MAX_WORKERS_CAP     64
@@ -65,6 +66,7 @@ struct Job {
 typedef struct Pool {
 	pthread_cond_t work;
 	Job *todo_head, *todo_tail; /* waiting for a worker */
+	size_t idle;                /* workers waiting on work: only they need a signal */
 	struct Worker *workers;
 	size_t n_workers, size;
 } Pool;
@@ -294,16 +296,54 @@ static int message_serialize(struct json_object *msg, char **ret, size_t *ret_le
 	return r;
 }
 
+/*
+ * {"parameters":TEXT} and its NUL, as bb_varlink_serialize would print the
+ * reply around a text object (json-text.h), without printing it through json-c.
+ * 0: not such a reply, or too large (the json-c path answers that).
+ */
+static int reply_text(struct json_object *params, char **ret, size_t *ret_len)
+{
+	static const char head[] = "{\"parameters\":";
+	const char *text = json_text_of(params);
+	size_t n, len;
+	char *buf;
+
+	if (!text)
+		return 0;
+	n = strlen(text);
+	len = sizeof(head) - 1 + n + 1; /* without the NUL */
+	if (len > BB_VARLINK_REPLY_MAX)
+		return 0;
+	buf = malloc(len + 1);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, head, sizeof(head) - 1);
+	memcpy(buf + sizeof(head) - 1, text, n);
+	buf[len - 1] = '}';
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len + 1;
+	return 1;
+}
+
 /* The reply of CALL (NULL for a oneway call), taking REPLY's parameters; any thread. */
 static int reply_serialize(const BbVarlinkCall *call, BbReply *reply, char **ret, size_t *ret_len)
 {
 	struct json_object *params = TAKE_PTR(reply->parameters);
+	int r;
 
 	*ret = NULL;
 	*ret_len = 0;
 	if (call->oneway) {
 		json_object_put(params);
 		return 0;
+	}
+	if (!reply->error) {
+		r = reply_text(params, ret, ret_len);
+		if (r != 0) {
+			json_object_put(params);
+			return r < 0 ? r : 0;
+		}
 	}
 	if (reply->error)
 		return message_serialize(bb_varlink_error_new(reply->error, params), ret, ret_len);
@@ -321,10 +361,14 @@ static void *worker_main(void *arg)
 	this_worker = w;
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
+		bool wake;
 		Job *job;
 
-		while (!p->todo_head && !s->stopping)
+		while (!p->todo_head && !s->stopping) {
+			p->idle++;
 			pthread_cond_wait(&p->work, &s->lock);
+			p->idle--;
+		}
 		if (!p->todo_head)
 			break;
 		job = p->todo_head;
@@ -342,10 +386,17 @@ static void *worker_main(void *arg)
 			job->out_r = reply_serialize(&job->call, &reply, &job->out, &job->out_len);
 		}
 
+		/* The loop takes the whole list when woken: only the first job of a list wakes it,
+		 * and not while holding the lock the loop and the other workers wait for. */
 		pthread_mutex_lock(&s->lock);
+		wake = !s->done;
 		job->next = s->done;
 		s->done = job;
-		(void)eventfd_write(s->wake_fd, 1);
+		if (wake) {
+			pthread_mutex_unlock(&s->lock);
+			(void)eventfd_write(s->wake_fd, 1);
+			pthread_mutex_lock(&s->lock);
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
@@ -561,6 +612,7 @@ static unsigned requests_in_flight(const Server *s, uid_t uid)
 static int conn_enqueue(Server *s, Pool *p, Conn *c, BbVarlinkCall *call)
 {
 	Job *job = calloc(1, sizeof(*job));
+	bool signal;
 
 	if (!job) {
 		bb_varlink_call_done(call);
@@ -577,8 +629,11 @@ static int conn_enqueue(Server *s, Pool *p, Conn *c, BbVarlinkCall *call)
 	else
 		p->todo_head = job;
 	p->todo_tail = job;
-	pthread_cond_signal(&p->work);
+	/* A busy worker looks at the queue before it waits again: only an idle one needs waking. */
+	signal = p->idle > 0;
 	pthread_mutex_unlock(&s->lock);
+	if (signal)
+		pthread_cond_signal(&p->work);
 	return 0;
 }
 
