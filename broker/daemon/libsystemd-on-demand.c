@@ -9,7 +9,8 @@
  * So bindbrokerd is not linked with libsystemd; this file defines the sd-* functions the
  * daemon calls, with the prototypes of the <systemd/...> headers (the compiler holds each
  * definition to its declaration), and each one calls the same function of libsystemd.so.0:
- *  - socket activation opens the library, asks, and closes it again (it is unmapped);
+ *  - socket activation and the readiness notification open the library, ask, and close it
+ *    again (it is unmapped);
  *  - the first polkit question opens it for good (dlopen is allowed by the seccomp filter:
  *    it is openat, mmap and mprotect).
  * A function the daemon starts to use must be added here: the link fails until it is. The
@@ -60,6 +61,17 @@ int sd_is_socket_unix(int fd, int type, int listening, const char *path, size_t 
 	void *h;
 	__typeof__(sd_is_socket_unix) *f = lookup_transient("sd_is_socket_unix", &h);
 	int r = f ? f(fd, type, listening, path, length) : -ELIBACC;
+
+	if (h)
+		dlclose(h);
+	return r;
+}
+
+int sd_notify(int unset_environment, const char *state)
+{
+	void *h;
+	__typeof__(sd_notify) *f = lookup_transient("sd_notify", &h);
+	int r = f ? f(unset_environment, state) : -ELIBACC;
 
 	if (h)
 		dlclose(h);

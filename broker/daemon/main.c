@@ -4,10 +4,12 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
+#include <systemd/sd-daemon.h>
 
 #include "daemon-glue.h"
 #include "daemon.h"
@@ -259,6 +261,21 @@ int bb_daemon_poll_timeout_ms(const BbDaemon *d)
 	return 1000;
 }
 
+/*
+ * The unit is Type=notify: tell systemd the socket is served, the journal checked and the
+ * sandbox on. Under systemd only (NOTIFY_SOCKET); a failure is logged, not fatal.
+ */
+static void notify_ready(void)
+{
+	int r;
+
+	if (!getenv("NOTIFY_SOCKET"))
+		return;
+	r = sd_notify(0, "READY=1");
+	if (r < 0)
+		log_warning_errno(r, "Telling systemd that bindbrokerd is ready failed: %m");
+}
+
 int main(int argc, char **argv)
 {
 	BbDaemon d = {
@@ -300,6 +317,7 @@ int main(int argc, char **argv)
 	if (r >= 0) {
 		log_info("bindbrokerd %s serving %s on %s%s", BB_VERSION, d.opts.sysfs_root,
 		         d.opts.socket_path, listener.activated ? " (socket-activated)" : "");
+		notify_ready();
 		/*
 		 * Start-up's transient allocations (configuration, policy, key and journal checks)
 		 * leave free holes below the heap's top that glibc only trims from the top: give

@@ -69,4 +69,21 @@ if command -v systemd-socket-activate >/dev/null; then
 	stop_daemon
 fi
 
+# Readiness: the unit is Type=notify, so READY=1 goes to $NOTIFY_SOCKET once the daemon serves
+# (a datagram socket of this test stands in for systemd's).
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+print(s.recv(4096).decode(), flush=True)' "$TMP/notify.sock" >"$TMP/notify.out" 2>&1 &
+RECEIVER=$!
+i=0
+while [ ! -S "$TMP/notify.sock" ] && [ $i -lt 500 ]; do i=$((i + 1)); sleep 0.02; done
+NOTIFY_SOCKET="$TMP/notify.sock" start_daemon
+wait $RECEIVER
+if grep -qx "READY=1" "$TMP/notify.out"; then ok "READY=1 sent to NOTIFY_SOCKET"; else
+	not_ok "READY=1 sent to NOTIFY_SOCKET (got: $(cat "$TMP/notify.out"))"; fi
+stop_daemon
+
 finish
