@@ -143,14 +143,29 @@ int bb_read_file_at(int dirfd, const char *name, size_t max, char **ret_data, si
 
 int bb_read_fd(int fd, size_t max, char **ret_data, size_t *ret_len)
 {
-	_cleanup_free_ char *data = malloc(max + 1);
-	size_t len = 0;
+	/* Most files read here are small (a /proc file, a config): grow as they turn out larger. */
+	size_t cap = max < 16384 ? max : 16384, len = 0;
+	_cleanup_free_ char *data = malloc(cap + 1);
 
 	if (!data)
 		return -ENOMEM;
 	/* One byte past MAX is asked for, so a file over the limit (or growing) is refused. */
 	for (;;) {
-		ssize_t n = pread(fd, data + len, max + 1 - len, (off_t)len);
+		ssize_t n;
+
+		if (len == cap + 1) {
+			size_t ncap = cap > max / 2 ? max : cap * 2;
+			char *more;
+
+			if (cap == max)
+				return -EFBIG;
+			more = realloc(data, ncap + 1);
+			if (!more)
+				return -ENOMEM;
+			data = more;
+			cap = ncap;
+		}
+		n = pread(fd, data + len, cap + 1 - len, (off_t)len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -97,6 +97,38 @@ static void test_write_and_atomic_replace(void **state)
 	assert_int_equal(bb_read_file_at(dirfd, "state", 3, &data, &len), -EFBIG);
 }
 
+/* A whole-file read grows its buffer past the first 16 KiB and still holds the limit exactly. */
+static void test_read_fd_grows_to_the_limit(void **state)
+{
+	int dirfd = (int)(long)*state;
+	const size_t size = 100000;
+	char *text = malloc(size), *data = NULL;
+	size_t len = 0;
+	int fd;
+
+	assert_non_null(text);
+	for (size_t i = 0; i < size; i++)
+		text[i] = (char)('a' + i % 26);
+	assert_int_equal(bb_write_file_atomic_at(dirfd, "big", text, size, 0600), 0);
+	fd = openat(dirfd, "big", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+
+	assert_int_equal(bb_read_fd(fd, 1 << 20, &data, &len), 0);
+	assert_int_equal(len, size);
+	assert_memory_equal(data, text, size);
+	assert_int_equal(data[len], '\0');
+	free(data);
+	assert_int_equal(bb_read_fd(fd, size, &data, &len), 0); /* exactly at the limit */
+	assert_int_equal(len, size);
+	free(data);
+	data = NULL;
+	assert_int_equal(bb_read_fd(fd, size - 1, &data, &len), -EFBIG);
+	assert_null(data);
+	assert_int_equal(bb_read_fd(fd, 20000, &data, &len), -EFBIG);
+	close(fd);
+	free(text);
+}
+
 static void test_basename(void **state)
 {
 	(void)state;
@@ -111,6 +143,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_refuses_oversized_and_links, make_dir,
 						remove_dir),
 		cmocka_unit_test_setup_teardown(test_write_and_atomic_replace, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_read_fd_grows_to_the_limit, make_dir, remove_dir),
 		cmocka_unit_test(test_basename),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
