@@ -82,15 +82,9 @@ int bb_lockdown_read(bb_sysfs *s, bb_lockdown *ret)
 	_cleanup_close_ int fd = -1;
 	int r, held = bb_sysfs_lockdown_fd(s);
 
-	if (held >= 0) {
-		/* The file opened at start: one read, no lookups. */
-		ssize_t n;
-
-		do
-			n = pread(held, buf, sizeof(buf), 0);
-		while (n < 0 && errno == EINTR);
-		r = n < 0 ? negative_errno() : bb_sysfs_attr_text(buf, (size_t)n, sizeof(buf));
-	} else {
+	if (held >= 0)
+		r = bb_pread_attr(held, buf, sizeof(buf)); /* opened at start: no lookups */
+	else {
 		fd = bb_open_anchor_at(bb_sysfs_root_fd(s), "kernel/security");
 		if (fd >= 0)
 			r = bb_sysfs_read_attr_at(fd, "lockdown", buf, sizeof(buf));

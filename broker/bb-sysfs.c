@@ -377,31 +377,9 @@ int bb_sysfs_lockdown_fd(const bb_sysfs *s)
 
 int bb_sysfs_read_attr_at(int dirfd, const char *name, char *buf, size_t size)
 {
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 
-	if (size < 2)
-		return -EINVAL;
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return negative_errno();
-	do
-		n = pread(fd, buf, size, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return negative_errno();
-	return bb_sysfs_attr_text(buf, (size_t)n, size);
-}
-
-int bb_sysfs_attr_text(char *buf, size_t len, size_t size)
-{
-	/* A full buffer may be a cut value: refuse it rather than judge half of it. */
-	if (len >= size)
-		return -EFBIG;
-	buf[len] = '\0';
-	if (len > 0 && buf[len - 1] == '\n')
-		buf[--len] = '\0';
-	if (memchr(buf, '\0', len))
-		return -EBADMSG;
-	return (int)len;
+	return bb_pread_attr(fd, buf, size);
 }

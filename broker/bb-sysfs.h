@@ -95,13 +95,8 @@ bool bb_sysfs_driver_present(bb_sysfs *s, const char *name);
 int bb_sysfs_write(bb_sysfs *s, const char *path, const char *value);
 
 /*
- * Reads the sysfs attribute NAME under DIRFD with one read: the kernel formats an
- * attribute whole (at most a page) and hands it out in a single read, so a short
- * read is the end and no second read is needed to see EOF (each read is a round
- * trip on FUSE). Trailing newline stripped. Returns the length, -EFBIG when the
- * value fills BUF (SIZE bytes; it may be cut), -EBADMSG on a NUL inside.
+ * Opens the sysfs attribute NAME under DIRFD and reads it with one read (bb_pread_attr:
+ * the kernel hands an attribute out whole, so no second read, a round trip on FUSE, is
+ * spent on seeing EOF). Returns the length, -EFBIG, -EBADMSG or the open's error.
  */
 int bb_sysfs_read_attr_at(int dirfd, const char *name, char *buf, size_t size);
-
-/* The same checks on LEN bytes already read into BUF (SIZE bytes): NUL-ends and trims it. */
-int bb_sysfs_attr_text(char *buf, size_t len, size_t size);

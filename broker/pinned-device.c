@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bb-fileio.h"
 #include "bb-log.h"
 #include "bb-macro.h"
 #include "pinned-device.h"
@@ -45,16 +46,7 @@ void bb_pinned_device_close(struct bb_pinned_device *p)
 /* One read of the held uevent from its start (sysfs regenerates it at offset 0). */
 static int read_uevent(struct bb_pinned_device *p, char *buf, size_t size)
 {
-	ssize_t n;
-
-	if (p->ueventfd < 0)
-		return -ENODEV;
-	do
-		n = pread(p->ueventfd, buf, size, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return negative_errno();
-	return bb_sysfs_attr_text(buf, (size_t)n, size);
+	return p->ueventfd < 0 ? -ENODEV : bb_pread_attr(p->ueventfd, buf, size);
 }
 
 int bb_pinned_device_read_ids(struct bb_pinned_device *p, struct bb_device *ret)

@@ -8,6 +8,20 @@
 #include "bb-fileio.h"
 #include "bb-macro.h"
 
+/* LEN bytes read into BUF (SIZE bytes) as an attribute's value: NUL-ended, one newline off. */
+static int attr_text(char *buf, size_t len, size_t size)
+{
+	/* A full buffer may be a cut value: refuse it rather than judge half of it. */
+	if (len >= size)
+		return -EFBIG;
+	buf[len] = '\0';
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	if (memchr(buf, '\0', len))
+		return -EBADMSG;
+	return (int)len;
+}
+
 int bb_read_attr_at(int dirfd, const char *name, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = -1;
@@ -33,12 +47,21 @@ int bb_read_attr_at(int dirfd, const char *name, char *buf, size_t size)
 		if (len == size)
 			return -EFBIG;
 	}
-	buf[len] = '\0';
-	if (len > 0 && buf[len - 1] == '\n')
-		buf[--len] = '\0';
-	if (memchr(buf, '\0', len))
-		return -EBADMSG;
-	return (int)len;
+	return attr_text(buf, len, size);
+}
+
+int bb_pread_attr(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+
+	if (size < 2)
+		return -EINVAL;
+	do
+		n = pread(fd, buf, size, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return negative_errno();
+	return attr_text(buf, (size_t)n, size);
 }
 
 int bb_write_attr_at(int dirfd, const char *name, const char *value)

@@ -20,6 +20,14 @@
 int bb_read_attr_at(int dirfd, const char *name, char *buf, size_t size);
 
 /*
+ * Reads the open attribute FD with one read from offset 0, as sysfs and securityfs hand an
+ * attribute out whole (formatted afresh for each read from the start), so no second read
+ * is spent on seeing EOF. Then as bb_read_attr_at: NUL-terminated, one trailing newline
+ * stripped, the length or -EFBIG (the value fills BUF: it may be cut) or -EBADMSG (a NUL).
+ */
+int bb_pread_attr(int fd, char *buf, size_t size);
+
+/*
  * Writes VALUE to NAME under DIRFD with a single write(2), as sysfs wants.
  * Returns 0, -EIO on a short write, or the negative errno of open/write.
  */
