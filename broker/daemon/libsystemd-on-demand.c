@@ -45,38 +45,23 @@ static void *lookup_transient(const char *fn, void **ret_handle)
 	return f;
 }
 
-int sd_listen_fds(int unset_environment)
-{
-	void *h;
-	__typeof__(sd_listen_fds) *f = lookup_transient("sd_listen_fds", &h);
-	int r = f ? f(unset_environment) : -ELIBACC;
+/* NAME of a handle of its own, called with ARGS, and the library closed again (unmapped). */
+#define TRANSIENT(name, params, args)                                                              \
+	int name params                                                                            \
+	{                                                                                          \
+		void *h;                                                                           \
+		__typeof__(name) *f = lookup_transient(#name, &h);                                 \
+		int r = f ? f args : -ELIBACC;                                                     \
+                                                                                                   \
+		if (h)                                                                             \
+			dlclose(h);                                                                \
+		return r;                                                                          \
+	}
 
-	if (h)
-		dlclose(h); /* the library and those it pulled in are unmapped */
-	return r;
-}
-
-int sd_is_socket_unix(int fd, int type, int listening, const char *path, size_t length)
-{
-	void *h;
-	__typeof__(sd_is_socket_unix) *f = lookup_transient("sd_is_socket_unix", &h);
-	int r = f ? f(fd, type, listening, path, length) : -ELIBACC;
-
-	if (h)
-		dlclose(h);
-	return r;
-}
-
-int sd_notify(int unset_environment, const char *state)
-{
-	void *h;
-	__typeof__(sd_notify) *f = lookup_transient("sd_notify", &h);
-	int r = f ? f(unset_environment, state) : -ELIBACC;
-
-	if (h)
-		dlclose(h);
-	return r;
-}
+TRANSIENT(sd_listen_fds, (int unset_environment), (unset_environment))
+TRANSIENT(sd_is_socket_unix, (int fd, int type, int listening, const char *path, size_t length),
+          (fd, type, listening, path, length))
+TRANSIENT(sd_notify, (int unset_environment, const char *state), (unset_environment, state))
 
 /* ---- sd-bus: loaded on the first polkit question, kept ---- */
 
