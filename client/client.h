@@ -95,6 +95,13 @@ typedef struct SubOption {
 int parse_subargs(const Client *c, const char *synopsis, int n, char **argv, const SubOption *opts,
                   size_t n_opts, char **pos, int max_pos, int *ret_npos);
 
+/*
+ * The common "SUBCOMMAND FILE --key KEY" form (argv[0] is the subcommand): both are
+ * required. Prints the usage with SYNOPSIS and returns EXIT_USAGE; 0 when fine.
+ */
+int parse_file_and_key(const Client *c, const char *synopsis, int n, char **argv, char **ret_file,
+                       const char **ret_key);
+
 /* output.c: terminal-safe printing of strings that came over the wire. */
 const char *jstr(struct json_object *o, const char *key); /* "" when absent or null */
 bool jbool(struct json_object *o, const char *key);

@@ -70,3 +70,21 @@ int parse_subargs(const Client *c, const char *synopsis, int n, char **argv, con
 	*ret_npos = npos;
 	return 0;
 }
+
+int parse_file_and_key(const Client *c, const char *synopsis, int n, char **argv, char **ret_file,
+                       const char **ret_key)
+{
+	const char *key = NULL;
+	const SubOption key_opt[] = {{"--key", &key}};
+	char *pos[1];
+	int npos;
+
+	if (parse_subargs(c, synopsis, n - 1, argv + 1, key_opt, 1, pos, 1, &npos))
+		return EXIT_USAGE;
+	if (npos != 1 || !key)
+		return client_fail(c, EXIT_USAGE, BB_CLIENT_ERROR_USAGE, NULL, "usage: bindbroker %s",
+		                   synopsis);
+	*ret_file = pos[0];
+	*ret_key = key;
+	return 0;
+}

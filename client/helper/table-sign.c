@@ -62,16 +62,9 @@ static int sign(const Client *c, const char *file, const char *seckey)
 
 int table_sign(const Client *c, const CommandArgs *a)
 {
-	const char *key = NULL;
-	const SubOption key_opt[] = {{"--key", &key}};
-	const char *syn = "table sign FILE --key SECKEY";
-	char *pos[1];
-	int npos;
+	const char *key;
+	char *file;
+	int r = parse_file_and_key(c, "table sign FILE --key SECKEY", a->n, a->argv, &file, &key);
 
-	if (parse_subargs(c, syn, a->n - 1, a->argv + 1, key_opt, 1, pos, 1, &npos))
-		return EXIT_USAGE;
-	if (npos != 1 || !key)
-		return client_fail(c, EXIT_USAGE, BB_CLIENT_ERROR_USAGE, NULL,
-		                   "usage: bindbroker %s", syn);
-	return sign(c, pos[0], key);
+	return r ? r : sign(c, file, key);
 }

@@ -90,16 +90,9 @@ static int verify(const Client *c, const char *file, const char *pubkey)
 
 int table_verify(const Client *c, const CommandArgs *a)
 {
-	const char *key = NULL;
-	const SubOption key_opt[] = {{"--key", &key}};
-	const char *syn = "table verify FILE --key PUB";
-	char *pos[1];
-	int npos;
+	const char *key;
+	char *file;
+	int r = parse_file_and_key(c, "table verify FILE --key PUB", a->n, a->argv, &file, &key);
 
-	if (parse_subargs(c, syn, a->n - 1, a->argv + 1, key_opt, 1, pos, 1, &npos))
-		return EXIT_USAGE;
-	if (npos != 1 || !key)
-		return client_fail(c, EXIT_USAGE, BB_CLIENT_ERROR_USAGE, NULL,
-		                   "usage: bindbroker %s", syn);
-	return verify(c, pos[0], key);
+	return r ? r : verify(c, file, key);
 }
