@@ -70,7 +70,8 @@ int bb_device_read_driver_at(int dfd, const bb_address *a, int depth, char *buf,
 	return 0;
 }
 
-int bb_device_read_ids_at(int dfd, const bb_address *a, struct bb_device *d)
+/* The ids, class, revision and modalias through the directory DFD: uevent and revision. */
+static int read_ids_quietly(int dfd, const bb_address *a, struct bb_device *d)
 {
 	char text[BB_UEVENT_MAX], rev[32];
 	int r;
@@ -106,7 +107,7 @@ int bb_parse_revision(const char *text, uint8_t *ret)
 /* The ids, class and revision: what tells one device from another at the same address. */
 static int read_ids_at(int dfd, const bb_address *a, struct bb_device *d)
 {
-	int r = bb_device_read_ids_at(dfd, a, d);
+	int r = read_ids_quietly(dfd, a, d);
 
 	if (r < 0)
 		return log_error_errno(r, "%s: cannot read its ids (uevent, revision): %m", a->s);

@@ -74,12 +74,6 @@ int bb_parse_pci_uevent(char *text, const bb_address *address, struct bb_device 
 /* Parses a revision attribute ("0xNN") into RET. 0 or -EBADMSG. */
 int bb_parse_revision(const char *text, uint8_t *ret);
 
-/*
- * The ids, class, revision and modalias of the device whose directory DFD is (uevent and
- * revision: two reads), quietly: a device that went away gives the read's error.
- */
-int bb_device_read_ids_at(int dfd, const bb_address *address, struct bb_device *ret);
-
 /* Reads every fact of the device at ADDRESS into RET (validated first; -ENODEV if absent). */
 int bb_device_read(bb_sysfs *s, const char *address, struct bb_device *ret);
 
