@@ -1,9 +1,10 @@
 #!/bin/sh
 # shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
 # Crash-point testing: bindbrokerd is killed with SIGKILL at every write-type syscall of a
-# bind, of a bind whose probe fails (rollback) and of a release, then restarted. strace
-# attached to the running daemon injects the SIGKILL on entry of the Nth call of one syscall
-# (write, pwrite64, fdatasync, sendto), so each run dies between two consecutive syscalls;
+# bind, of a bind whose probe fails (rollback), of a release and of a quarantine, then
+# restarted. strace attached to the running daemon injects the SIGKILL on entry of the Nth
+# call of one syscall (write, pwrite64, fdatasync, sendto), so each run dies between two
+# consecutive syscalls;
 # N runs up until a run completes without being killed. After each crash and restart:
 #   - never unlogged: if simsys saw a write to the device, the journal has an intent for it;
 #   - never half-bound: the device is on its old driver or its new one, never on none
@@ -195,6 +196,8 @@ mkdir -p "$MNT"
 scenario bind i40e vfio-pci no_prep bind $NIC vfio-pci
 scenario bind-rollback i40e vfio-pci failing_probe bind $NIC vfio-pci
 scenario release vfio-pci i40e bound_first release $NIC
+# Quarantine's new state is no driver at all (the override names no driver): "" is its "new".
+scenario quarantine i40e "" no_prep quarantine $NIC
 echo "# crash points tried: $POINTS"
 [ $POINTS -ge 10 ] && ok "at least 10 crash points were reached ($POINTS)" ||
 	{ RC=1 OUT='' ERR=''; not_ok "only $POINTS crash points were reached"; }
