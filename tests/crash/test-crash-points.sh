@@ -8,7 +8,8 @@
 # N runs up until a run completes without being killed. After each crash and restart:
 #   - never unlogged: if simsys saw a write to the device, the journal has an intent for it;
 #   - never half-bound: the device is on its old driver or its new one, never on none
-#     (start-up recovery restores a device left between the two);
+#     unless none is the new state (quarantine); start-up recovery restores a device left
+#     between the two;
 #   - a matching journal: the crashed intent has a result naming the driver the device has,
 #     either its own (the crash came after it) or, after its outcome-unknown, the result of
 #     start-up recovery (recovers=SEQ, outcome ok: completed, not-done or restored); no
