@@ -1,8 +1,8 @@
 #!/bin/sh
 # shellcheck disable=SC2119 # start_daemon takes daemon options, not the script's
 # Crash-point testing: bindbrokerd is killed with SIGKILL at every write-type syscall of a
-# bind, of a bind whose probe fails (rollback), of a release and of a quarantine, then
-# restarted. strace attached to the running daemon injects the SIGKILL on entry of the Nth
+# bind, of a bind whose probe fails (rollback), of a release, of a quarantine and of a bind of
+# a whole IOMMU group (GPU + audio function), then restarted. strace attached to the running daemon injects the SIGKILL on entry of the Nth
 # call of one syscall (write, pwrite64, fdatasync, sendto), so each run dies between two
 # consecutive syscalls;
 # N runs up until a run completes without being killed. After each crash and restart:
@@ -16,13 +16,15 @@
 #     intent is left open and status lists nothing of unknown outcome;
 #   - the journal verifies offline (`bindbroker audit verify`), and `bindbroker release`
 #     still brings the device home to its host driver.
-# CRASH_SYSCALLS overrides the syscall list (e.g. add openat,close for a long run).
+# CRASH_SYSCALLS overrides the syscall list (e.g. add openat,close for a long run);
+# CRASH_ONLY=NAME runs one scenario.
 . "$(dirname "$0")/../daemon/e2e-lib.sh"
 
 command -v strace >/dev/null || { echo "SKIP: strace not installed"; exit 77; }
 SYSCALLS=${CRASH_SYSCALLS:-write pwrite64 fdatasync sendto}
 NIC=0000:18:00.1
-POINTS=0
+GPU=0000:03:00.0 GPU_AUDIO=0000:03:00.1
+POINTS=0 SPLIT=0
 
 fresh() { # a new machine and an empty state dir
 	if [ -n "$DAEMON_PID" ]; then stop_daemon; fi
@@ -44,9 +46,9 @@ fresh() { # a new machine and an empty state dir
 	start_daemon --audit off
 }
 
-# Checks the journal against the device's driver NOW: prints what matched, exits 1 if nothing.
-journal_matches() { # NOW
-	python3 - "$STATE/journal/records" "$NIC" "$1" <<'PY'
+# Checks the journal against DEVICE's driver NOW: prints what matched, exits 1 if nothing.
+journal_matches() { # DEVICE NOW
+	python3 - "$STATE/journal/records" "$1" "$2" <<'PY'
 import sys
 recs = []
 for line in open(sys.argv[1], errors="replace"):
@@ -139,47 +141,71 @@ sys.exit(0 if pend & (1 << 8) else 1)
 PY
 }
 
-check_after_crash() { # LABEL OLD NEW
-	label=$1 old=$2 new=$3
+# One device after the crash and restart. SPEC is DEVICE,OLD,NEW,HOME (HOME: its driver after
+# a release).
+check_device() { # LABEL SPEC
+	label=$1
+	IFS=, read -r dev old new home <<EOF
+$2
+EOF
 	touched=0
-	grep -q "$NIC" "$MNT/.simsys/log" && touched=1
-	start_daemon --audit off
-	now=$(driver_of $NIC)
-	if [ $touched = 1 ] && ! grep -q "type=intent device=$NIC" "$STATE/journal/records"; then
+	grep -q "$dev" "$MNT/.simsys/log" && touched=1
+	now=$(driver_of "$dev")
+	if [ $touched = 1 ] && ! grep -q "type=intent device=$dev" "$STATE/journal/records"; then
 		RC=1 OUT=$(cat "$MNT/.simsys/log") ERR=''
-		not_ok "$label: a device write without an intent"
-	else ok "$label: no device write without an intent"; fi
+		not_ok "$label: a write to $dev without an intent"
+	else ok "$label: no write to $dev without an intent"; fi
 	case $now in
-	"$old" | "$new") ok "$label: device on its old or new driver ($now)" ;;
-	"") RC=1 OUT=$(cat "$STATE/journal/records") ERR=''; not_ok "$label: device on no driver (half-bound)" ;;
-	*) RC=1 OUT=$now ERR=''; not_ok "$label: device on a third driver '$now'" ;;
+	"$old" | "$new") ok "$label: $dev on its old or new driver ($now)" ;;
+	"") RC=1 OUT=$(cat "$STATE/journal/records") ERR=''; not_ok "$label: $dev on no driver (half-bound)" ;;
+	*) RC=1 OUT=$now ERR=''; not_ok "$label: $dev on a third driver '$now'" ;;
 	esac
-	journal_matches "$now" >"$TMP/match" 2>&1
+	journal_matches "$dev" "$now" >"$TMP/match" 2>&1
 	RC=$? OUT=$(cat "$TMP/match") ERR=''
 	if [ $RC = 0 ] && [ "$OUT" = "no intent" ]; then
-		# The kill came before the intent: nothing may have moved.
-		if [ $touched = 0 ] && [ "$now" = "$old" ]; then ok "$label: no intent, device untouched"
-		else RC=1 OUT=$(cat "$MNT/.simsys/log") ERR=''; not_ok "$label: no intent but device touched or on '$now'"; fi
+		# The kill came before its intent: nothing may have moved.
+		if [ $touched = 0 ] && [ "$now" = "$old" ]; then ok "$label: no intent, $dev untouched"
+		else RC=1 OUT=$(cat "$MNT/.simsys/log") ERR=''; not_ok "$label: no intent but $dev touched or on '$now'"; fi
 	else
-		expect_rc 0 "$label: the journal matches the device ($OUT)"
+		expect_rc 0 "$label: the journal matches $dev ($OUT)"
 	fi
+}
+
+check_after_crash() { # LABEL SPEC...
+	label=$1
+	shift
+	start_daemon --audit off
+	sides=''
+	for spec in "$@"; do
+		check_device "$label" "$spec"
+		[ "$now" = "$new" ] && sides="$sides new" || sides="$sides old"
+	done
+	# Recovery judges each member of a group on its own: count the points that leave a group
+	# split (some members bound, some not). vfio refuses such a group; it is reported, not failed.
+	case $sides in *new*old* | *old*new*) SPLIT=$((SPLIT + 1)) ;; esac
 	bb --json status
 	expect_json "j['journal']['outcome_unknown'] == 0" "$label: status lists nothing of unknown outcome"
 	"$BINDBROKER" audit verify --journal "$STATE/journal" --key "$STATE/journal.key.pub" \
 		>"$TMP/out" 2>"$TMP/err"
 	RC=$? OUT=$(cat "$TMP/out") ERR=$(cat "$TMP/err")
 	expect_rc 0 "$label: bindbroker audit verify"
-	bb release $NIC
-	expect_driver $NIC i40e "$label: release brings it back to i40e (exit $RC)"
+	for spec in "$@"; do
+		IFS=, read -r dev old new home <<EOF
+$spec
+EOF
+		bb release "$dev"
+		expect_driver "$dev" "$home" "$label: release brings $dev back to $home (exit $RC)"
+	done
 }
 
 no_prep() { :; }
 failing_probe() { control fail-probe vfio-pci 1; }
 bound_first() { bb bind $NIC vfio-pci; [ "$RC" = 0 ] || { echo "FATAL: setup bind failed: $ERR"; exit 1; }; }
 
-scenario() { # NAME OLD NEW PREP OP...
-	name=$1 old=$2 new=$3 prep=$4
-	shift 4
+scenario() { # NAME SPECS PREP OP...   (SPECS: space-separated DEVICE,OLD,NEW,HOME)
+	name=$1 specs=$2 prep=$3
+	shift 3
+	[ -z "${CRASH_ONLY:-}" ] || [ "$CRASH_ONLY" = "$name" ] || return 0
 	for sc in $SYSCALLS; do
 		n=1
 		while [ $n -le 60 ]; do
@@ -187,19 +213,23 @@ scenario() { # NAME OLD NEW PREP OP...
 			crash_run "$sc" "$n" "$prep" "$@"
 			[ $KILLED = 1 ] || break
 			POINTS=$((POINTS + 1))
-			check_after_crash "$name: kill at $sc #$n" "$old" "$new"
+			# shellcheck disable=SC2086 # one word per device
+			check_after_crash "$name: kill at $sc #$n" $specs
 			n=$((n + 1))
 		done
 	done
 }
 
 mkdir -p "$MNT"
-scenario bind i40e vfio-pci no_prep bind $NIC vfio-pci
-scenario bind-rollback i40e vfio-pci failing_probe bind $NIC vfio-pci
-scenario release vfio-pci i40e bound_first release $NIC
+scenario bind "$NIC,i40e,vfio-pci,i40e" no_prep bind $NIC vfio-pci
+scenario bind-rollback "$NIC,i40e,vfio-pci,i40e" failing_probe bind $NIC vfio-pci
+scenario release "$NIC,vfio-pci,i40e,i40e" bound_first release $NIC
 # Quarantine's new state is no driver at all (the override names no driver): "" is its "new".
-scenario quarantine i40e "" no_prep quarantine $NIC
-echo "# crash points tried: $POINTS"
+scenario quarantine "$NIC,i40e,,i40e" no_prep quarantine $NIC
+# A whole IOMMU group (GPU and its audio function): each member on its old or new driver.
+scenario group-bind "$GPU,nvidia,vfio-pci,nvidia $GPU_AUDIO,snd_hda_intel,vfio-pci,snd_hda_intel" \
+	no_prep bind $GPU vfio-pci --group
+echo "# crash points tried: $POINTS; a group left split after recovery at $SPLIT"
 [ $POINTS -ge 10 ] && ok "at least 10 crash points were reached ($POINTS)" ||
 	{ RC=1 OUT='' ERR=''; not_ok "only $POINTS crash points were reached"; }
 finish
