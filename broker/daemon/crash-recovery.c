@@ -11,6 +11,8 @@
  *   - else (no driver, or another override than the old one): puts it back to
  *     the recorded old driver and override with bb_binder_restore (the
  *     rollback's narrow sequence, verified) and journals how that went.
+ * A whole-group bind (intents with group=N) is all or nothing: unless every member it
+ * was to bind got there, the members found bound are restored too.
  * Each is its own pair of records, requester bindbrokerd-recovery: an intent
  * (op=recover, recovers=SEQ of the crashed intent, action=observe|restore),
  * durable before any write, and its result (recovery=completed|not-done|
@@ -40,6 +42,10 @@ struct crashed {
 	char old_driver[BB_JOURNAL_VALUE_MAX + 1];
 	char old_override[BB_JOURNAL_VALUE_MAX + 1];
 	char target[BB_JOURNAL_VALUE_MAX + 1];
+	char group[16];          /* a whole-group bind's IOMMU group, "" otherwise */
+	unsigned long group_members; /* the members that bind was to bind */
+	bool group_judged;       /* its group was looked at (mark_unfinished_groups) */
+	bool undo;               /* its group did not get there whole: restore it too */
 };
 
 static void copy_field(const struct bb_record *r, const char *key, char *out, size_t size)
@@ -94,6 +100,9 @@ int recovery_read_state(const struct bb_record *intent, char *driver, size_t siz
 	copy_field(intent, "old-driver", c->old_driver, sizeof(c->old_driver));
 	copy_field(intent, "old-override", c->old_override, sizeof(c->old_override));
 	copy_field(intent, "target", c->target, sizeof(c->target));
+	copy_field(intent, "group", c->group, sizeof(c->group));
+	if (c->group[0])
+		c->group_members = strtoul(bb_record_get(intent, "group-members") ?: "0", NULL, 10);
 	c->origin = c->seq;
 	if (streq(c->op, "recover")) {
 		/* A recovery that crashed itself: its goal is still the state it was after. */
@@ -134,6 +143,54 @@ static enum seen classify(const struct crashed *c, const struct bb_device *now)
 	/* bind, apply: the binder pins the override to the target before it probes. */
 	return c->target[0] && streq(drv, c->target) && streq(ovr, c->target) ? SEEN_COMPLETED
 	                                                                      : SEEN_OTHER;
+}
+
+/* C's device is where C was taking it. */
+static bool reached_target(BbDaemon *d, const struct crashed *c)
+{
+	_cleanup_free_ struct bb_device *now = malloc(sizeof(*now));
+
+	return now && bb_device_read_basic(d->sysfs, &c->address, now) >= 0 &&
+	       classify(c, now) == SEEN_COMPLETED;
+}
+
+/*
+ * A whole-group bind is all or nothing, as the binder's own rollback makes it when a member
+ * fails: a crash may have cut it with some members bound (each has its crashed intent) and
+ * others not yet reached (no intent at all). Unless every member it was to bind has an intent
+ * here and is on its target, all of that group's members are restored, not only the half-done.
+ */
+static void mark_unfinished_groups(BbDaemon *d, struct recovery *rec)
+{
+	for (size_t i = 0; i < rec->n; i++) {
+		struct crashed *c = &rec->list[i];
+		unsigned long reached = 0;
+		bool all_there = true;
+
+		if (!c->group[0] || c->group_judged)
+			continue;
+		for (size_t j = i; j < rec->n; j++) {
+			const struct crashed *m = &rec->list[j];
+
+			if (streq(m->group, c->group) && streq(m->op, c->op)) {
+				reached++;
+				all_there = all_there && reached_target(d, m);
+			}
+		}
+		for (size_t j = i; j < rec->n; j++) {
+			struct crashed *m = &rec->list[j];
+
+			if (streq(m->group, c->group) && streq(m->op, c->op)) {
+				m->group_judged = true;
+				m->undo = reached != c->group_members || !all_there;
+			}
+		}
+		if (c->undo)
+			log_notice("recovery: the bind of IOMMU group %s reached %lu of its %lu "
+			           "member(s)%s: undoing all of it",
+			           c->group, reached, c->group_members,
+			           all_there ? "" : ", not all of them on their target");
+	}
 }
 
 /* The Linux audit op of a crashed operation (audit knows bind, release, quarantine). */
@@ -234,6 +291,8 @@ static int recover_one(BbDaemon *d, bb_binder *b, const struct crashed *c)
 		return 0;
 	}
 	seen = classify(c, now);
+	if (c->undo && seen == SEEN_COMPLETED)
+		seen = SEEN_OTHER; /* bound, but its group was not: back with the rest */
 	r = recovery_intent(d, c, now, seen == SEEN_OTHER, &seq);
 	if (r < 0) {
 		add_outcome_unknown(d, c->address.s, c->seq, "not recovered: journal failed");
@@ -289,6 +348,7 @@ static void recover_crashed(BbDaemon *d, struct recovery *rec)
 
 	if (rec->n == 0)
 		return;
+	mark_unfinished_groups(d, rec);
 	r = bb_binder_new(d->sysfs, d->modules, &bo, &b);
 	if (r >= 0)
 		for (; i < rec->n; i++)

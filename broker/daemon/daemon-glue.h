@@ -105,6 +105,8 @@ struct act_ctx {
 	const char *target;            /* the target driver, NULL: per device from members */
 	struct json_object *members;   /* Verdicts with per-device "driver" (may be NULL) */
 	const struct bb_device *known; /* facts read for the decision (NULL): the intent's */
+	int group;                     /* IOMMU group of a whole-group bind, else -1 */
+	size_t group_members;          /* the members such a bind binds (all or none) */
 	int error;                     /* the journal error that stopped the binder */
 	size_t n;
 	struct act_intent intents[ACT_MAX_INTENTS];

@@ -166,6 +166,8 @@ void act_begin(struct act_ctx *a, BbDaemon *d, const char *op, const struct bb_r
 	a->members = members;
 	a->table = NULL;
 	a->known = NULL;
+	a->group = -1;
+	a->group_members = 0;
 	a->error = 0;
 	a->n = 0;
 	current_act = a;
@@ -207,7 +209,7 @@ int act_intent(struct act_ctx *a, const char *address, const struct bb_step *ste
 	BbDaemon *d = a->d;
 	_cleanup_free_ struct bb_device *dev = NULL;
 	struct bb_kv kv[13];
-	char uid[16], pid[16], auid[16], rule[BB_JOURNAL_VALUE_MAX + 1];
+	char uid[16], pid[16], auid[16], rule[BB_JOURNAL_VALUE_MAX + 1], group[16], members[16];
 	char override[BB_DRIVER_NAME_MAX + 1] = "";
 	const char *target;
 	size_t n = 0;
@@ -261,6 +263,13 @@ int act_intent(struct act_ctx *a, const char *address, const struct bb_step *ste
 	}
 	if (a->table && *a->table)
 		kv[n++] = (struct bb_kv){"table", a->table};
+	/* A whole-group bind: crash recovery undoes all of it unless every member got there. */
+	if (a->group >= 0) {
+		snprintf(group, sizeof(group), "%d", a->group);
+		snprintf(members, sizeof(members), "%zu", a->group_members);
+		kv[n++] = (struct bb_kv){"group", group};
+		kv[n++] = (struct bb_kv){"group-members", members};
+	}
 
 	pthread_mutex_lock(&d->journal_lock);
 	r = d->journal ? bb_journal_append_intent(d->journal, kv, n, &seq) : -EIO;

@@ -171,6 +171,9 @@ int method_bind(BbDaemon *d, const BbPeer *peer, struct json_object *params, BbR
 	act->known = dev; /* read for the decision under the group lock: the intent's and the
 	                     binder's "before" too, not read twice more */
 	if (group) {
+		act->group = dev->iommu_group;
+		for (size_t i = 0; i < dev->n_group; i++)
+			act->group_members += !dev->group[i].bridge; /* what bind_group binds */
 		gr = malloc(sizeof(*gr));
 		if (!gr) {
 			act_finish(act, NULL, 0, &seq);
