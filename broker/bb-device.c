@@ -258,16 +258,12 @@ static int open_device(bb_sysfs *s, const bb_address *address, struct bb_device 
                        int *ret_depth)
 {
 	char path[BB_SYSFS_PATH_MAX];
-	int dfd, r;
+	int dfd;
 
 	clear_device(address, ret);
-	r = bb_sysfs_device_path(s, address, path, sizeof(path));
-	if (r < 0)
-		return r;
-	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
-	if (dfd < 0)
-		return dfd == -ENOENT ? -ENODEV : dfd;
-	*ret_depth = bb_path_depth(path);
+	dfd = bb_sysfs_open_device_path(s, address, path, sizeof(path));
+	if (dfd >= 0)
+		*ret_depth = bb_path_depth(path);
 	return dfd;
 }
 
@@ -292,14 +288,10 @@ int bb_device_read_driver(bb_sysfs *s, const bb_address *address, char *buf, siz
 {
 	char path[BB_SYSFS_PATH_MAX];
 	_cleanup_close_ int dfd = -1;
-	int r;
 
-	r = bb_sysfs_device_path(s, address, path, sizeof(path));
-	if (r < 0)
-		return r;
-	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
+	dfd = bb_sysfs_open_device_path(s, address, path, sizeof(path));
 	if (dfd < 0)
-		return dfd == -ENOENT ? -ENODEV : dfd;
+		return dfd;
 	return bb_device_read_driver_at(dfd, address, bb_path_depth(path), buf, size);
 }
 
@@ -333,12 +325,9 @@ static int read_member(bb_sysfs *s, const bb_address *a, struct bb_device *m)
 	_cleanup_close_ int dfd = -1;
 	int r;
 
-	r = bb_sysfs_device_path(s, a, path, sizeof(path));
-	if (r < 0)
-		return r;
-	dfd = bb_open_anchor_at(bb_sysfs_root_fd(s), path);
+	dfd = bb_sysfs_open_device_path(s, a, path, sizeof(path));
 	if (dfd < 0)
-		return dfd == -ENOENT ? -ENODEV : dfd;
+		return dfd;
 	r = read_hex(dfd, a, "class", 6, &m->class_code);
 	if (r < 0)
 		return r;

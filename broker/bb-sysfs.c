@@ -222,17 +222,21 @@ int bb_sysfs_device_path(bb_sysfs *s, const bb_address *address, char *buf, size
 	return 0;
 }
 
-int bb_sysfs_open_device(bb_sysfs *s, const bb_address *address, int *ret_fd)
+int bb_sysfs_open_device_path(bb_sysfs *s, const bb_address *address, char *path, size_t size)
 {
-	char path[BB_SYSFS_PATH_MAX];
-	int r, fd;
+	int r = bb_sysfs_device_path(s, address, path, size), fd;
 
-	r = bb_sysfs_device_path(s, address, path, sizeof(path));
 	if (r < 0)
 		return r;
 	fd = bb_open_anchor_at(s->root_fd, path);
-	if (fd == -ENOENT)
-		return -ENODEV;
+	return fd == -ENOENT ? -ENODEV : fd;
+}
+
+int bb_sysfs_open_device(bb_sysfs *s, const bb_address *address, int *ret_fd)
+{
+	char path[BB_SYSFS_PATH_MAX];
+	int fd = bb_sysfs_open_device_path(s, address, path, sizeof(path));
+
 	if (fd < 0)
 		return fd;
 	*ret_fd = fd;

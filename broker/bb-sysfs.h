@@ -59,6 +59,9 @@ int bb_address_parse(const char *address, bb_address *ret);
  */
 int bb_sysfs_open_device(bb_sysfs *s, const bb_address *address, int *ret_fd);
 
+/* The same, with the device's path below the root into PATH; returns the fd. */
+int bb_sysfs_open_device_path(bb_sysfs *s, const bb_address *address, char *path, size_t size);
+
 /* The device's path below the root ("devices/pci0000:00/.../BDF") into BUF. */
 int bb_sysfs_device_path(bb_sysfs *s, const bb_address *address, char *buf, size_t size);
 

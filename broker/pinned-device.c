@@ -15,16 +15,11 @@ int bb_pinned_device_open(bb_sysfs *s, const bb_address *address, struct bb_pinn
 
 	*ret = (struct bb_pinned_device)BB_PINNED_DEVICE_INIT;
 	ret->address = *address;
-	r = bb_sysfs_device_path(s, address, ret->path, sizeof(ret->path));
+	r = bb_sysfs_open_device_path(s, address, ret->path, sizeof(ret->path));
 	if (r < 0)
 		return r;
+	ret->dirfd = r;
 	ret->depth = bb_path_depth(ret->path);
-	ret->dirfd = bb_open_anchor_at(bb_sysfs_root_fd(s), ret->path);
-	if (ret->dirfd < 0) {
-		r = ret->dirfd == -ENOENT ? -ENODEV : ret->dirfd;
-		ret->dirfd = -1;
-		return r;
-	}
 	ret->ueventfd = openat(ret->dirfd, "uevent", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (ret->ueventfd < 0) {
 		r = negative_errno();
